@@ -1,0 +1,26 @@
+// The front end's entry point: policy text -> AST. parse.cc is the only file in the project
+// that includes ANTLR-generated headers; nothing downstream sees ANTLR types.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compiler/ast/ast.h"
+#include "compiler/diag/diagnostics.h"
+
+namespace policyc {
+
+struct ParseOptions {
+  // For `include "x.json"` of a Docker profile: the capabilities the container keeps decide
+  // the profile's includes/excludes by caps (see compiler/docker/import.h).
+  std::vector<std::string> docker_caps;   // empty = Docker's default capability set
+};
+
+// Parses a file (and, recursively, what it includes; a cycle is an error). Syntax errors are
+// added to `diags` with file:line:col; returns nullopt only when nothing usable was parsed.
+std::optional<ast::Policy> parse_file(const std::string& path, Diagnostics& diags,
+                                      const ParseOptions& options = {});
+std::optional<ast::Policy> parse_text(const std::string& text, const std::string& file_name,
+                                      Diagnostics& diags, const ParseOptions& options = {});
+
+}  // namespace policyc

@@ -1,0 +1,70 @@
+// The seccomp filter as the compiler understands it once names are resolved: what every
+// backend (libseccomp, our own code generator), the Docker exporter and the OCI exporter
+// consume. It knows nothing of ANTLR or of the .pol syntax.
+//
+// Semantics (both backends must give exactly these verdicts):
+//   - The arch check comes first: a call from an arch not in `arches` gets `bad_arch_action`
+//     (kill_process). On x86_64, x32 calls (nr >= 0x40000000, same AUDIT_ARCH as x86_64) get
+//     `bad_arch_action` too unless "x32" is in `arches`; i386 calls come in with
+//     AUDIT_ARCH_I386 and are refused unless "x86" is in `arches`.
+//   - For a call of syscall nr, the rules for that nr are tried in order; the first whose
+//     conditions all hold (an AND; an empty list always holds) decides. If none holds, the
+//     default action decides. A policy's `||` is lowered into several rules (DNF).
+//   - An argument comparison with `width == 32` compares only the low 32 bits of the argument
+//     (the kernel passes int arguments sign-extended or not depending on the arch and libc;
+//     comparing the low word is what the syscall itself sees).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace policyc::seccomp {
+
+enum class ActionKind { Allow, Errno, KillThread, KillProcess, Trap, Log, Trace, Notify };
+
+struct Action {
+  ActionKind kind = ActionKind::Allow;
+  std::uint32_t data = 0;  // errno number (Errno, <= 4095) or trace message (Trace, <= 65535)
+  bool operator==(const Action&) const = default;
+  std::uint32_t to_seccomp_ret() const;  // SECCOMP_RET_* | data
+  std::string to_string() const;         // "allow", "errno(EPERM)", "trace(7)", "kill_process"
+};
+
+enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
+
+struct ArgCondition {
+  unsigned arg = 0;           // 0..5
+  CmpOp op = CmpOp::Eq;
+  std::uint64_t value = 0;    // right-hand side
+  std::uint64_t mask = 0;     // MaskedEq only: (arg & mask) == value
+  unsigned width = 64;        // 64, or 32 to compare the low word only
+  bool operator==(const ArgCondition&) const = default;
+};
+
+struct SourceRef {            // where a rule came from, for diagnostics and `explain`
+  std::string file;
+  unsigned line = 0;
+  unsigned column = 0;
+  bool operator==(const SourceRef&) const = default;
+};
+
+struct Rule {
+  std::string syscall;        // name, as written (after group expansion)
+  int nr = -1;                // number on the filter's arch (libseccomp's resolver)
+  Action action;
+  std::vector<ArgCondition> conditions;  // all must hold
+  std::string comment;        // carried from Docker JSON or the policy, for exporters
+  SourceRef where;
+  bool operator==(const Rule&) const = default;
+};
+
+struct Filter {
+  std::vector<std::string> arches{"x86_64"};  // first one is native; may add "x86", "x32"
+  Action default_action{ActionKind::Errno, 1};
+  Action bad_arch_action{ActionKind::KillProcess, 0};
+  std::vector<Rule> rules;
+  bool operator==(const Filter&) const = default;
+};
+
+}  // namespace policyc::seccomp

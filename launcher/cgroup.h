@@ -1,0 +1,51 @@
+// The plan's limits, on cgroup v1, v2 and hybrid hosts (one backend per file behind this
+// interface: cgroup_v1.cc, cgroup_v2.cc; cgroup_layout.cc detects the layout from
+// /proc/self/mountinfo and /proc/self/cgroup). The sequence calls, in this order:
+//   prepare_cgroups()  parent, before any side effect: detect layout, check every controller
+//                      the plan needs is there (or best_effort: warn), no writes
+//   create()           parent, before clone: make <parent>/<name>-<pid> in each hierarchy and
+//                      write the limits; also arrange that it is removed if plan-exec dies
+//   clone_into_fd()    a cgroup2 directory fd for clone3(CLONE_INTO_CGROUP), or -1
+//   attach(child)      parent, after clone, before the child execs
+//   finish()           parent, after the container exited: OOM detection from memory.events
+//                      (v2) or memory.oom_control/failcnt (v1), stats, kill what is left, rmdir
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/plan.h"
+
+namespace launcher {
+
+struct CgroupReport {
+  bool oom_killed = false;
+  std::optional<std::uint64_t> memory_peak_bytes;
+  std::optional<std::uint64_t> cpu_usage_us;
+  std::optional<std::uint64_t> throttled_us;
+  std::optional<std::uint64_t> nr_throttled;
+  std::optional<std::uint64_t> pids_peak;
+};
+
+class ContainerCgroup {
+ public:
+  virtual ~ContainerCgroup() = default;
+  virtual void create() = 0;
+  virtual int clone_into_fd() const = 0;
+  virtual void attach(pid_t child) = 0;
+  virtual CgroupReport finish() = 0;
+  virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
+  virtual std::string describe() const = 0;
+};
+
+// Throws StepError(step "cgroups"). `instance` is plan-exec's pid; `name` the plan's name.
+std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance);
+
+// For `plan-exec --cleanup`: removes cgroups of plan-exec instances no longer running.
+std::vector<std::string> cleanup_cgroup_leftovers();
+
+}  // namespace launcher

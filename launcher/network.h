@@ -1,0 +1,40 @@
+// The plan's network section (issue: veth via netlink/libnl-route-3, never the `ip` command).
+// The sequence calls these, in this order:
+//   prepare()      parent, before any side effect: validate everything (pinned names free,
+//                  addresses not already on the host, rootless + veth is an error)
+//   setup_host()   parent, after clone, before releasing the child: create the veth pair with
+//                  the peer directly in the child's net namespace; host side address + up
+//   setup_inside() child, in its own net namespace, before pivot_root: lo up (loopback, veth),
+//                  container side address, up, default route
+//   teardown()     parent, after the container exited: delete what is left (idempotent)
+// Interface names derive from the instance id (plan-exec's pid) unless the plan pins one:
+// host side "pe-<pid>", so `plan-exec --cleanup` can find leftovers of dead instances.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plan/plan.h"
+
+namespace launcher {
+
+class ContainerNetwork {
+ public:
+  virtual ~ContainerNetwork() = default;
+  virtual void setup_host(pid_t child) = 0;
+  virtual void setup_inside() = 0;
+  virtual void teardown() = 0;
+  virtual std::string describe() const = 0;   // for --dry-run
+};
+
+// Throws StepError(step "network") on invalid input. `instance` is plan-exec's pid.
+std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless);
+
+// For `plan-exec --cleanup`: removes interfaces left by plan-exec instances that are no
+// longer running; returns a line per thing removed.
+std::vector<std::string> cleanup_network_leftovers();
+
+}  // namespace launcher

@@ -1,0 +1,167 @@
+// The plan: the one schema policyc writes and plan-exec reads.
+//
+// Everything here is already resolved: numbers, not names; bytes, not "250M"; mount flags as
+// MS_* bits; cgroup files with their values for each hierarchy; the seccomp filter as compiled
+// BPF. plan-exec never interprets policy text, so anything it would have to look up belongs here.
+// The JSON form is documented in docs/plan.md; plan_json.cc is the only code that knows it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace plan {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr std::size_t kMaxBpfInstructions = 4096;  // BPF_MAXINSNS
+
+// Linux namespaces a container can ask for. Names match unshare(1) and the OCI spec.
+enum class Namespace { Mount, Pid, Ipc, Uts, Net, User, Cgroup, Time };
+
+struct IdMapping {  // one line of /proc/PID/{uid,gid}_map
+  std::uint32_t inside = 0;
+  std::uint32_t outside = 0;
+  std::uint32_t count = 1;
+  bool operator==(const IdMapping&) const = default;
+};
+
+struct User {
+  std::uint32_t uid = 0;  // inside the container
+  std::uint32_t gid = 0;
+  std::vector<std::uint32_t> groups;  // supplementary groups; empty = none
+  // Mappings used when running as root with a user namespace. Rootless runs (and root runs
+  // with these empty) map only the caller, onto `uid`/`gid`: one line each.
+  std::vector<IdMapping> uid_map;
+  std::vector<IdMapping> gid_map;
+  bool operator==(const User&) const = default;
+};
+
+enum class RootfsKind { Directory, Archive };
+
+struct Rootfs {
+  RootfsKind kind = RootfsKind::Directory;
+  std::string path;         // absolute; a directory, or a .tar/.tar.gz file for Archive
+  bool readonly = false;    // remount the new root read-only after all mounts are made
+  bool use_chroot = false;  // chroot instead of pivot_root (only when the policy asks for it)
+  bool operator==(const Rootfs&) const = default;
+};
+
+// One mount(2) call, fully resolved. Targets are absolute paths inside the container.
+// `kind` is kept for messages and for steps that need more than one call (bind + remount ro,
+// the minimal /dev).
+enum class MountKind { Proc, Sysfs, Tmpfs, Bind, Dev, Mqueue, Devpts };
+
+struct Mount {
+  MountKind kind = MountKind::Tmpfs;
+  std::string source;            // "proc", "tmpfs", or an absolute host path for Bind
+  std::string target;            // absolute, inside the container
+  std::string fstype;            // "proc", "sysfs", "tmpfs", "" for bind
+  std::uint64_t flags = 0;       // MS_* bits for the first mount(2) call
+  std::string data;              // "size=67108864,mode=1777"
+  bool readonly = false;         // bind mounts: remount MS_RDONLY after the bind
+  bool operator==(const Mount&) const = default;
+};
+
+enum class NetworkMode { Host, None, Loopback, Veth };
+
+struct Veth {
+  std::string host_ifname;       // empty = derive a unique one per running container
+  std::string container_ifname;  // name inside the container, default "eth0"
+  std::string host_address;      // IPv4 or IPv6 literal, no prefix
+  std::uint8_t host_prefix = 24;
+  std::string container_address;
+  std::uint8_t container_prefix = 24;
+  std::string gateway;           // default route inside; empty = no default route
+  std::uint32_t mtu = 0;         // 0 = kernel default
+  bool operator==(const Veth&) const = default;
+};
+
+struct Network {
+  NetworkMode mode = NetworkMode::Host;
+  std::optional<Veth> veth;      // present iff mode == Veth
+  bool operator==(const Network&) const = default;
+};
+
+// One "write VALUE to FILE" in a cgroup directory. Order matters on v1
+// (memory.limit_in_bytes before memory.memsw.limit_in_bytes), so these are lists, not maps.
+struct CgroupWrite {
+  std::string file;
+  std::string value;
+  bool operator==(const CgroupWrite&) const = default;
+};
+
+struct CgroupV1Controller {
+  std::string controller;         // "memory", "cpu", "pids", "cpuset"
+  std::vector<CgroupWrite> writes;
+  bool operator==(const CgroupV1Controller&) const = default;
+};
+
+struct Cgroups {
+  // The limits as the policy said them, resolved, for messages ("limit 250 MiB") and stats.
+  std::optional<std::uint64_t> memory_max_bytes;
+  std::optional<std::uint64_t> swap_max_bytes;
+  std::optional<std::uint64_t> memory_reservation_bytes;
+  std::optional<std::uint64_t> cpu_quota_us;
+  std::optional<std::uint64_t> cpu_period_us;
+  std::optional<std::uint64_t> cpu_weight;     // cgroup v2 scale, 1..10000
+  std::optional<std::string> cpuset_cpus;
+  std::optional<std::string> cpuset_mems;
+  std::optional<std::uint64_t> pids_max;
+  bool best_effort = false;       // a limit the host cannot apply is a warning, not an error
+  std::string parent;             // parent cgroup name under each hierarchy, default "plan-exec"
+  // The same limits spelled for each hierarchy: what to write, in order.
+  std::vector<CgroupWrite> v2;                 // controllers to enable are derived from file prefixes
+  std::vector<CgroupV1Controller> v1;
+  bool operator==(const Cgroups&) const = default;
+};
+
+struct Rlimit {
+  int resource = 0;               // RLIMIT_* number
+  std::string name;               // "nofile", for messages
+  std::uint64_t soft = 0;         // RLIM_INFINITY is ~0
+  std::uint64_t hard = 0;
+  bool operator==(const Rlimit&) const = default;
+};
+
+struct Seccomp {
+  std::string default_action;     // for humans: "errno(EPERM)", "kill_process", ...
+  std::string backend;            // "libseccomp" or "policyc"
+  std::vector<std::uint8_t> bpf;  // little-endian struct sock_filter[], 8 bytes each
+  std::string sha256;             // hex of `bpf`, checked on load
+  std::size_t instructions() const { return bpf.size() / 8; }
+  bool operator==(const Seccomp&) const = default;
+};
+
+struct Plan {
+  int version = kSchemaVersion;
+  std::string arch = "x86_64";    // the arch the filter and the numbers are for
+  std::string name;               // container name from the policy
+  std::string source;             // policy file it came from, for messages
+  std::vector<Namespace> namespaces;
+  std::optional<Rootfs> rootfs;   // absent: the policy holds no rootfs (seccomp-only policies)
+  std::vector<Mount> mounts;      // in the order to make them
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  std::string hostname;           // empty = unchanged
+  Network network;
+  std::optional<Cgroups> cgroups; // absent: no limits
+  std::vector<int> capabilities;  // CAP_* numbers to keep; all others are dropped
+  std::vector<Rlimit> rlimits;
+  User user;
+  std::vector<std::string> env;   // "KEY=value", exactly the environment of the command
+  std::string cwd = "/";
+  std::vector<std::string> command;  // default command; plan-exec's `-- cmd...` overrides it
+  bool no_new_privs = true;
+  std::optional<Seccomp> seccomp; // absent: no filter
+  bool operator==(const Plan&) const = default;
+  bool has_namespace(Namespace ns) const;
+};
+
+std::string to_string(Namespace ns);
+std::optional<Namespace> namespace_from_string(const std::string& name);
+std::string to_string(MountKind kind);
+std::string to_string(NetworkMode mode);
+
+}  // namespace plan

@@ -1,0 +1,552 @@
+#include "plan/plan_json.h"
+
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/encoding.h"
+
+namespace plan {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw PlanError(path + ": " + what);
+}
+
+const char* type_name(const json& value) { return value.type_name(); }
+
+// Reads one JSON object field by field; refuses unknown keys when it is finished, so a typo in
+// a hand-edited plan is an error rather than a silently ignored setting.
+class ObjectReader {
+ public:
+  ObjectReader(const json& value, std::string path) : value_(value), path_(std::move(path)) {
+    if (!value_.is_object()) fail(path_, std::string("expected an object, found ") + type_name(value_));
+  }
+  ~ObjectReader() noexcept(false) {
+    if (std::uncaught_exceptions() > 0) return;
+    for (const auto& item : value_.items()) {
+      if (!seen_.count(item.key())) fail(path_ + "." + item.key(), "unknown key");
+    }
+  }
+
+  bool has(const std::string& key) const { return value_.contains(key); }
+  std::string path(const std::string& key) const { return path_ + "." + key; }
+
+  const json& required(const std::string& key) {
+    seen_.insert(key);
+    auto it = value_.find(key);
+    if (it == value_.end()) fail(path(key), "missing required key");
+    return *it;
+  }
+  const json* optional(const std::string& key) {
+    seen_.insert(key);
+    auto it = value_.find(key);
+    return it == value_.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  std::string string(const std::string& key) { return as_string(required(key), path(key)); }
+  std::string string_or(const std::string& key, std::string fallback) {
+    const json* v = optional(key);
+    return v ? as_string(*v, path(key)) : fallback;
+  }
+  bool boolean_or(const std::string& key, bool fallback) {
+    const json* v = optional(key);
+    if (!v) return fallback;
+    if (!v->is_boolean()) fail(path(key), std::string("expected a boolean, found ") + type_name(*v));
+    return v->get<bool>();
+  }
+  std::uint64_t uint(const std::string& key, std::uint64_t max = UINT64_MAX) {
+    return as_uint(required(key), path(key), max);
+  }
+  std::uint64_t uint_or(const std::string& key, std::uint64_t fallback, std::uint64_t max = UINT64_MAX) {
+    const json* v = optional(key);
+    return v ? as_uint(*v, path(key), max) : fallback;
+  }
+  std::optional<std::uint64_t> maybe_uint(const std::string& key) {
+    const json* v = optional(key);
+    if (!v) return std::nullopt;
+    return as_uint(*v, path(key), UINT64_MAX);
+  }
+  std::optional<std::string> maybe_string(const std::string& key) {
+    const json* v = optional(key);
+    if (!v) return std::nullopt;
+    return as_string(*v, path(key));
+  }
+  const json& array(const std::string& key) {
+    const json& v = required(key);
+    if (!v.is_array()) fail(path(key), std::string("expected an array, found ") + type_name(v));
+    return v;
+  }
+  const json* maybe_array(const std::string& key) {
+    const json* v = optional(key);
+    if (v && !v->is_array()) fail(path(key), std::string("expected an array, found ") + type_name(*v));
+    return v;
+  }
+
+  static std::string as_string(const json& v, const std::string& path) {
+    if (!v.is_string()) fail(path, std::string("expected a string, found ") + type_name(v));
+    return v.get<std::string>();
+  }
+  static std::uint64_t as_uint(const json& v, const std::string& path, std::uint64_t max) {
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      fail(path, std::string("expected a non-negative integer, found ") +
+                     (v.is_number() ? "a negative or fractional number" : type_name(v)));
+    }
+    std::uint64_t n = v.get<std::uint64_t>();
+    if (n > max) fail(path, std::to_string(n) + " is larger than " + std::to_string(max));
+    return n;
+  }
+
+ private:
+  const json& value_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+std::vector<std::string> string_list(ObjectReader& r, const std::string& key) {
+  std::vector<std::string> out;
+  const json* list = r.maybe_array(key);
+  if (!list) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    out.push_back(ObjectReader::as_string((*list)[i], r.path(key) + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+void require_absolute(const std::string& path, const std::string& value) {
+  if (value.empty() || value[0] != '/') fail(path, "\"" + value + "\" is not an absolute path");
+}
+
+// ---- enums ------------------------------------------------------------------------------
+
+const std::pair<Namespace, const char*> kNamespaceNames[] = {
+    {Namespace::Mount, "mount"}, {Namespace::Pid, "pid"},   {Namespace::Ipc, "ipc"},
+    {Namespace::Uts, "uts"},     {Namespace::Net, "net"},   {Namespace::User, "user"},
+    {Namespace::Cgroup, "cgroup"}, {Namespace::Time, "time"}};
+const std::pair<MountKind, const char*> kMountKindNames[] = {
+    {MountKind::Proc, "proc"},   {MountKind::Sysfs, "sysfs"},   {MountKind::Tmpfs, "tmpfs"},
+    {MountKind::Bind, "bind"},   {MountKind::Dev, "dev"},       {MountKind::Mqueue, "mqueue"},
+    {MountKind::Devpts, "devpts"}};
+const std::pair<NetworkMode, const char*> kNetworkModeNames[] = {
+    {NetworkMode::Host, "host"}, {NetworkMode::None, "none"},
+    {NetworkMode::Loopback, "loopback"}, {NetworkMode::Veth, "veth"}};
+const std::pair<RootfsKind, const char*> kRootfsKindNames[] = {
+    {RootfsKind::Directory, "directory"}, {RootfsKind::Archive, "archive"}};
+
+template <typename E, std::size_t N>
+const char* name_of(const std::pair<E, const char*> (&table)[N], E value) {
+  for (const auto& [v, name] : table) if (v == value) return name;
+  return "?";
+}
+template <typename E, std::size_t N>
+E parse_enum(const std::pair<E, const char*> (&table)[N], const std::string& text, const std::string& path) {
+  std::string allowed;
+  for (const auto& [v, name] : table) {
+    if (text == name) return v;
+    allowed += allowed.empty() ? name : std::string(", ") + name;
+  }
+  fail(path, "\"" + text + "\" is not one of: " + allowed);
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+ordered_json mappings_json(const std::vector<IdMapping>& maps) {
+  ordered_json out = ordered_json::array();
+  for (const auto& m : maps) out.push_back({{"inside", m.inside}, {"outside", m.outside}, {"count", m.count}});
+  return out;
+}
+
+ordered_json writes_json(const std::vector<CgroupWrite>& writes) {
+  ordered_json out = ordered_json::array();
+  for (const auto& w : writes) out.push_back({{"file", w.file}, {"value", w.value}});
+  return out;
+}
+
+template <typename T>
+void put_optional(ordered_json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+ordered_json cgroups_json(const Cgroups& c) {
+  ordered_json j;
+  put_optional(j, "memory_max_bytes", c.memory_max_bytes);
+  put_optional(j, "swap_max_bytes", c.swap_max_bytes);
+  put_optional(j, "memory_reservation_bytes", c.memory_reservation_bytes);
+  put_optional(j, "cpu_quota_us", c.cpu_quota_us);
+  put_optional(j, "cpu_period_us", c.cpu_period_us);
+  put_optional(j, "cpu_weight", c.cpu_weight);
+  put_optional(j, "cpuset_cpus", c.cpuset_cpus);
+  put_optional(j, "cpuset_mems", c.cpuset_mems);
+  put_optional(j, "pids_max", c.pids_max);
+  j["best_effort"] = c.best_effort;
+  j["parent"] = c.parent;
+  j["v2"] = writes_json(c.v2);
+  ordered_json v1 = ordered_json::array();
+  for (const auto& ctl : c.v1) v1.push_back({{"controller", ctl.controller}, {"writes", writes_json(ctl.writes)}});
+  j["v1"] = v1;
+  return j;
+}
+
+ordered_json plan_json(const Plan& p) {
+  ordered_json j;
+  j["version"] = p.version;
+  j["arch"] = p.arch;
+  j["name"] = p.name;
+  j["source"] = p.source;
+  ordered_json ns = ordered_json::array();
+  for (auto n : p.namespaces) ns.push_back(to_string(n));
+  j["namespaces"] = ns;
+  if (p.rootfs) {
+    j["rootfs"] = {{"kind", name_of(kRootfsKindNames, p.rootfs->kind)},
+                   {"path", p.rootfs->path},
+                   {"readonly", p.rootfs->readonly},
+                   {"chroot", p.rootfs->use_chroot}};
+  }
+  ordered_json mounts = ordered_json::array();
+  for (const auto& m : p.mounts) {
+    mounts.push_back({{"kind", to_string(m.kind)}, {"source", m.source}, {"target", m.target},
+                      {"fstype", m.fstype}, {"flags", m.flags}, {"data", m.data},
+                      {"readonly", m.readonly}});
+  }
+  j["mounts"] = mounts;
+  j["masked_paths"] = p.masked_paths;
+  j["readonly_paths"] = p.readonly_paths;
+  j["hostname"] = p.hostname;
+  ordered_json net;
+  net["mode"] = to_string(p.network.mode);
+  if (p.network.veth) {
+    const Veth& v = *p.network.veth;
+    net["veth"] = {{"host_ifname", v.host_ifname}, {"container_ifname", v.container_ifname},
+                   {"host_address", v.host_address}, {"host_prefix", v.host_prefix},
+                   {"container_address", v.container_address},
+                   {"container_prefix", v.container_prefix}, {"gateway", v.gateway}, {"mtu", v.mtu}};
+  }
+  j["network"] = net;
+  if (p.cgroups) j["cgroups"] = cgroups_json(*p.cgroups);
+  j["capabilities"] = p.capabilities;
+  ordered_json rl = ordered_json::array();
+  for (const auto& r : p.rlimits) {
+    rl.push_back({{"resource", r.resource}, {"name", r.name}, {"soft", r.soft}, {"hard", r.hard}});
+  }
+  j["rlimits"] = rl;
+  j["user"] = {{"uid", p.user.uid}, {"gid", p.user.gid}, {"groups", p.user.groups},
+               {"uid_map", mappings_json(p.user.uid_map)}, {"gid_map", mappings_json(p.user.gid_map)}};
+  j["env"] = p.env;
+  j["cwd"] = p.cwd;
+  j["command"] = p.command;
+  j["no_new_privs"] = p.no_new_privs;
+  if (p.seccomp) {
+    j["seccomp"] = {{"default_action", p.seccomp->default_action},
+                    {"backend", p.seccomp->backend},
+                    {"instructions", p.seccomp->instructions()},
+                    {"sha256", p.seccomp->sha256},
+                    {"bpf", base64_encode(p.seccomp->bpf)}};
+  }
+  return j;
+}
+
+// ---- reading ----------------------------------------------------------------------------
+
+std::vector<IdMapping> read_mappings(ObjectReader& r, const std::string& key) {
+  std::vector<IdMapping> out;
+  const json* list = r.maybe_array(key);
+  if (!list) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader m((*list)[i], r.path(key) + "[" + std::to_string(i) + "]");
+    IdMapping map;
+    map.inside = m.uint("inside", UINT32_MAX);
+    map.outside = m.uint("outside", UINT32_MAX);
+    map.count = m.uint("count", UINT32_MAX);
+    if (map.count == 0) fail(m.path("count"), "must be at least 1");
+    out.push_back(map);
+  }
+  return out;
+}
+
+std::vector<CgroupWrite> read_writes(const json& list, const std::string& path) {
+  if (!list.is_array()) fail(path, std::string("expected an array, found ") + type_name(list));
+  std::vector<CgroupWrite> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    ObjectReader w(list[i], path + "[" + std::to_string(i) + "]");
+    CgroupWrite write{w.string("file"), w.string("value")};
+    if (write.file.empty() || write.file.find('/') != std::string::npos || write.file[0] == '.') {
+      fail(w.path("file"), "\"" + write.file + "\" is not a plain cgroup file name");
+    }
+    out.push_back(std::move(write));
+  }
+  return out;
+}
+
+Cgroups read_cgroups(const json& value, const std::string& path) {
+  ObjectReader r(value, path);
+  Cgroups c;
+  c.memory_max_bytes = r.maybe_uint("memory_max_bytes");
+  c.swap_max_bytes = r.maybe_uint("swap_max_bytes");
+  c.memory_reservation_bytes = r.maybe_uint("memory_reservation_bytes");
+  c.cpu_quota_us = r.maybe_uint("cpu_quota_us");
+  c.cpu_period_us = r.maybe_uint("cpu_period_us");
+  c.cpu_weight = r.maybe_uint("cpu_weight");
+  c.cpuset_cpus = r.maybe_string("cpuset_cpus");
+  c.cpuset_mems = r.maybe_string("cpuset_mems");
+  c.pids_max = r.maybe_uint("pids_max");
+  c.best_effort = r.boolean_or("best_effort", false);
+  c.parent = r.string_or("parent", "plan-exec");
+  if (c.parent.empty() || c.parent[0] == '/' || c.parent.find("..") != std::string::npos) {
+    fail(r.path("parent"), "\"" + c.parent + "\" must be a relative cgroup name without \"..\"");
+  }
+  c.v2 = read_writes(r.array("v2"), r.path("v2"));
+  const json& v1 = r.array("v1");
+  for (std::size_t i = 0; i < v1.size(); ++i) {
+    ObjectReader ctl(v1[i], r.path("v1") + "[" + std::to_string(i) + "]");
+    CgroupV1Controller controller;
+    controller.controller = ctl.string("controller");
+    controller.writes = read_writes(ctl.array("writes"), ctl.path("writes"));
+    c.v1.push_back(std::move(controller));
+  }
+  return c;
+}
+
+Seccomp read_seccomp(const json& value, const std::string& path) {
+  ObjectReader r(value, path);
+  Seccomp s;
+  s.default_action = r.string("default_action");
+  s.backend = r.string("backend");
+  std::uint64_t instructions = r.uint("instructions");
+  s.sha256 = r.string("sha256");
+  auto bytes = base64_decode(r.string("bpf"));
+  if (!bytes) fail(r.path("bpf"), "is not valid base64");
+  if (bytes->size() % 8 != 0) {
+    fail(r.path("bpf"), "length " + std::to_string(bytes->size()) +
+                            " bytes is not a multiple of 8 (struct sock_filter)");
+  }
+  if (bytes->empty()) fail(r.path("bpf"), "is empty: a filter needs at least one instruction");
+  if (bytes->size() / 8 > kMaxBpfInstructions) {
+    fail(r.path("bpf"), std::to_string(bytes->size() / 8) + " instructions exceed the kernel's limit of " +
+                            std::to_string(kMaxBpfInstructions));
+  }
+  if (instructions != bytes->size() / 8) {
+    fail(r.path("instructions"), "says " + std::to_string(instructions) + " but the filter holds " +
+                                     std::to_string(bytes->size() / 8));
+  }
+  s.bpf = std::move(*bytes);
+  if (sha256_hex(s.bpf) != s.sha256) fail(r.path("sha256"), "does not match the filter: the plan was altered or damaged");
+  return s;
+}
+
+Plan read_plan(const json& root) {
+  ObjectReader r(root, "plan");
+  Plan p;
+  // Version first: a plan from another schema would otherwise fail on some later key with a
+  // confusing message.
+  const json& version = r.required("version");
+  if (!version.is_number_integer() || version.get<std::int64_t>() != kSchemaVersion) {
+    fail("plan.version", version.dump() + " is not supported: this plan-exec reads version " +
+                             std::to_string(kSchemaVersion) + "; recompile the policy with a matching policyc");
+  }
+  p.arch = r.string("arch");
+  if (p.arch != host_arch()) {
+    fail("plan.arch", "\"" + p.arch + "\" does not match this machine (" + host_arch() +
+                          "); compile the policy for " + host_arch());
+  }
+  p.name = r.string_or("name", "");
+  p.source = r.string_or("source", "");
+  for (std::size_t i = 0; const auto& n : string_list(r, "namespaces")) {
+    auto ns = namespace_from_string(n);
+    if (!ns) fail("plan.namespaces[" + std::to_string(i) + "]", "unknown namespace \"" + n + "\"");
+    p.namespaces.push_back(*ns);
+    ++i;
+  }
+  if (const json* rootfs = r.optional("rootfs")) {
+    ObjectReader rr(*rootfs, "plan.rootfs");
+    Rootfs fs;
+    fs.kind = parse_enum(kRootfsKindNames, rr.string("kind"), rr.path("kind"));
+    fs.path = rr.string("path");
+    require_absolute(rr.path("path"), fs.path);
+    fs.readonly = rr.boolean_or("readonly", false);
+    fs.use_chroot = rr.boolean_or("chroot", false);
+    p.rootfs = fs;
+  }
+  if (const json* mounts = r.maybe_array("mounts")) {
+    for (std::size_t i = 0; i < mounts->size(); ++i) {
+      ObjectReader m((*mounts)[i], "plan.mounts[" + std::to_string(i) + "]");
+      Mount mount;
+      mount.kind = parse_enum(kMountKindNames, m.string("kind"), m.path("kind"));
+      mount.source = m.string_or("source", "");
+      mount.target = m.string("target");
+      require_absolute(m.path("target"), mount.target);
+      mount.fstype = m.string_or("fstype", "");
+      mount.flags = m.uint_or("flags", 0);
+      mount.data = m.string_or("data", "");
+      mount.readonly = m.boolean_or("readonly", false);
+      if (mount.kind == MountKind::Bind) require_absolute(m.path("source"), mount.source);
+      p.mounts.push_back(std::move(mount));
+    }
+  }
+  p.masked_paths = string_list(r, "masked_paths");
+  p.readonly_paths = string_list(r, "readonly_paths");
+  for (const auto& path : p.masked_paths) require_absolute("plan.masked_paths", path);
+  for (const auto& path : p.readonly_paths) require_absolute("plan.readonly_paths", path);
+  p.hostname = r.string_or("hostname", "");
+  if (p.hostname.size() > 64) fail("plan.hostname", "is longer than 64 characters");
+  if (const json* net = r.optional("network")) {
+    ObjectReader n(*net, "plan.network");
+    p.network.mode = parse_enum(kNetworkModeNames, n.string("mode"), n.path("mode"));
+    if (const json* veth = n.optional("veth")) {
+      ObjectReader v(*veth, "plan.network.veth");
+      Veth out;
+      out.host_ifname = v.string_or("host_ifname", "");
+      out.container_ifname = v.string_or("container_ifname", "eth0");
+      out.host_address = v.string("host_address");
+      out.host_prefix = v.uint("host_prefix", 128);
+      out.container_address = v.string("container_address");
+      out.container_prefix = v.uint("container_prefix", 128);
+      out.gateway = v.string_or("gateway", "");
+      out.mtu = v.uint_or("mtu", 0, 65535);
+      for (const auto* name : {&out.host_ifname, &out.container_ifname}) {
+        if (name->size() > 15) fail("plan.network.veth", "interface name \"" + *name + "\" is longer than 15 characters");
+      }
+      p.network.veth = out;
+    }
+    if ((p.network.mode == NetworkMode::Veth) != p.network.veth.has_value()) {
+      fail("plan.network.veth", p.network.veth ? "is given but mode is not \"veth\"" : "is required when mode is \"veth\"");
+    }
+  }
+  if (p.network.mode != NetworkMode::Host && !p.has_namespace(Namespace::Net)) {
+    fail("plan.network.mode", "\"" + to_string(p.network.mode) + "\" needs the net namespace");
+  }
+  if (const json* cg = r.optional("cgroups")) p.cgroups = read_cgroups(*cg, "plan.cgroups");
+  if (const json* caps = r.maybe_array("capabilities")) {
+    for (std::size_t i = 0; i < caps->size(); ++i) {
+      p.capabilities.push_back(
+          static_cast<int>(ObjectReader::as_uint((*caps)[i], "plan.capabilities[" + std::to_string(i) + "]", 63)));
+    }
+  }
+  if (const json* rls = r.maybe_array("rlimits")) {
+    for (std::size_t i = 0; i < rls->size(); ++i) {
+      ObjectReader rl((*rls)[i], "plan.rlimits[" + std::to_string(i) + "]");
+      Rlimit limit;
+      limit.resource = static_cast<int>(rl.uint("resource", 63));
+      limit.name = rl.string_or("name", "");
+      limit.soft = rl.uint("soft");
+      limit.hard = rl.uint("hard");
+      if (limit.soft > limit.hard) fail(rl.path("soft"), "is above the hard limit");
+      p.rlimits.push_back(limit);
+    }
+  }
+  if (const json* user = r.optional("user")) {
+    ObjectReader u(*user, "plan.user");
+    p.user.uid = u.uint_or("uid", 0, UINT32_MAX - 1);
+    p.user.gid = u.uint_or("gid", 0, UINT32_MAX - 1);
+    if (const json* groups = u.maybe_array("groups")) {
+      for (std::size_t i = 0; i < groups->size(); ++i) {
+        p.user.groups.push_back(static_cast<std::uint32_t>(
+            ObjectReader::as_uint((*groups)[i], "plan.user.groups[" + std::to_string(i) + "]", UINT32_MAX - 1)));
+      }
+    }
+    p.user.uid_map = read_mappings(u, "uid_map");
+    p.user.gid_map = read_mappings(u, "gid_map");
+  }
+  p.env = string_list(r, "env");
+  for (const auto& e : p.env) {
+    if (e.find('=') == std::string::npos || e[0] == '=') fail("plan.env", "\"" + e + "\" is not KEY=value");
+  }
+  p.cwd = r.string_or("cwd", "/");
+  require_absolute("plan.cwd", p.cwd);
+  p.command = string_list(r, "command");
+  p.no_new_privs = r.boolean_or("no_new_privs", true);
+  if (const json* sc = r.optional("seccomp")) {
+    p.seccomp = read_seccomp(*sc, "plan.seccomp");
+    if (!p.no_new_privs) fail("plan.no_new_privs", "must be true when a seccomp filter is loaded");
+  }
+  return p;
+}
+
+}  // namespace
+
+bool Plan::has_namespace(Namespace ns) const {
+  for (auto n : namespaces) if (n == ns) return true;
+  return false;
+}
+
+std::string to_string(Namespace ns) { return name_of(kNamespaceNames, ns); }
+std::string to_string(MountKind kind) { return name_of(kMountKindNames, kind); }
+std::string to_string(NetworkMode mode) { return name_of(kNetworkModeNames, mode); }
+std::optional<Namespace> namespace_from_string(const std::string& name) {
+  for (const auto& [v, n] : kNamespaceNames) if (name == n) return v;
+  return std::nullopt;
+}
+
+std::string host_arch() {
+  struct utsname u;
+  if (uname(&u) != 0) return "unknown";
+  return u.machine;
+}
+
+std::string to_json(const Plan& plan) { return plan_json(plan).dump(2) + "\n"; }
+
+Plan from_json(std::string_view text) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // nlohmann reports a byte offset; turn it into line:column, which an editor can jump to.
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < e.byte - (e.byte > 0 ? 1 : 0) && i < text.size(); ++i) {
+      if (text[i] == '\n') { ++line; column = 1; } else { ++column; }
+    }
+    throw PlanError("plan: not valid JSON at line " + std::to_string(line) + ", column " +
+                    std::to_string(column) + " (is the file truncated?)");
+  }
+  return read_plan(root);
+}
+
+Plan load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw PlanError(path + ": cannot open plan: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  try {
+    return from_json(buffer.str());
+  } catch (const PlanError& e) {
+    throw PlanError(path + ": " + e.what());
+  }
+}
+
+void write_file_atomically(const std::string& path, std::string_view text) {
+  std::string dir = ".";
+  if (auto slash = path.rfind('/'); slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno) + " (in " + dir + ")");
+  const char* p = text.data();
+  std::size_t left = text.size();
+  int err = 0;
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0) { if (errno == EINTR) continue; err = errno; break; }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (!err && fchmod(fd, 0644) != 0) err = errno;
+  if (!err && fsync(fd) != 0) err = errno;
+  if (close(fd) != 0 && !err) err = errno;
+  if (!err && rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err) {
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+  }
+}
+
+}  // namespace plan

@@ -1,0 +1,144 @@
+// The plan schema: save/load round trip and the strict loader's rejections, each naming the key.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/encoding.h"
+#include "plan/plan_json.h"
+
+namespace {
+
+plan::Plan sample_plan() {
+  plan::Plan p;
+  p.arch = plan::host_arch();
+  p.name = "hello";
+  p.namespaces = {plan::Namespace::Mount, plan::Namespace::Pid, plan::Namespace::Net};
+  p.rootfs = plan::Rootfs{plan::RootfsKind::Directory, "/var/lib/policyc/alpine", true, false};
+  p.mounts.push_back({plan::MountKind::Tmpfs, "tmpfs", "/tmp", "tmpfs", 6, "size=67108864", false});
+  p.masked_paths = {"/proc/kcore"};
+  p.hostname = "hello";
+  p.network.mode = plan::NetworkMode::Veth;
+  p.network.veth = plan::Veth{"", "eth0", "10.0.0.1", 24, "10.0.0.2", 24, "10.0.0.1", 1500};
+  plan::Cgroups c;
+  c.memory_max_bytes = 250u << 20;
+  c.parent = "plan-exec";
+  c.v2 = {{"memory.max", "262144000"}};
+  c.v1 = {{"memory", {{"memory.limit_in_bytes", "262144000"}}}};
+  p.cgroups = c;
+  p.capabilities = {10};
+  p.rlimits = {{7, "nofile", 1024, 1024}};
+  p.user.uid = 1000;
+  p.user.gid = 1000;
+  p.user.uid_map = {{0, 100000, 65536}};
+  p.env = {"PATH=/bin"};
+  p.cwd = "/home";
+  p.command = {"/home/hello-world"};
+  plan::Seccomp s;
+  s.default_action = "errno(EPERM)";
+  s.backend = "libseccomp";
+  s.bpf = {0x06, 0, 0, 0, 0, 0, 0xff, 0x7f};  // ret ALLOW
+  s.sha256 = plan::sha256_hex(s.bpf);
+  p.seccomp = s;
+  return p;
+}
+
+std::string rejection(const std::string& text) {
+  try {
+    plan::from_json(text);
+  } catch (const plan::PlanError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+nlohmann::json sample_json() { return nlohmann::json::parse(plan::to_json(sample_plan())); }
+
+TEST(PlanJson, RoundTripKeepsEverything) {
+  plan::Plan p = sample_plan();
+  EXPECT_EQ(plan::from_json(plan::to_json(p)), p);
+}
+
+TEST(PlanJson, RejectsUnknownKeyNamingIt) {
+  auto j = sample_json();
+  j["network"]["veth"]["mtuu"] = 1;
+  EXPECT_EQ(rejection(j.dump()), "plan.network.veth.mtuu: unknown key");
+}
+
+TEST(PlanJson, RejectsWrongType) {
+  auto j = sample_json();
+  j["hostname"] = 5;
+  EXPECT_EQ(rejection(j.dump()), "plan.hostname: expected a string, found number");
+}
+
+TEST(PlanJson, RejectsWrongVersion) {
+  auto j = sample_json();
+  j["version"] = 99;
+  EXPECT_NE(rejection(j.dump()).find("plan.version: 99 is not supported"), std::string::npos);
+}
+
+TEST(PlanJson, RejectsWrongArch) {
+  auto j = sample_json();
+  j["arch"] = "aarch64-not-this-one";
+  EXPECT_NE(rejection(j.dump()).find("plan.arch: \"aarch64-not-this-one\" does not match"), std::string::npos);
+}
+
+TEST(PlanJson, RejectsTruncatedJsonWithPosition) {
+  std::string text = plan::to_json(sample_plan());
+  EXPECT_NE(rejection(text.substr(0, text.size() / 2)).find("plan: not valid JSON at line"), std::string::npos);
+}
+
+TEST(PlanJson, RejectsBadBase64) {
+  auto j = sample_json();
+  j["seccomp"]["bpf"] = "!!!notbase64";
+  EXPECT_EQ(rejection(j.dump()), "plan.seccomp.bpf: is not valid base64");
+}
+
+TEST(PlanJson, RejectsBpfNotMultipleOf8) {
+  auto j = sample_json();
+  std::vector<std::uint8_t> twelve(12, 0);
+  j["seccomp"]["bpf"] = plan::base64_encode(twelve);
+  EXPECT_EQ(rejection(j.dump()),
+            "plan.seccomp.bpf: length 12 bytes is not a multiple of 8 (struct sock_filter)");
+}
+
+TEST(PlanJson, RejectsMoreThan4096Instructions) {
+  auto j = sample_json();
+  std::vector<std::uint8_t> big(8 * 4097, 0);
+  j["seccomp"]["bpf"] = plan::base64_encode(big);
+  j["seccomp"]["instructions"] = 4097;
+  EXPECT_EQ(rejection(j.dump()),
+            "plan.seccomp.bpf: 4097 instructions exceed the kernel's limit of 4096");
+}
+
+TEST(PlanJson, RejectsTamperedFilter) {
+  auto j = sample_json();
+  std::vector<std::uint8_t> other = {0x06, 0, 0, 0, 0, 0, 0, 0};  // ret KILL
+  j["seccomp"]["bpf"] = plan::base64_encode(other);
+  EXPECT_NE(rejection(j.dump()).find("plan.seccomp.sha256: does not match"), std::string::npos);
+}
+
+TEST(PlanJson, RejectsRelativeRootfs) {
+  auto j = sample_json();
+  j["rootfs"]["path"] = "alpine";
+  EXPECT_EQ(rejection(j.dump()), "plan.rootfs.path: \"alpine\" is not an absolute path");
+}
+
+TEST(PlanJson, RejectsVethWithoutNetNamespace) {
+  auto j = sample_json();
+  j["namespaces"] = {"mount"};
+  EXPECT_EQ(rejection(j.dump()), "plan.network.mode: \"veth\" needs the net namespace");
+}
+
+TEST(Encoding, Sha256KnownVector) {
+  EXPECT_EQ(plan::sha256_hex("abc", 3),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Encoding, Base64RoundTrip) {
+  std::vector<std::uint8_t> bytes = {0, 1, 2, 250, 251, 252, 253};
+  EXPECT_EQ(plan::base64_encode(bytes), "AAEC+vv8/Q==");
+  EXPECT_EQ(plan::base64_decode("AAEC+vv8/Q=="), bytes);
+  EXPECT_FALSE(plan::base64_decode("AAE").has_value());
+}
+
+}  // namespace
