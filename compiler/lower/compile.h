@@ -1,0 +1,32 @@
+// The whole compiler as one call: parse -> checks -> lowering -> backend. Used by every
+// policyc subcommand (compile, check, --emit-bpf, export-docker, export-oci, explain).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compiler/ast/ast.h"
+#include "compiler/diag/diagnostics.h"
+#include "compiler/seccomp/backend.h"
+#include "compiler/seccomp/ir.h"
+#include "plan/plan.h"
+
+namespace policyc {
+
+struct CompileOptions {
+  seccomp::Backend backend = seccomp::Backend::Libseccomp;
+  const seccomp::FrequencyProfile* profile = nullptr;  // for the policyc backend's layout
+  bool require_container = false;   // true for plans plan-exec will run (rootfs etc. needed)
+};
+
+struct CompileResult {
+  ast::Policy policy;
+  std::optional<seccomp::Filter> filter;   // the lowered rules, when the policy has a seccomp block
+  plan::Plan plan;                         // with the compiled filter in plan.seccomp
+};
+
+// All diagnostics go to `diags`; nullopt when there was any error.
+std::optional<CompileResult> compile_policy(const std::string& path, const CompileOptions& options,
+                                            Diagnostics& diags);
+
+}  // namespace policyc
