@@ -45,6 +45,14 @@ class ContainerCgroup {
 // Throws StepError(step "cgroups"). `instance` is plan-exec's pid; `name` the plan's name.
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance);
 
+// "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
+// when report.oom_killed, before exiting 137.
+std::string oom_message(const plan::Cgroups& cgroups);
+
+// The --stats report, one "key: value" line each for what the host could measure:
+//   memory peak: 12.4 MiB / cpu time: 1.234 s / throttled: 0.812 s (9 periods) / pids peak: 3
+std::string format_cgroup_stats(const CgroupReport& report);
+
 // For `plan-exec --cleanup`: removes cgroups of plan-exec instances no longer running.
 std::vector<std::string> cleanup_cgroup_leftovers();
 

@@ -1,11 +1,165 @@
-// PLACEHOLDER (owner: network engineer) - replaced by the libnl implementation.
+// The plan's network section: which ContainerNetwork each mode gets, and the veth's steps.
+// Validation lives in network_validate.cc, netlink calls in network_netlink.cc.
 #include "launcher/network.h"
 
+#include <fstream>
+
 #include "launcher/error.h"
+#include "launcher/network_env.h"
+#include "launcher/network_validate.h"
 
 namespace launcher {
-std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t, bool) {
-  throw StepError("network", "network mode \"" + plan::to_string(network.mode) + "\" is not implemented yet");
+
+namespace {
+
+// `network host`: the container shares the host's stack; nothing to do.
+class HostNetwork final : public ContainerNetwork {
+ public:
+  void setup_host(pid_t) override {}
+  void setup_inside() override {}
+  void teardown() override {}
+  std::string describe() const override { return "network host: shares the host's network (no isolation)"; }
+};
+
+// `network none` and `network loopback`: the net namespace comes from clone(); loopback only
+// has to bring lo up (a new namespace starts with lo down).
+class IsolatedNetwork final : public ContainerNetwork {
+ public:
+  IsolatedNetwork(std::shared_ptr<NetlinkOps> netlink, bool loopback) : netlink_(std::move(netlink)), loopback_(loopback) {}
+  void setup_host(pid_t) override {}
+  void setup_inside() override {
+    if (loopback_) netlink_->set_up("lo", "");
+  }
+  void teardown() override {}
+  std::string describe() const override {
+    return loopback_ ? "network loopback: own net namespace, lo up, no other interface"
+                     : "network none: own net namespace, no interface up (lo down)";
+  }
+
+ private:
+  std::shared_ptr<NetlinkOps> netlink_;
+  bool loopback_;
+};
+
+class VethNetwork final : public ContainerNetwork {
+ public:
+  VethNetwork(std::shared_ptr<NetlinkOps> netlink, ResolvedVeth veth, pid_t instance)
+      : netlink_(std::move(netlink)), veth_(std::move(veth)), instance_(instance) {}
+
+  // Parent: the pair appears with its container end already inside the child's namespace.
+  void setup_host(pid_t child) override {
+    netlink_->create_veth({veth_.host_ifname, veth_.container_ifname, child, veth_.mtu});
+    created_ = true;
+    try {
+      netlink_->add_address(veth_.host_ifname, veth_.host_address, veth_.host_prefix);
+      // The alias marks the interface as ours even when the plan pinned its name.
+      netlink_->set_up(veth_.host_ifname, instance_alias(instance_));
+    } catch (...) {
+      teardown();  // leave nothing half-made behind; the caller reports the error
+      throw;
+    }
+  }
+
+  // Child, inside its namespace: the container end exists (setup_host ran before release).
+  void setup_inside() override {
+    netlink_->set_up("lo", "");
+    netlink_->add_address(veth_.container_ifname, veth_.container_address, veth_.container_prefix);
+    netlink_->set_up(veth_.container_ifname, "");
+    if (veth_.gateway) netlink_->add_default_route(veth_.container_ifname, *veth_.gateway);
+  }
+
+  // Deleting the host end deletes the peer. Only what setup_host created: a pinned name may
+  // belong to someone else when setup_host failed to create it.
+  void teardown() override {
+    if (!created_) return;
+    netlink_->delete_link(veth_.host_ifname);
+    created_ = false;
+  }
+
+  std::string describe() const override {
+    std::string text = "network veth: host " + veth_.host_ifname + " " + veth_.host_address.to_string() + "/" +
+                       std::to_string(veth_.host_prefix) + " <-> container " + veth_.container_ifname + " " +
+                       veth_.container_address.to_string() + "/" + std::to_string(veth_.container_prefix);
+    if (veth_.gateway) text += ", default route via " + veth_.gateway->to_string();
+    if (veth_.mtu) text += ", mtu " + std::to_string(veth_.mtu);
+    return text + "; no forwarding or NAT";
+  }
+
+ private:
+  std::shared_ptr<NetlinkOps> netlink_;
+  ResolvedVeth veth_;
+  pid_t instance_;
+  bool created_ = false;
+};
+
+std::unique_ptr<ContainerNetwork> prepare_veth(const plan::Network& network, pid_t instance, bool rootless,
+                                               const NetworkEnvironment& env) {
+  if (rootless) {
+    throw StepError("network",
+                    "network veth needs CAP_NET_ADMIN on the host to create the interface pair, which a rootless run "
+                    "does not have; use `network loopback` in the policy, or run plan-exec as root");
+  }
+  if (!network.veth) throw StepError("network", "network mode veth without a veth section in the plan; recompile the policy");
+  ResolvedVeth veth = resolve_veth(*network.veth, instance);
+  check_host_state(veth, env.netlink->interfaces(), env.instance_running);
+  return std::make_unique<VethNetwork>(env.netlink, std::move(veth), instance);
 }
-std::vector<std::string> cleanup_network_leftovers() { return {}; }
+
+// The veths of plan-exec instances that are no longer running.
+std::vector<HostInterface> leftovers(const NetworkEnvironment& env) {
+  std::vector<HostInterface> out;
+  for (HostInterface& iface : env.netlink->interfaces()) {
+    const auto instance = instance_of(iface);
+    if (instance && !env.instance_running(*instance)) out.push_back(std::move(iface));
+  }
+  return out;
+}
+
+std::string leftover_text(const HostInterface& iface) {
+  return "veth " + iface.name + " of plan-exec " + std::to_string(*instance_of(iface)) + ", which is no longer running";
+}
+
+}  // namespace
+
+bool is_plan_exec_running(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  return std::getline(comm, name) && name == "plan-exec";
+}
+
+NetworkEnvironment real_network_environment() { return {make_netlink_ops(), is_plan_exec_running}; }
+
+std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless,
+                                                  const NetworkEnvironment& env) {
+  switch (network.mode) {
+    case plan::NetworkMode::Host: return std::make_unique<HostNetwork>();
+    case plan::NetworkMode::None: return std::make_unique<IsolatedNetwork>(env.netlink, false);
+    case plan::NetworkMode::Loopback: return std::make_unique<IsolatedNetwork>(env.netlink, true);
+    case plan::NetworkMode::Veth: return prepare_veth(network, instance, rootless, env);
+  }
+  throw StepError("network", "unknown network mode in the plan; recompile the policy");
+}
+
+std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless) {
+  return prepare_network(network, instance, rootless, real_network_environment());
+}
+
+std::vector<std::string> find_network_leftovers(const NetworkEnvironment& env) {
+  std::vector<std::string> out;
+  for (const HostInterface& iface : leftovers(env)) out.push_back(leftover_text(iface));
+  return out;
+}
+
+std::vector<std::string> cleanup_network_leftovers(const NetworkEnvironment& env) {
+  std::vector<std::string> out;
+  for (const HostInterface& iface : leftovers(env)) {
+    // false: it vanished meanwhile (its namespace died), which is what we wanted anyway.
+    if (env.netlink->delete_link(iface.name)) out.push_back(leftover_text(iface));
+  }
+  return out;
+}
+
+std::vector<std::string> find_network_leftovers() { return find_network_leftovers(real_network_environment()); }
+std::vector<std::string> cleanup_network_leftovers() { return cleanup_network_leftovers(real_network_environment()); }
+
 }  // namespace launcher

@@ -37,4 +37,8 @@ std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, 
 // longer running; returns a line per thing removed.
 std::vector<std::string> cleanup_network_leftovers();
 
+// Added by the network engineer: the same leftovers, reported without removing them (for a
+// warning before a run, or `plan-exec --cleanup --dry-run`); one line each.
+std::vector<std::string> find_network_leftovers();
+
 }  // namespace launcher

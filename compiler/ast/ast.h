@@ -185,6 +185,9 @@ struct Container {
   std::vector<Word> command;
   std::optional<Seccomp> seccomp;
   Location where;
+  // Added by the front end: every section keyword as written, in source order, so the checks
+  // can report a section given twice (the fields above keep the first occurrence).
+  std::vector<Word> sections;
 };
 
 // A file is a container, or a bare seccomp block (a seccomp-only policy, which is what

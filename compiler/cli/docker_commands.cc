@@ -1,6 +1,148 @@
-// PLACEHOLDER (owner: Docker/OCI engineer).
+// import-docker, export-docker, export-oci: the bridges between .pol policies and the Docker /
+// OCI world. Each command validates everything and builds every output in memory first; files
+// are written (atomically) only when there is no error, so a failed run leaves nothing behind.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
 #include "compiler/cli/commands.h"
+#include "compiler/docker/export.h"
+#include "compiler/docker/import.h"
+#include "compiler/lower/compile.h"
+#include "compiler/oci/export_oci.h"
+#include "plan/plan_json.h"
 
 namespace policyc::cli {
-std::vector<Command> add_docker_commands(CLI::App&) { return {}; }
+namespace {
+
+struct ImportArgs {
+  std::string profile;
+  std::string output;
+  std::vector<std::string> caps;
+  std::string arch = "x86_64";
+  std::string kernel;
+};
+
+struct ExportArgs {
+  std::string policy;
+  std::string output;
+  std::string k8s_name;
+};
+
+std::optional<std::string> read_file(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error({path}, "cannot read the file", "check that it exists and is readable");
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string directory_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+// Writes every (path, text) pair, or reports why not. Each write is atomic.
+int write_all(const std::vector<std::pair<std::string, std::string>>& files) {
+  try {
+    for (const auto& [path, text] : files) plan::write_file_atomically(path, text);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitOk;
+}
+
+int finish(const Diagnostics& diags) {
+  diags.render(std::cerr);
+  return diags.has_errors() ? kExitInputError : kExitOk;
+}
+
+int run_import(const ImportArgs& args) {
+  Diagnostics diags;
+  auto text = read_file(args.profile, diags);
+  if (!text) return finish(diags);
+  docker::ImportOptions options;
+  options.caps = args.caps;
+  options.arch = args.arch;
+  options.kernel = args.kernel;
+  auto pol = docker::import_to_pol(*text, args.profile, options, diags);
+  if (!pol || diags.has_errors()) return finish(diags);
+  finish(diags);
+  return write_all({{args.output, *pol}});
+}
+
+std::optional<CompileResult> compile_for_export(const std::string& policy, Diagnostics& diags) {
+  CompileOptions options;
+  return compile_policy(policy, options, diags);
+}
+
+int run_export_docker(const ExportArgs& args) {
+  Diagnostics diags;
+  auto compiled = compile_for_export(args.policy, diags);
+  if (!compiled || diags.has_errors()) return finish(diags);
+  if (!compiled->filter) {
+    diags.error({args.policy}, "the policy has no seccomp block, so there is no profile to export",
+                "add `seccomp default ACTION { ... }`");
+    return finish(diags);
+  }
+  auto profile = docker::export_profile(*compiled->filter, diags);
+  if (!profile || diags.has_errors()) return finish(diags);
+  std::vector<std::pair<std::string, std::string>> files{{args.output, profile->dump(2) + "\n"}};
+  if (!args.k8s_name.empty()) {
+    files.push_back({directory_of(args.output) + "/" + args.k8s_name + ".yaml",
+                     docker::k8s_manifest(*profile, args.k8s_name)});
+  }
+  finish(diags);
+  return write_all(files);
+}
+
+int run_export_oci(const ExportArgs& args) {
+  Diagnostics diags;
+  auto compiled = compile_for_export(args.policy, diags);
+  if (!compiled || diags.has_errors()) return finish(diags);
+  const seccomp::Filter* filter = compiled->filter ? &*compiled->filter : nullptr;
+  auto config = oci::export_config(compiled->plan, filter, diags);
+  if (!config || diags.has_errors()) return finish(diags);
+  finish(diags);
+  return write_all({{args.output, config->dump(2) + "\n"}});
+}
+
+}  // namespace
+
+std::vector<Command> add_docker_commands(CLI::App& app) {
+  std::vector<Command> commands;
+
+  auto import_args = std::make_shared<ImportArgs>();
+  CLI::App* import = app.add_subcommand("import-docker", "Docker/OCI seccomp profile JSON -> .pol seccomp block");
+  import->add_option("profile", import_args->profile, "Docker seccomp profile (JSON)")->required();
+  import->add_option("-o,--output", import_args->output, "the .pol file to write")->required();
+  import->add_option("--caps", import_args->caps,
+                     "capabilities the container keeps, for includes/excludes (default: Docker's set; `none`)")
+      ->delimiter(',');
+  import->add_option("--arch", import_args->arch, "target arch for includes/excludes and names (x86_64)");
+  import->add_option("--kernel", import_args->kernel, "kernel version for minKernel (default: the running one)");
+  commands.push_back({import, [import_args] { return run_import(*import_args); }});
+
+  auto docker_args = std::make_shared<ExportArgs>();
+  CLI::App* docker = app.add_subcommand("export-docker", ".pol -> Docker seccomp profile JSON");
+  docker->add_option("policy", docker_args->policy, "the policy (.pol)")->required();
+  docker->add_option("-o,--output", docker_args->output, "the profile to write (profile.json)")->required();
+  docker->add_option("--k8s-manifest", docker_args->k8s_name,
+                     "also write a security-profiles-operator SeccompProfile NAME.yaml next to the profile");
+  commands.push_back({docker, [docker_args] { return run_export_docker(*docker_args); }});
+
+  auto oci_args = std::make_shared<ExportArgs>();
+  CLI::App* oci = app.add_subcommand("export-oci", ".pol -> OCI runtime-spec config.json (runc, containerd)");
+  oci->add_option("policy", oci_args->policy, "the policy (.pol)")->required();
+  oci->add_option("-o,--output", oci_args->output, "the config to write (config.json)")->required();
+  commands.push_back({oci, [oci_args] { return run_export_oci(*oci_args); }});
+
+  return commands;
+}
+
 }  // namespace policyc::cli

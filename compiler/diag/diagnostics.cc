@@ -1,6 +1,7 @@
 #include "compiler/diag/diagnostics.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace policyc {

@@ -1,13 +1,18 @@
-// PLACEHOLDER (owner: seccomp engineer) - replaced by the real backends.
+// compile(): one entry point, two backends with identical verdicts.
 #include "compiler/seccomp/backend.h"
 
+#include "compiler/seccomp/codegen.h"
+
 namespace policyc::seccomp {
-std::vector<sock_filter> compile(const Filter&, Backend, Diagnostics& diags, const FrequencyProfile*) {
-  diags.error({}, "seccomp backend is not implemented yet");
+
+std::vector<sock_filter> compile(const Filter& filter, Backend backend, Diagnostics& diags,
+                                 const FrequencyProfile* profile) {
+  switch (backend) {
+    case Backend::Libseccomp: return compile_libseccomp(filter, diags, 2);
+    case Backend::Policyc: return generate_policyc(filter, diags, profile);
+  }
+  diags.error({}, "internal: unknown seccomp backend", "choose libseccomp or policyc");
   return {};
 }
-std::vector<sock_filter> compile_libseccomp(const Filter&, Diagnostics& diags, int) {
-  diags.error({}, "libseccomp backend is not implemented yet");
-  return {};
-}
+
 }  // namespace policyc::seccomp

@@ -1,0 +1,289 @@
+// Checks of the container's sections other than network and limits: sections given twice,
+// namespaces, rootfs, mounts and paths, hostname, capabilities, rlimits, user and id maps,
+// env, cwd, command.
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "compiler/check/check.h"
+#include "compiler/check/check_internal.h"
+#include "compiler/lower/values.h"
+#include "plan/plan.h"
+
+namespace policyc::check {
+namespace detail {
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string close = did_you_mean(word, candidates);
+  if (!close.empty()) return "did you mean " + in_quotes(close) + "?";
+  std::string all;
+  for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
+  return "use one of: " + all;
+}
+
+bool has_namespace(const ast::Container& c, const std::string& name) {
+  return std::any_of(c.namespaces.begin(), c.namespaces.end(), [&](const ast::Word& w) { return w.text == name; });
+}
+
+void require_absolute_path(const ast::Word& path, const std::string& what, Diagnostics& diags) {
+  if (path.text.empty() || path.text[0] != '/') {
+    diags.error(path.where, what + " " + in_quotes(path.text) + " is not an absolute path",
+                "write it from the root, e.g. \"/" + path.text + "\"");
+    return;
+  }
+  std::size_t start = 0;
+  while (start <= path.text.size()) {
+    std::size_t end = path.text.find('/', start);
+    if (end == std::string::npos) end = path.text.size();
+    if (path.text.compare(start, end - start, "..") == 0 && end - start == 2) {
+      diags.error(path.where, what + " " + in_quotes(path.text) + " contains \"..\"",
+                  "write the path without \"..\" so it cannot leave the directory it names");
+      return;
+    }
+    start = end + 1;
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+// Sections that may appear once; the others (mount, mask, readonly, rlimit, uidmap, gidmap,
+// env) add up.
+void check_sections(const ast::Container& c, Diagnostics& diags) {
+  static const std::set<std::string> kOnce = {"rootfs", "namespaces", "hostname", "network", "limits",
+                                              "capabilities", "user", "cwd", "command", "seccomp"};
+  std::map<std::string, const ast::Word*> first;
+  for (const auto& section : c.sections) {
+    if (!kOnce.count(section.text)) continue;
+    auto [it, inserted] = first.emplace(section.text, &section);
+    if (inserted) continue;
+    diags.error(section.where, "duplicate " + in_quotes(section.text) + " section",
+                "merge it into the first one, at line " + std::to_string(it->second->where.line));
+  }
+}
+
+void check_namespaces(const ast::Container& c, Diagnostics& diags) {
+  std::set<std::string> seen;
+  for (const auto& ns : c.namespaces) {
+    if (!plan::namespace_from_string(ns.text)) {
+      diags.error(ns.where, "unknown namespace " + in_quotes(ns.text), suggestion(ns.text, lower::namespace_names()));
+    } else if (!seen.insert(ns.text).second) {
+      diags.warning(ns.where, "namespace " + in_quotes(ns.text) + " is listed twice", "remove the second one");
+    }
+  }
+  bool mounts = c.rootfs || !c.mounts.empty() || !c.masked_paths.empty() || !c.readonly_paths.empty();
+  if (mounts && !has_namespace(c, "mount")) {
+    Location where = c.rootfs ? c.rootfs->where : !c.mounts.empty() ? c.mounts[0].where : c.where;
+    diags.error(where, "a rootfs, mounts and masked paths need the mount namespace",
+                "add `mount` to the namespaces, or the mounts would change the host");
+  }
+  if (c.hostname && !has_namespace(c, "uts")) {
+    diags.error(c.hostname->where, "hostname needs the uts namespace",
+                "add `uts` to the namespaces, or the host's name would change");
+  }
+  bool maps = !c.uid_map.empty() || !c.gid_map.empty();
+  if (maps && !has_namespace(c, "user")) {
+    const auto& first = !c.uid_map.empty() ? c.uid_map[0] : c.gid_map[0];
+    diags.error(first.where, "uidmap/gidmap need the user namespace", "add `user` to the namespaces");
+  }
+}
+
+void check_rootfs(const ast::Container& c, Diagnostics& diags) {
+  if (!c.rootfs) return;
+  require_absolute_path(c.rootfs->path, "rootfs", diags);
+  const std::string& p = c.rootfs->path.text;
+  auto ends_with = [&](const std::string& tail) {
+    return p.size() >= tail.size() && p.compare(p.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (c.rootfs->archive && !ends_with(".tar") && !ends_with(".tar.gz") && !ends_with(".tgz")) {
+    diags.error(c.rootfs->path.where, "rootfs archive " + in_quotes(p) + " is not a .tar, .tar.gz or .tgz file",
+                "give a minirootfs tarball, or drop `archive` for a directory");
+  }
+}
+
+void check_mount(const ast::MountDecl& m, Diagnostics& diags) {
+  const std::string& kind = m.kind.text;
+  auto kinds = lower::mount_kind_names();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string close = did_you_mean(kind, kinds);
+    diags.error(m.kind.where,
+                "expected a mount kind (proc, sysfs, tmpfs, bind, dev, mqueue, devpts), found " + in_quotes(kind),
+                close.empty() ? std::string() : "did you mean " + in_quotes(close) + "?");
+    return;
+  }
+  require_absolute_path(m.target, "mount target", diags);
+  if (m.target.text == "/") {
+    diags.error(m.target.where, "cannot mount over the container's root \"/\"", "use `rootfs` for the root");
+  }
+  if (kind == "bind" && !m.source) {
+    diags.error(m.where, "a bind mount needs a source", "write mount bind \"/host/path\" at /target");
+  }
+  if (kind != "bind" && m.source) {
+    diags.error(m.source->where, "only bind mounts take a source path",
+                "write mount " + kind + " at " + m.target.text);
+  }
+  if (m.source) require_absolute_path(*m.source, "bind source", diags);
+  if (kind == "dev" && m.target.text != "/dev") {
+    diags.error(m.target.where, "the minimal /dev is mounted at /dev only", "write mount dev at /dev");
+  }
+  if (m.size && kind != "tmpfs" && kind != "dev") {
+    diags.error(m.size->where, "only tmpfs and dev mounts take a size", "remove `size`");
+  }
+  std::string why;
+  if (m.size && !lower::parse_size(m.size->text, why)) diags.error(m.size->where, "bad size: " + why);
+  if (m.mode) {
+    bool octal = m.mode->text.size() <= 4 &&
+                 std::all_of(m.mode->text.begin(), m.mode->text.end(), [](char ch) { return ch >= '0' && ch <= '7'; });
+    if (!octal) diags.error(m.mode->where, "mode " + in_quotes(m.mode->text) + " is not an octal mode up to 7777",
+                            "write e.g. mode 1777 or mode 755");
+    if (kind != "tmpfs") diags.error(m.mode->where, "only tmpfs mounts take a mode", "remove `mode`");
+  }
+  if (m.readonly && m.readwrite_explicit) {
+    diags.error(m.where, "a mount cannot be both readonly and readwrite", "keep one of the two");
+  }
+}
+
+void check_mounts(const ast::Container& c, Diagnostics& diags) {
+  std::map<std::string, const ast::MountDecl*> targets;
+  for (const auto& m : c.mounts) {
+    check_mount(m, diags);
+    auto [it, inserted] = targets.emplace(m.target.text, &m);
+    if (!inserted) {
+      diags.error(m.target.where, "duplicate mount target " + in_quotes(m.target.text),
+                  "it is already mounted at line " + std::to_string(it->second->where.line) + "; remove one");
+    }
+  }
+}
+
+void check_path_lists(const ast::Container& c, Diagnostics& diags) {
+  bool none = std::any_of(c.masked_paths.begin(), c.masked_paths.end(), [](const ast::Word& w) { return w.text == "none"; });
+  for (const auto& p : c.masked_paths) {
+    if (p.text == "none") {
+      if (c.masked_paths.size() > 1) diags.error(p.where, "`mask none` cannot be combined with paths",
+                                                   "write `mask none` alone to turn off the default masked paths");
+      continue;
+    }
+    if (!none) require_absolute_path(p, "masked path", diags);
+  }
+  for (const auto& p : c.readonly_paths) require_absolute_path(p, "read-only path", diags);
+}
+
+void check_hostname(const ast::Container& c, Diagnostics& diags) {
+  if (!c.hostname) return;
+  const std::string& name = c.hostname->text;
+  if (name.empty() || name.size() > 64) {
+    diags.error(c.hostname->where, "hostname " + in_quotes(name) + " must be 1 to 64 characters long (HOST_NAME_MAX)");
+    return;
+  }
+  bool valid = std::all_of(name.begin(), name.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '-' || ch == '.'; });
+  if (!valid) diags.error(c.hostname->where, "hostname " + in_quotes(name) + " may hold only letters, digits, '-' and '.'");
+}
+
+void check_capabilities(const ast::Container& c, Diagnostics& diags) {
+  if (!c.capabilities_keep) return;
+  for (const auto& cap : *c.capabilities_keep) {
+    if (cap.text == "none") continue;   // reported by the parser when mixed with names
+    if (!lower::capability_number(cap.text)) {
+      std::string close = did_you_mean(cap.text, lower::capability_names());
+      diags.error(cap.where, "unknown capability " + in_quotes(cap.text),
+                  close.empty() ? "see capabilities(7) for the names (without CAP_)" : "did you mean " + in_quotes(close) + "?");
+    }
+  }
+}
+
+void check_rlimits(const ast::Container& c, Diagnostics& diags) {
+  std::set<std::string> seen;
+  for (const auto& r : c.rlimits) {
+    if (!lower::rlimit_number(r.resource.text)) {
+      diags.error(r.resource.where, "unknown rlimit " + in_quotes(r.resource.text),
+                  suggestion(r.resource.text, lower::rlimit_names()));
+      continue;
+    }
+    if (!seen.insert(r.resource.text).second) {
+      diags.error(r.resource.where, "rlimit " + in_quotes(r.resource.text) + " is set twice", "keep one");
+    }
+    std::string why;
+    auto soft = lower::parse_rlimit_value(r.soft.text, why);
+    if (!soft) diags.error(r.soft.where, "bad rlimit value: " + why, "write a number, a size (64M) or unlimited");
+    auto hard = r.hard ? lower::parse_rlimit_value(r.hard->text, why) : soft;
+    if (r.hard && !hard) diags.error(r.hard->where, "bad rlimit value: " + why, "write a number, a size (64M) or unlimited");
+    if (soft && hard && *soft > *hard) {
+      diags.error(r.soft.where, "soft limit " + r.soft.text + " is above the hard limit " + r.hard->text,
+                  "the soft limit must be at most the hard limit");
+    }
+  }
+}
+
+constexpr std::uint64_t kMaxId = 4294967294u;   // (uid_t)-1 means "no change" to the kernel
+
+void check_id(const ast::Word& id, const std::string& what, Diagnostics& diags) {
+  std::string why;
+  if (!lower::parse_uint(id.text, kMaxId, why)) diags.error(id.where, "bad " + what + ": " + why);
+}
+
+void check_id_maps(const std::vector<ast::IdMapDecl>& maps, const std::string& what, Diagnostics& diags) {
+  for (const auto& m : maps) {
+    std::string why;
+    auto inside = lower::parse_uint(m.inside.text, kMaxId, why);
+    auto outside = lower::parse_uint(m.outside.text, kMaxId, why);
+    auto count = lower::parse_uint(m.count.text, kMaxId, why);
+    if (!inside || !outside || !count) {
+      diags.error(m.where, "bad " + what + ": " + why);
+      continue;
+    }
+    if (*count == 0) diags.error(m.count.where, what + " count must be at least 1");
+    if (*inside + *count - 1 > kMaxId || *outside + *count - 1 > kMaxId) {
+      diags.error(m.where, what + " range ends beyond id " + std::to_string(kMaxId), "lower the count");
+    }
+  }
+}
+
+void check_user(const ast::Container& c, Diagnostics& diags) {
+  if (c.user) {
+    check_id(c.user->uid, "uid", diags);
+    if (c.user->gid) check_id(*c.user->gid, "gid", diags);
+    for (const auto& g : c.user->groups) check_id(g, "group id", diags);
+  }
+  check_id_maps(c.uid_map, "uidmap", diags);
+  check_id_maps(c.gid_map, "gidmap", diags);
+}
+
+void check_env_cwd_command(const ast::Container& c, Diagnostics& diags) {
+  std::set<std::string> keys;
+  for (const auto& e : c.env) {
+    const std::string& key = e.key.text;
+    bool valid = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                 std::all_of(key.begin(), key.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '_'; });
+    if (!valid) diags.error(e.key.where, "environment name " + in_quotes(key) + " may hold only letters, digits and '_'");
+    if (!keys.insert(key).second) diags.error(e.key.where, "environment variable " + in_quotes(key) + " is set twice", "keep one");
+  }
+  if (c.cwd) require_absolute_path(*c.cwd, "cwd", diags);
+  if (!c.command.empty() && c.command[0].text.empty()) {
+    diags.error(c.command[0].where, "the command's program name is empty", "name the program to run");
+  }
+}
+
+}  // namespace
+
+bool check_container(const ast::Container& container, Diagnostics& diags) {
+  std::size_t errors_before = diags.error_count();
+  check_sections(container, diags);
+  check_namespaces(container, diags);
+  check_rootfs(container, diags);
+  check_mounts(container, diags);
+  check_path_lists(container, diags);
+  check_hostname(container, diags);
+  detail::check_network(container, diags);
+  detail::check_limits(container, diags);
+  check_capabilities(container, diags);
+  check_rlimits(container, diags);
+  check_user(container, diags);
+  check_env_cwd_command(container, diags);
+  return diags.error_count() == errors_before;
+}
+
+}  // namespace policyc::check

@@ -1,0 +1,250 @@
+#include "compiler/docker/export.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "compiler/docker/conjunction.h"
+#include "compiler/docker/pol_text.h"
+#include "compiler/docker/profile.h"
+
+namespace policyc::docker {
+namespace {
+
+using nlohmann::ordered_json;
+using seccomp::Action;
+using seccomp::ActionKind;
+using seccomp::Rule;
+
+constexpr std::size_t kMaxRulesPerSyscall = 256;  // DNF blow-up guard
+
+struct Effective {
+  Action action;
+  Conjunction conditions;
+  std::string comment;
+};
+
+Location where_of(const Rule& rule) { return {rule.where.file, rule.where.line, rule.where.column}; }
+
+std::string rule_text(const Rule& rule) {
+  std::string text = pol_action(rule.action) + " " + rule.syscall;
+  if (!rule.conditions.empty()) text += " if " + pol_conjunction(rule.conditions);
+  return text;
+}
+
+// The rules of one syscall in first-match order -> rules with the same meaning under
+// libseccomp's merge (order-free, at most one unconditional, none equal to the default).
+std::optional<std::vector<Effective>> effective_rules(const std::vector<const Rule*>& rules, const Action& default_action,
+                                                      Diagnostics& diags) {
+  struct Live { const Rule* rule; Conjunction conditions; };
+  std::vector<Live> live;
+  for (const Rule* rule : rules) {
+    Conjunction conditions;
+    bool never = false;
+    for (const auto& condition : rule->conditions) {
+      bool this_never = false;
+      auto docker_form = to_docker_form(condition, this_never);
+      if (!docker_form) {
+        diags.error(where_of(*rule), "`" + rule_text(*rule) + "` cannot be exported to Docker's format",
+                    "libseccomp compares all 64 bits; only u32(argN) == VALUE and masked compares have a 64-bit form");
+        return std::nullopt;
+      }
+      never = never || this_never;
+      conditions.push_back(*docker_form);
+    }
+    if (never) continue;  // can never match: no effect
+    live.push_back({rule, conditions});
+    if (conditions.empty()) break;  // first match: later rules are dead
+  }
+
+  std::vector<Effective> out;
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    std::vector<Conjunction> dnf{live[i].conditions};
+    for (std::size_t j = 0; j < i; ++j) {
+      if (live[j].rule->action == live[i].rule->action) continue;        // same verdict: order is irrelevant
+      std::vector<Conjunction> next;
+      for (const auto& conjunction : dnf) {
+        if (disjoint(conjunction, live[j].conditions)) { next.push_back(conjunction); continue; }
+        for (const auto& earlier : live[j].conditions) {
+          auto negated = negate(earlier);
+          if (!negated) {
+            diags.error(where_of(*live[i].rule),
+                        "`" + rule_text(*live[i].rule) + "` cannot be exported to Docker's format: it comes after `" +
+                            rule_text(*live[j].rule) + "`, whose masked compare libseccomp cannot negate",
+                        "make the two rules' conditions exclusive, or give them the same action");
+            return std::nullopt;
+          }
+          Conjunction extended = conjunction;
+          extended.push_back(*negated);
+          bool inexpressible = false;
+          if (auto simplified = simplify(extended, inexpressible)) next.push_back(*simplified);
+        }
+      }
+      dnf = std::move(next);
+      if (dnf.size() > kMaxRulesPerSyscall) {
+        diags.error(where_of(*live[i].rule), "`" + rule_text(*live[i].rule) +
+                                                 "` needs more than 256 Docker rules to keep its meaning",
+                    "reorder the rules so that rules with different actions do not overlap");
+        return std::nullopt;
+      }
+    }
+    if (live[i].rule->action == default_action) continue;  // what is left falls to the default anyway
+    for (const auto& conjunction : dnf) {
+      bool inexpressible = false;
+      auto simplified = simplify(conjunction, inexpressible);
+      if (!simplified) continue;
+      if (inexpressible) {
+        diags.error(where_of(*live[i].rule),
+                    "`" + rule_text(*live[i].rule) + "` cannot be exported to Docker's format: it needs two "
+                    "comparisons of one argument, which runc turns into an OR",
+                    "split the range into rules that each compare an argument once");
+        return std::nullopt;
+      }
+      out.push_back({live[i].rule->action, *simplified, live[i].rule->comment});
+    }
+  }
+  return out;
+}
+
+ordered_json arg_json(const seccomp::ArgCondition& c) {
+  ordered_json arg;
+  arg["index"] = c.arg;
+  if (c.op == seccomp::CmpOp::MaskedEq) {
+    arg["value"] = c.mask;
+    arg["valueTwo"] = c.value;
+  } else {
+    arg["value"] = c.value;
+    arg["valueTwo"] = 0;
+  }
+  arg["op"] = docker_op_name(c.op);
+  return arg;
+}
+
+void set_action(ordered_json& object, const Action& action, const char* action_key, const char* errno_key) {
+  object[action_key] = docker_action_name(action);
+  if (action.kind == ActionKind::Errno || action.kind == ActionKind::Trace) object[errno_key] = action.data;
+}
+
+std::string yaml_scalar(const ordered_json& value) {
+  if (value.is_string()) {
+    std::string text = value.get<std::string>();
+    bool plain = !text.empty() && text.find_first_of(":#{}[],&*?|<>=!%@`'\"\\\n") == std::string::npos &&
+                 text.front() != '-' && text.front() != ' ' && text.back() != ' ';
+    return plain ? text : value.dump();  // JSON strings are valid YAML double-quoted strings
+  }
+  return value.dump();
+}
+
+void yaml(std::ostringstream& out, const ordered_json& value, int indent);
+
+void yaml_item(std::ostringstream& out, const ordered_json& value, int indent) {
+  if (value.is_object() && !value.empty()) {
+    bool first = true;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out << std::string(first ? 0 : indent + 2, ' ') << it.key() << ":";
+      if ((it->is_object() || it->is_array()) && !it->empty()) { out << "\n"; yaml(out, *it, indent + 2); }
+      else out << " " << ((it->is_array() || it->is_object()) ? it->dump() : yaml_scalar(*it)) << "\n";
+      first = false;
+    }
+  } else {
+    out << yaml_scalar(value) << "\n";
+  }
+}
+
+void yaml(std::ostringstream& out, const ordered_json& value, int indent) {
+  std::string pad(indent, ' ');
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      out << pad << "- ";
+      yaml_item(out, item, indent);
+    }
+    return;
+  }
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    out << pad << it.key() << ":";
+    if ((it->is_object() || it->is_array()) && !it->empty()) { out << "\n"; yaml(out, *it, indent + 2); }
+    else out << " " << ((it->is_array() || it->is_object()) ? it->dump() : yaml_scalar(*it)) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string scmp_arch_name(const std::string& arch) {
+  if (arch == "x86_64") return "SCMP_ARCH_X86_64";
+  if (arch == "x86") return "SCMP_ARCH_X86";
+  if (arch == "x32") return "SCMP_ARCH_X32";
+  if (arch == "aarch64") return "SCMP_ARCH_AARCH64";
+  std::string upper = "SCMP_ARCH_";
+  for (char c : arch) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
+std::optional<ordered_json> export_profile(const seccomp::Filter& filter, Diagnostics& diags) {
+  if (filter.default_action.kind == ActionKind::Notify) {
+    diags.error({}, "the default action notify cannot be exported", "choose another default action");
+    return std::nullopt;
+  }
+  // Rules of each syscall, in first-appearance order of the syscalls.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Rule*>> by_name;
+  for (const auto& rule : filter.rules) {
+    auto& list = by_name[rule.syscall];
+    if (list.empty()) order.push_back(rule.syscall);
+    list.push_back(&rule);
+  }
+  // Docker entries: one per (action, args), with every name that has exactly that rule.
+  struct Entry { Action action; Conjunction conditions; std::vector<std::string> names; std::string comment; };
+  std::vector<Entry> entries;
+  bool ok = true;
+  for (const auto& name : order) {
+    auto effective = effective_rules(by_name[name], filter.default_action, diags);
+    if (!effective) { ok = false; continue; }
+    for (const auto& rule : *effective) {
+      auto same = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) {
+        return e.action == rule.action && e.conditions == rule.conditions;
+      });
+      if (same == entries.end()) {
+        entries.push_back({rule.action, rule.conditions, {}, rule.comment});
+        same = entries.end() - 1;
+      }
+      if (std::find(same->names.begin(), same->names.end(), name) == same->names.end()) same->names.push_back(name);
+      if (same->comment.empty()) same->comment = rule.comment;
+    }
+  }
+  if (!ok) return std::nullopt;
+
+  ordered_json profile;
+  set_action(profile, filter.default_action, "defaultAction", "defaultErrnoRet");
+  ordered_json arches = ordered_json::array();
+  for (const auto& arch : filter.arches) arches.push_back(scmp_arch_name(arch));
+  profile["architectures"] = arches;
+  ordered_json syscalls = ordered_json::array();
+  for (const auto& entry : entries) {
+    ordered_json item;
+    item["names"] = entry.names;
+    set_action(item, entry.action, "action", "errnoRet");
+    if (!entry.conditions.empty()) {
+      ordered_json args = ordered_json::array();
+      for (const auto& c : entry.conditions) args.push_back(arg_json(c));
+      item["args"] = args;
+    }
+    if (!entry.comment.empty()) item["comment"] = entry.comment;
+    syscalls.push_back(item);
+  }
+  profile["syscalls"] = syscalls;
+  return profile;
+}
+
+std::string k8s_manifest(const ordered_json& profile, const std::string& name) {
+  ordered_json manifest;
+  manifest["apiVersion"] = "security-profiles-operator.x-k8s.io/v1beta1";
+  manifest["kind"] = "SeccompProfile";
+  manifest["metadata"]["name"] = name;
+  manifest["spec"] = profile;
+  std::ostringstream out;
+  out << "# Generated by `policyc export-docker --k8s-manifest`; apply with kubectl apply -f.\n";
+  yaml(out, manifest, 0);
+  return out.str();
+}
+
+}  // namespace policyc::docker

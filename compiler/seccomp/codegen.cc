@@ -1,0 +1,83 @@
+#include "compiler/seccomp/codegen.h"
+
+#include <linux/audit.h>
+
+#include <limits>
+
+#include "compiler/seccomp/codegen_emitter.h"
+#include "compiler/seccomp/codegen_tree.h"
+#include "compiler/seccomp/frequency.h"
+#include "compiler/seccomp/ranges.h"
+
+namespace policyc::seccomp {
+namespace {
+
+using codegen::Emitter;
+using codegen::Target;
+
+constexpr std::uint32_t kNrOffset = 0;    // offsetof(struct seccomp_data, nr)
+constexpr std::uint32_t kArchOffset = 4;  // offsetof(struct seccomp_data, arch)
+
+class TreeWriter {
+ public:
+  TreeWriter(Emitter& emitter, const std::vector<Range>& ranges, const codegen::SearchTree& tree)
+      : e_(emitter), ranges_(ranges), tree_(tree) {}
+
+  Target write(std::size_t first, std::size_t last) {
+    if (first == last) return leaf(first);
+    const codegen::Split& split = tree_.split(first, last);
+    if (split.hole) {  // [A][x][A]: one jeq on the hole's number
+      const Target hole = leaf(first + 1);
+      const Target around = leaf(first);
+      return e_.jump(BPF_JEQ, ranges_[first + 1].lo, hole, around);
+    }
+    const Target above = write(split.left_last + 1, last);
+    const Target below = write(first, split.left_last);
+    return e_.jump(BPF_JGE, ranges_[split.left_last + 1].lo, above, below);
+  }
+
+ private:
+  // Ranges with equal outcomes share one copy of their code.
+  Target leaf(std::size_t index) {
+    const Outcome& outcome = ranges_[index].outcome;
+    for (const auto& [seen, target] : written_) {
+      if (*seen == outcome) return target;
+    }
+    const Target target = codegen::emit_outcome(e_, outcome);
+    if (!outcome.is_constant()) written_.emplace_back(&outcome, target);
+    return target;
+  }
+
+  Emitter& e_;
+  const std::vector<Range>& ranges_;
+  const codegen::SearchTree& tree_;
+  std::vector<std::pair<const Outcome*, Target>> written_;
+};
+
+}  // namespace
+
+std::vector<sock_filter> generate_policyc(const Filter& filter, Diagnostics& diags, const FrequencyProfile* profile) {
+  const std::optional<std::vector<Range>> ranges = build_x86_64_ranges(filter, diags);
+  if (!ranges) return {};
+  const std::vector<double> weights = codegen::range_weights(*ranges, profile ? *profile : default_frequency_profile());
+  const codegen::SearchTree tree(*ranges, weights);
+
+  Emitter e;
+  TreeWriter writer(e, *ranges, tree);
+  const Target dispatch = writer.write(0, ranges->size() - 1);
+  e.fall_into(dispatch);
+  const Target load_nr = e.load(kNrOffset);
+  e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, load_nr, Target::ret_of(seccomp_ret(filter.bad_arch_action)));
+  e.load(kArchOffset);
+
+  std::vector<sock_filter> program = e.program();
+  if (program.size() > BPF_MAXINSNS) {
+    diags.error({}, "the generated seccomp filter has " + std::to_string(program.size()) +
+                    " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS),
+                "split the policy's argument conditions into fewer rules, or use --backend libseccomp");
+    return {};
+  }
+  return program;
+}
+
+}  // namespace policyc::seccomp

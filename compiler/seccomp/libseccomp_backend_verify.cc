@@ -1,0 +1,190 @@
+#include "compiler/seccomp/libseccomp_backend_verify.h"
+
+#include <linux/seccomp.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/seccomp/libseccomp_backend_rules.h"
+
+namespace policyc::seccomp {
+namespace {
+
+constexpr std::size_t kMaxPointsPerSyscall = 4096;
+
+// Values of one argument worth trying: each constant, its neighbours, its sign-extended and
+// zero-extended forms (the u32() pitfall), and values that flip the lowest/highest mask bit.
+std::vector<std::uint64_t> candidates(const std::vector<const Rule*>& rules, unsigned arg) {
+  std::set<std::uint64_t> values{0, 1, ~std::uint64_t{0}, 0xffffffffULL, 0x80000000ULL};
+  for (const Rule* rule : rules) {
+    for (const ArgCondition& c : rule->conditions) {
+      if (c.arg != arg) continue;
+      std::uint64_t v = c.value;
+      for (std::uint64_t x : {v, v - 1, v + 1}) {
+        values.insert(x);
+        values.insert(x & 0xffffffffULL);
+        values.insert(x | 0xffffffff00000000ULL);
+      }
+      if (c.op == CmpOp::MaskedEq && c.mask != 0) {
+        std::uint64_t low = c.mask & (~c.mask + 1);
+        std::uint64_t high = std::uint64_t{1} << (63 - __builtin_clzll(c.mask));
+        for (std::uint64_t x : {v ^ low, v ^ high, v | ~c.mask, (v | ~c.mask) ^ low}) {
+          values.insert(x);
+          values.insert(x & 0xffffffffULL);
+        }
+      }
+    }
+  }
+  return {values.begin(), values.end()};
+}
+
+// A small deterministic generator, so a failure is reproducible.
+struct SplitMix {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+std::vector<std::array<std::uint64_t, 6>> points_for(const std::vector<const Rule*>& rules) {
+  std::array<std::vector<std::uint64_t>, 6> per_arg;
+  std::size_t product = 1;
+  for (unsigned arg = 0; arg < 6; ++arg) {
+    bool used = std::any_of(rules.begin(), rules.end(), [&](const Rule* r) {
+      return std::any_of(r->conditions.begin(), r->conditions.end(),
+                         [&](const ArgCondition& c) { return c.arg == arg; });
+    });
+    per_arg[arg] = used ? candidates(rules, arg) : std::vector<std::uint64_t>{0};
+    product = std::min<std::size_t>(product * per_arg[arg].size(), kMaxPointsPerSyscall + 1);
+  }
+  std::vector<std::array<std::uint64_t, 6>> points;
+  if (product <= kMaxPointsPerSyscall) {
+    std::array<std::size_t, 6> index{};
+    while (true) {
+      std::array<std::uint64_t, 6> p;
+      for (unsigned a = 0; a < 6; ++a) p[a] = per_arg[a][index[a]];
+      points.push_back(p);
+      unsigned a = 0;
+      while (a < 6 && ++index[a] == per_arg[a].size()) index[a++] = 0;
+      if (a == 6) break;
+    }
+    return points;
+  }
+  SplitMix random{static_cast<std::uint64_t>(rules.front()->nr) + 1};
+  for (std::size_t n = 0; n < kMaxPointsPerSyscall; ++n) {
+    std::array<std::uint64_t, 6> p;
+    for (unsigned a = 0; a < 6; ++a) p[a] = per_arg[a][random.next() % per_arg[a].size()];
+    points.push_back(p);
+  }
+  return points;
+}
+
+std::string describe_call(const std::string& name, const std::array<std::uint64_t, 6>& args) {
+  std::ostringstream out;
+  out << name << "(" << std::hex;
+  for (unsigned a = 0; a < 6; ++a) out << (a ? ", " : "") << "0x" << args[a];
+  out << ")";
+  return out.str();
+}
+
+std::string describe_ret(std::uint32_t ret) {
+  std::ostringstream out;
+  out << "0x" << std::hex << ret;
+  return out.str();
+}
+
+bool check(const std::vector<sock_filter>& program, bpf::SeccompData data, std::uint32_t want,
+           const std::string& what, const Location& where, const std::string& backend_name,
+           Diagnostics& diags) {
+  std::string error;
+  std::optional<bpf::Verdict> got = bpf::run(program, data, &error);
+  if (got && got->ret == want) return true;
+  diags.error(where,
+              "the " + backend_name + " backend's filter gives " + (got ? describe_ret(got->ret) : error) +
+                  " for " + what + " where the policy says " + describe_ret(want),
+              "this is a backend limitation or bug, caught before the filter was written; "
+              "rewrite the overlapping rules for this syscall, or try the other backend");
+  return false;
+}
+
+Location where_of(const Rule& rule) { return {rule.where.file, rule.where.line, rule.where.column, 1}; }
+
+}  // namespace
+
+std::uint32_t seccomp_ret_of(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::Allow: return SECCOMP_RET_ALLOW;
+    case ActionKind::Errno: return SECCOMP_RET_ERRNO | (action.data & SECCOMP_RET_DATA);
+    case ActionKind::KillThread: return SECCOMP_RET_KILL_THREAD;
+    case ActionKind::KillProcess: return SECCOMP_RET_KILL_PROCESS;
+    case ActionKind::Trap: return SECCOMP_RET_TRAP | (action.data & SECCOMP_RET_DATA);
+    case ActionKind::Log: return SECCOMP_RET_LOG;
+    case ActionKind::Trace: return SECCOMP_RET_TRACE | (action.data & SECCOMP_RET_DATA);
+    case ActionKind::Notify: return SECCOMP_RET_USER_NOTIF;
+  }
+  return SECCOMP_RET_KILL_PROCESS;
+}
+
+Action ir_verdict(const Filter& filter, int nr, const std::array<std::uint64_t, 6>& args) {
+  for (const Rule& rule : filter.rules) {
+    if (rule.nr != nr) continue;
+    bool all = std::all_of(rule.conditions.begin(), rule.conditions.end(),
+                           [&](const ArgCondition& c) { return condition_holds(c, args); });
+    if (all) return rule.action;
+  }
+  return filter.default_action;
+}
+
+bool verify_filter(const Filter& filter, const std::vector<sock_filter>& program,
+                   const std::string& backend_name, Diagnostics& diags) {
+  std::map<int, std::vector<const Rule*>> by_syscall;
+  for (const Rule& rule : filter.rules) by_syscall[rule.nr].push_back(&rule);
+  for (const auto& [nr, rules] : by_syscall) {
+    for (const auto& args : points_for(rules)) {
+      bpf::SeccompData data;
+      data.nr = nr;
+      data.args = args;
+      Action want = ir_verdict(filter, nr, args);
+      if (!check(program, data, seccomp_ret_of(want), describe_call(rules.front()->syscall, args),
+                 where_of(*rules.front()), backend_name, diags)) {
+        return false;
+      }
+    }
+  }
+  // Syscalls no rule names, and the foreign-arch guard.
+  auto listed = [&](const char* arch) {
+    return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
+  };
+  std::uint32_t bad_arch = seccomp_ret_of(filter.bad_arch_action);
+  for (int nr : {0, 1, 39, 60, 231, 334, 335, 400, 511, 1023}) {
+    if (by_syscall.count(nr)) continue;
+    bpf::SeccompData data;
+    data.nr = nr;
+    if (!check(program, data, seccomp_ret_of(filter.default_action), "syscall " + std::to_string(nr), {},
+               backend_name, diags)) {
+      return false;
+    }
+  }
+  if (!listed("x32")) {
+    bpf::SeccompData data;
+    data.nr = bpf::kX32SyscallBit | 1;  // x32 write
+    if (!check(program, data, bad_arch, "an x32 call", {}, backend_name, diags)) return false;
+  }
+  if (!listed("x86")) {
+    bpf::SeccompData data;
+    data.nr = 4;  // i386 write
+    data.arch = bpf::kAuditArchI386;
+    if (!check(program, data, bad_arch, "an i386 call", {}, backend_name, diags)) return false;
+  }
+  bpf::SeccompData foreign;
+  foreign.arch = bpf::kAuditArchAarch64;
+  return check(program, foreign, bad_arch, "an aarch64 call", {}, backend_name, diags);
+}
+
+}  // namespace policyc::seccomp

@@ -1,0 +1,181 @@
+#include "compiler/seccomp/ranges.h"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+#include <algorithm>
+#include <map>
+
+namespace policyc::seccomp {
+namespace {
+
+constexpr std::uint32_t kX32Bit = 0x40000000U;
+
+Location location_of(const SourceRef& where) {
+  Location loc;
+  loc.file = where.file;
+  loc.line = where.line;
+  loc.column = where.column;
+  return loc;
+}
+
+// The comparison as the kernel sees it: width 32 keeps the low word of the argument and of
+// the right-hand side (u32(arg0) == -1 means the low word is 0xffffffff).
+struct Normalized {
+  std::uint64_t value;
+  std::uint64_t mask;
+  std::uint64_t arg_max;              // largest value the (masked) argument can take
+};
+
+Normalized normalize(const ArgCondition& c) {
+  const std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
+  const std::uint64_t mask = c.op == CmpOp::MaskedEq ? (c.mask & width_mask) : width_mask;
+  return {c.value & width_mask, mask, mask};
+}
+
+// Orders the rules of one syscall and drops those that cannot change the verdict:
+// rules after the first unconditional one, rules that can never hold, always-true
+// conditions, and trailing rules whose action equals the fallback.
+Outcome reduce_rules(const std::vector<const Rule*>& rules, const Action& default_action) {
+  Outcome outcome;
+  outcome.fallback = default_action;
+  for (const Rule* rule : rules) {
+    ArgRule reduced{{}, rule->action};
+    bool never = false;
+    for (const ArgCondition& c : rule->conditions) {
+      const std::optional<bool> truth = constant_truth(c);
+      if (truth == false) never = true;
+      if (!truth) reduced.conditions.push_back(c);
+    }
+    if (never) continue;
+    if (reduced.conditions.empty()) {
+      outcome.fallback = reduced.action;
+      break;
+    }
+    outcome.rules.push_back(std::move(reduced));
+  }
+  while (!outcome.rules.empty() && outcome.rules.back().action == outcome.fallback) {
+    outcome.rules.pop_back();
+  }
+  return outcome;
+}
+
+// Syscall number of `rule` for `arch`, or nullopt when the syscall does not exist there
+// (then no call can ever carry it, and the rule cannot matter for that arch).
+std::optional<std::uint32_t> number_on(const Rule& rule, std::uint32_t arch) {
+  if (arch == SCMP_ARCH_X86_64 && rule.nr >= 0) return static_cast<std::uint32_t>(rule.nr);
+  const int nr = seccomp_syscall_resolve_name_arch(arch, rule.syscall.c_str());
+  if (nr < 0 || nr == __NR_SCMP_ERROR) return std::nullopt;
+  return static_cast<std::uint32_t>(nr);
+}
+
+std::string label_for(std::uint32_t lo, std::uint32_t hi) {
+  auto name = [](std::uint32_t nr) -> std::string {
+    const std::uint32_t arch = nr & kX32Bit ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
+    char* text = nr < 0x40001000U ? seccomp_syscall_resolve_num_arch(arch, static_cast<int>(nr)) : nullptr;
+    std::string result = text ? std::string(text) : std::to_string(nr);
+    free(text);
+    return result;
+  };
+  return lo == hi ? name(lo) : name(lo) + ".." + name(hi);
+}
+
+}  // namespace
+
+std::uint32_t seccomp_ret(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::Allow: return SECCOMP_RET_ALLOW;
+    case ActionKind::Errno: return SECCOMP_RET_ERRNO | (action.data & SECCOMP_RET_DATA);
+    case ActionKind::KillThread: return SECCOMP_RET_KILL_THREAD;
+    case ActionKind::KillProcess: return SECCOMP_RET_KILL_PROCESS;
+    case ActionKind::Trap: return SECCOMP_RET_TRAP;
+    case ActionKind::Log: return SECCOMP_RET_LOG;
+    case ActionKind::Trace: return SECCOMP_RET_TRACE | (action.data & SECCOMP_RET_DATA);
+    case ActionKind::Notify: return SECCOMP_RET_USER_NOTIF;
+  }
+  return SECCOMP_RET_KILL_PROCESS;
+}
+
+std::optional<bool> constant_truth(const ArgCondition& c) {
+  const Normalized n = normalize(c);
+  switch (c.op) {
+    case CmpOp::Eq: if (n.value > n.arg_max) return false; break;
+    case CmpOp::Ne: if (n.value > n.arg_max) return true; break;
+    case CmpOp::MaskedEq:
+      if ((n.value & ~n.mask) != 0) return false;
+      if (n.mask == 0) return true;  // value is 0 here
+      break;
+    case CmpOp::Lt: if (n.value == 0) return false; if (n.value > n.arg_max) return true; break;
+    case CmpOp::Le: if (n.value >= n.arg_max) return true; break;
+    case CmpOp::Gt: if (n.value >= n.arg_max) return false; break;
+    case CmpOp::Ge: if (n.value == 0) return true; if (n.value > n.arg_max) return false; break;
+  }
+  return std::nullopt;
+}
+
+bool allows_arch(const Filter& filter, const std::string& arch) {
+  return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
+}
+
+std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags) {
+  if (filter.arches.empty() || filter.arches.front() != "x86_64") {
+    diags.error({}, "the policyc seccomp backend generates filters for x86_64 hosts only, but the "
+                    "filter's native arch is \"" + (filter.arches.empty() ? std::string("none") : filter.arches.front()) + "\"",
+                "use --backend libseccomp for other arches");
+    return std::nullopt;
+  }
+  for (const std::string& arch : filter.arches) {
+    if (arch != "x86_64" && arch != "x32") {
+      diags.error({}, "the policyc seccomp backend does not support arch \"" + arch + "\" yet",
+                  "use --backend libseccomp, or drop \"" + arch + "\" from the seccomp block's `arch` list");
+      return std::nullopt;
+    }
+  }
+  for (const Rule& rule : filter.rules) {
+    for (const ArgCondition& c : rule.conditions) {
+      if (c.arg > 5 || (c.width != 32 && c.width != 64)) {
+        diags.error(location_of(rule.where), "rule for \"" + rule.syscall + "\" compares arg" +
+                    std::to_string(c.arg) + " with width " + std::to_string(c.width),
+                    "syscall arguments are arg0..arg5, compared with width 32 or 64");
+        return std::nullopt;
+      }
+    }
+  }
+  const bool x32 = allows_arch(filter, "x32");
+  std::map<std::uint32_t, std::vector<const Rule*>> by_nr;  // rules per number, source order
+  for (const Rule& rule : filter.rules) {
+    if (auto nr = number_on(rule, SCMP_ARCH_X86_64); nr && *nr < kX32Bit) by_nr[*nr].push_back(&rule);
+    if (!x32) continue;
+    if (auto nr = number_on(rule, SCMP_ARCH_X32); nr && (*nr & kX32Bit)) by_nr[*nr].push_back(&rule);
+  }
+
+  std::vector<Range> ranges;
+  auto append = [&](std::uint32_t lo, std::uint32_t hi, Outcome outcome) {
+    if (!ranges.empty() && ranges.back().outcome == outcome && ranges.back().hi + 1 == lo) {
+      ranges.back().hi = hi;
+    } else {
+      ranges.push_back({lo, hi, std::move(outcome), {}});
+    }
+  };
+  const Outcome default_outcome{{}, filter.default_action};
+  auto fill_gap = [&](std::uint64_t lo, std::uint64_t hi) {  // [lo, hi], may be empty
+    if (lo > hi) return;
+    if (!x32 && hi >= kX32Bit) {
+      if (lo < kX32Bit) append(lo, kX32Bit - 1, default_outcome);
+      append(std::max<std::uint64_t>(lo, kX32Bit), hi, Outcome{{}, filter.bad_arch_action});
+    } else {
+      append(lo, hi, default_outcome);
+    }
+  };
+  std::uint64_t next = 0;
+  for (const auto& [nr, rules] : by_nr) {
+    if (nr > next) fill_gap(next, static_cast<std::uint64_t>(nr) - 1);
+    append(nr, nr, reduce_rules(rules, filter.default_action));
+    next = static_cast<std::uint64_t>(nr) + 1;
+  }
+  fill_gap(next, 0xffffffffULL);
+  for (Range& range : ranges) range.label = label_for(range.lo, range.hi);
+  return ranges;
+}
+
+}  // namespace policyc::seccomp

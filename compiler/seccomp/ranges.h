@@ -1,0 +1,52 @@
+// The range IR of our code generator: the rules of a Filter for one audit arch, as disjoint
+// syscall-number ranges [lo, hi] that together cover 0..2^32-1. Each range has one Outcome:
+// a constant action, or the ordered argument rules of one syscall with a fallback action.
+// Neighbours with equal outcomes are merged; numbers no rule names get the default action;
+// on x86_64, x32 numbers (>= 0x40000000) get the bad-arch action unless "x32" is allowed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diag/diagnostics.h"
+#include "compiler/seccomp/ir.h"
+
+namespace policyc::seccomp {
+
+struct ArgRule {                      // one IR rule, reduced to what decides the verdict
+  std::vector<ArgCondition> conditions;
+  Action action;
+  bool operator==(const ArgRule&) const = default;
+};
+
+struct Outcome {
+  std::vector<ArgRule> rules;         // tried in order; empty = the outcome is `fallback`
+  Action fallback;
+  bool is_constant() const { return rules.empty(); }
+  bool operator==(const Outcome&) const = default;
+};
+
+struct Range {
+  std::uint32_t lo = 0;
+  std::uint32_t hi = 0;               // inclusive
+  Outcome outcome;
+  std::string label;                  // syscall name(s) for explain/debugging: "read..close"
+};
+
+// The seccomp return value of an action: SECCOMP_RET_* | data.
+std::uint32_t seccomp_ret(const Action& action);
+
+// The first rule of a syscall that can never hold (a contradiction like a masked value outside
+// its mask) is dropped; a condition that always holds is removed. Exposed for tests.
+std::optional<bool> constant_truth(const ArgCondition& condition);
+
+// The ranges for calls made with AUDIT_ARCH_X86_64 (x86_64 and x32 numbers). Errors (an arch
+// we cannot generate for, a rule without a number) go to `diags`; nullopt then.
+std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags);
+
+// True when `filter.arches` names `arch`.
+bool allows_arch(const Filter& filter, const std::string& arch);
+
+}  // namespace policyc::seccomp

@@ -1,0 +1,342 @@
+// The policy language: one `container NAME { ... }` or a bare `seccomp default ACTION { ... }`.
+//
+// Design choices (they shape the error messages, see compiler/parse/parse.cc):
+//   - Every statement starts with a keyword, so statements need no separator and newlines are
+//     plain whitespace.
+//   - Enumerated values (mount kinds, namespace names, network modes, limit keys, capability
+//     and rlimit names) are plain words here, not keywords: the AST builder and the checks
+//     validate them, which gives "expected a mount kind (proc, ...), found \"procc\"" with a
+//     did-you-mean instead of a generic "no viable alternative".
+//   - Keywords that are also syscall names (mount, chroot, seccomp, ...) are accepted as names
+//     inside the seccomp block through `syscallName`; only the words that start a seccomp
+//     statement (allow, errno, kill_thread, ..., group, include, arch, if) are reserved there.
+grammar Policy;
+
+policyFile
+  : (container | seccompBlock) EOF
+  ;
+
+// ---- container ------------------------------------------------------------------------
+
+container
+  : CONTAINER containerName LBRACE containerStatement* RBRACE
+  ;
+
+containerName
+  : word | STRING
+  ;
+
+containerStatement
+  : rootfsStmt
+  | namespacesStmt
+  | hostnameStmt
+  | mountStmt
+  | maskStmt
+  | readonlyStmt
+  | networkStmt
+  | limitsStmt
+  | capabilitiesStmt
+  | rlimitStmt
+  | userStmt
+  | uidmapStmt
+  | gidmapStmt
+  | envStmt
+  | cwdStmt
+  | commandStmt
+  | seccompBlock
+  ;
+
+rootfsStmt
+  : ROOTFS ARCHIVE? path rootfsOption*
+  ;
+
+rootfsOption
+  : READONLY | CHROOT
+  ;
+
+// Namespace names are words (checked later); `mount` and `user` are keywords elsewhere.
+namespacesStmt
+  : NAMESPACES namespaceName+
+  ;
+
+namespaceName
+  : ID | MOUNT | USER
+  ;
+
+hostnameStmt
+  : HOSTNAME (STRING | word)
+  ;
+
+// mount proc at /proc | mount tmpfs at /tmp size 64M mode 1777 | mount bind "/src" at /dst readonly
+mountStmt
+  : MOUNT mountKind=word (source=path)? AT target=path mountOption*
+  ;
+
+mountOption
+  : SIZE sizeValue                       # mountSize
+  | MODE NUMBER                          # mountMode
+  | READONLY                             # mountReadonly
+  | READWRITE                            # mountReadwrite
+  ;
+
+maskStmt
+  : MASK path+
+  ;
+
+readonlyStmt
+  : READONLY path+
+  ;
+
+// network none | loopback | host | veth { ... }
+networkStmt
+  : NETWORK netMode=word vethBlock?
+  ;
+
+vethBlock
+  : LBRACE vethEntry* RBRACE
+  ;
+
+vethEntry
+  : HOST address                         # vethHost
+  | CONTAINER address                    # vethContainer
+  | GATEWAY (HOST | address)             # vethGateway
+  | MTU NUMBER                           # vethMtu
+  | HOST_NAME (STRING | word)            # vethHostName
+  | CONTAINER_NAME (STRING | word)       # vethContainerName
+  ;
+
+address
+  : ADDRESS | STRING
+  ;
+
+// limits { memory 250M swap 0 cpu 0.5 cpu 20ms/100ms cpuset "0-1" best_effort parent "x" }
+limitsStmt
+  : LIMITS LBRACE limitEntry* RBRACE
+  ;
+
+limitEntry
+  : key=ID limitValue*
+  ;
+
+limitValue
+  : NUMBER | QUANTITY | RATIO | STRING
+  ;
+
+capabilitiesStmt
+  : CAPABILITIES KEEP ID+
+  ;
+
+// rlimit nofile 1024 [2048]; values may also be `unlimited`.
+rlimitStmt
+  : RLIMIT resource=ID soft=rlimitValue hard=rlimitValue?
+  ;
+
+rlimitValue
+  : NUMBER | QUANTITY | ID
+  ;
+
+// user 1000:1000 groups 10 20
+userStmt
+  : USER uid=NUMBER (COLON gid=NUMBER)? (GROUPS NUMBER+)?
+  ;
+
+uidmapStmt
+  : UIDMAP idMapping
+  ;
+
+gidmapStmt
+  : GIDMAP idMapping
+  ;
+
+idMapping
+  : inside=NUMBER outside=NUMBER count=NUMBER
+  ;
+
+envStmt
+  : ENV envPair+
+  ;
+
+envPair
+  : key=word ASSIGN (STRING | word | NUMBER | PATH)
+  ;
+
+cwdStmt
+  : CWD path
+  ;
+
+commandStmt
+  : COMMAND (STRING | PATH)+
+  ;
+
+sizeValue
+  : NUMBER | QUANTITY
+  ;
+
+// A path: "/quoted", /bare, or (so the checks can say "must be absolute") a relative one.
+path
+  : STRING | PATH | RELPATH | ID
+  ;
+
+// ---- seccomp ----------------------------------------------------------------------------
+
+seccompBlock
+  : SECCOMP DEFAULT action LBRACE seccompStatement* RBRACE
+  ;
+
+action
+  : ALLOW                                      # actAllow
+  | ERRNO LPAREN (ID | NUMBER) RPAREN          # actErrno
+  | KILL_THREAD                                # actKillThread
+  | KILL_PROCESS                               # actKillProcess
+  | TRAP                                       # actTrap
+  | LOG                                        # actLog
+  | TRACE LPAREN NUMBER RPAREN                 # actTrace
+  | NOTIFY                                     # actNotify
+  ;
+
+seccompStatement
+  : ARCH ID+                                   # archStmt
+  | INCLUDE STRING                             # includeStmt
+  | GROUP GROUP_NAME ASSIGN syscallName+       # groupStmt
+  | action syscallName+ (IF condition)?        # ruleStmt
+  ;
+
+// A syscall or group name. Keywords that are syscall names (mount, chroot, seccomp, ...) are
+// names here; the words that start a seccomp statement cannot be.
+syscallName
+  : ID | GROUP_NAME | containerKeyword
+  ;
+
+containerKeyword
+  : CONTAINER | ROOTFS | ARCHIVE | READONLY | READWRITE | CHROOT | NAMESPACES | HOSTNAME
+  | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
+  | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
+  | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32
+  ;
+
+// || binds loosest, then &&, then !.
+condition
+  : NOT condition                              # notCond
+  | condition AND condition                    # andCond
+  | condition OR condition                     # orCond
+  | LPAREN condition RPAREN                    # parenCond
+  | comparison                                 # cmpCond
+  ;
+
+comparison
+  : argRef cmpOp value                                   # plainCmp
+  | LPAREN argRef AMP mask=value RPAREN cmpOp value      # maskedCmp
+  ;
+
+argRef
+  : ARG                                        # argPlain
+  | U32 LPAREN ARG RPAREN                      # argLow32
+  ;
+
+cmpOp
+  : EQ | NE | LT | LE | GT | GE
+  ;
+
+value
+  : term (PIPE term)*
+  ;
+
+term
+  : MINUS? (NUMBER | HEX)
+  | ID
+  ;
+
+// A word: an identifier or any keyword, where the grammar wants a plain name.
+word
+  : ID | containerKeyword
+  ;
+
+// ---- lexer ------------------------------------------------------------------------------
+
+CONTAINER      : 'container';
+ROOTFS         : 'rootfs';
+ARCHIVE        : 'archive';
+READONLY       : 'readonly';
+READWRITE      : 'readwrite';
+CHROOT         : 'chroot';
+NAMESPACES     : 'namespaces';
+HOSTNAME       : 'hostname';
+MOUNT          : 'mount';
+AT             : 'at';
+SIZE           : 'size';
+MODE           : 'mode';
+MASK           : 'mask';
+NETWORK        : 'network';
+HOST           : 'host';
+GATEWAY        : 'gateway';
+MTU            : 'mtu';
+HOST_NAME      : 'host_name';
+CONTAINER_NAME : 'container_name';
+LIMITS         : 'limits';
+CAPABILITIES   : 'capabilities';
+KEEP           : 'keep';
+RLIMIT         : 'rlimit';
+USER           : 'user';
+GROUPS         : 'groups';
+UIDMAP         : 'uidmap';
+GIDMAP         : 'gidmap';
+ENV            : 'env';
+CWD            : 'cwd';
+COMMAND        : 'command';
+SECCOMP        : 'seccomp';
+DEFAULT        : 'default';
+
+ARCH           : 'arch';
+INCLUDE        : 'include';
+GROUP          : 'group';
+IF             : 'if';
+ALLOW          : 'allow';
+ERRNO          : 'errno';
+KILL_THREAD    : 'kill_thread';
+KILL_PROCESS   : 'kill_process';
+TRAP           : 'trap';
+LOG            : 'log';
+TRACE          : 'trace';
+NOTIFY         : 'notify';
+U32            : 'u32';
+
+LBRACE : '{';
+RBRACE : '}';
+LPAREN : '(';
+RPAREN : ')';
+ASSIGN : '=';
+COLON  : ':';
+EQ     : '==';
+NE     : '!=';
+LE     : '<=';
+GE     : '>=';
+LT     : '<';
+GT     : '>';
+AND    : '&&';
+OR     : '||';
+NOT    : '!';
+AMP    : '&';
+PIPE   : '|';
+MINUS  : '-';
+
+// Order matters where two rules match the same text: the first one wins.
+ARG      : 'arg' [0-9]+;
+ADDRESS  : DIGITS '.' DIGITS '.' DIGITS '.' DIGITS ('/' DIGITS)?;
+HEX      : '0' [xX] [0-9a-fA-F]+;
+NUMBER   : DIGITS;
+RATIO    : QUANT '/' QUANT;                 // cpu 20ms/100ms
+QUANTITY : QUANT;                           // 250M, 1.5G, 0.5, 20ms
+STRING   : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"';
+GROUP_NAME : '@' [a-zA-Z_] [a-zA-Z0-9_\-]*;
+ID       : [a-zA-Z_] [a-zA-Z0-9_]*;
+PATH     : '/' PATH_CHAR*;
+RELPATH  : [a-zA-Z0-9_.\-]+ '/' PATH_CHAR*;   // reported by the checks as not absolute
+
+COMMENT  : '#' ~[\r\n]* -> skip;
+WS       : [ \t\r\n]+ -> skip;
+// Anything else is one bad character, reported by the parser with its position.
+UNKNOWN_CHAR : .;
+
+fragment DIGITS    : [0-9]+;
+fragment QUANT     : DIGITS ('.' DIGITS)? [a-zA-Z]*;
+fragment PATH_CHAR : [a-zA-Z0-9_.\-+@:,%=~/];

@@ -1,0 +1,44 @@
+// The few filesystem operations the cgroup backends need, behind an interface so unit tests
+// run the backends against a fake cgroupfs (a temp directory whose mkdir also creates the
+// control files, as the kernel would) and record every write in order.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace launcher {
+
+class CgroupFs {
+ public:
+  virtual ~CgroupFs() = default;
+  virtual bool exists(const std::string& path) const;
+  // 0 or errno. EEXIST is reported, not hidden: callers decide.
+  virtual int make_dir(const std::string& path);
+  virtual int remove_dir(const std::string& path);
+  // 0 or errno. Files are never created: a missing control file is ENOENT.
+  virtual int write_file(const std::string& path, const std::string& value);
+  virtual std::optional<std::string> read_file(const std::string& path) const;
+  virtual std::vector<std::string> subdirectories(const std::string& dir) const;
+  // O_DIRECTORY fd (close-on-exec) for clone3(CLONE_INTO_CGROUP), or -1 with errno set.
+  virtual int open_dir(const std::string& path) const;
+  virtual int kill_process(pid_t pid, int signal);
+};
+
+// Helpers over CgroupFs.
+// "key value" lines (memory.events, cpu.stat, memory.oom_control): the value of `key`.
+std::optional<std::uint64_t> read_keyed_value(const CgroupFs& fs, const std::string& path, const std::string& key);
+// A file holding one number (memory.peak, cpuacct.usage); nullopt when missing or "max".
+std::optional<std::uint64_t> read_number(const CgroupFs& fs, const std::string& path);
+// The pids listed in `dir`/cgroup.procs.
+std::vector<pid_t> read_procs(const CgroupFs& fs, const std::string& dir);
+
+// Kills everything in `dir` and its descendants (cgroup.kill where the kernel has it, else
+// SIGKILL each pid in cgroup.procs until empty), then removes the directories, deepest first.
+// Returns "" on success, else what failed (for a warning; the caller decides).
+std::string kill_and_remove_cgroup(CgroupFs& fs, const std::string& dir);
+
+}  // namespace launcher

@@ -1,0 +1,110 @@
+#include "launcher/cgroup_reaper.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+
+#include "launcher/cgroup_fs.h"
+#include "launcher/error.h"
+
+namespace launcher {
+namespace {
+
+constexpr std::string_view kDone = "done";
+
+// The watcher must not keep plan-exec's stdout/stderr pipes or any other fd open: a test or a
+// shell reading plan-exec's output would otherwise wait for the watcher too.
+void detach_from_plan_exec(int read_fd) {
+  ::setsid();
+  ::prctl(PR_SET_NAME, "plan-exec-reap", 0, 0, 0);
+  sigset_t all;
+  sigemptyset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) ::signal(sig, SIG_IGN);
+  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGCHLD, SIG_DFL);
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2 && null_fd >= 0; ++fd) ::dup2(null_fd, fd);
+  if (read_fd != 3) {
+    ::dup2(read_fd, 3);
+  }
+  ::close_range(4, ~0U, 0);
+}
+
+bool wait_for_done(int fd) {
+  std::string received;
+  char buffer[16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  return received == kDone;
+}
+
+[[noreturn]] void run_watcher(int read_fd, const std::vector<std::string>& leaves,
+                              const std::vector<std::string>& parents) {
+  detach_from_plan_exec(read_fd);
+  if (!wait_for_done(3)) remove_container_cgroups(leaves, parents);
+  ::_exit(0);
+}
+
+}  // namespace
+
+std::vector<std::string> remove_container_cgroups(const std::vector<std::string>& leaves,
+                                                  const std::vector<std::string>& parents) {
+  CgroupFs fs;
+  std::vector<std::string> problems;
+  for (const auto& leaf : leaves) {
+    std::string problem = kill_and_remove_cgroup(fs, leaf);
+    if (!problem.empty()) problems.push_back(problem);
+  }
+  // Shared parents: another instance may still use them (ENOTEMPTY/EBUSY), which is fine.
+  for (const auto& parent : parents) fs.remove_dir(parent);
+  return problems;
+}
+
+void CgroupReaper::start(std::vector<std::string> leaves, std::vector<std::string> parents) {
+  int fds[2];
+  check(::pipe2(fds, O_CLOEXEC), "cgroups", "create the pipe to the cgroup cleanup watcher");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw StepError("cgroups", "fork the cgroup cleanup watcher", err);
+  }
+  if (pid == 0) {
+    ::close(fds[1]);
+    run_watcher(fds[0], leaves, parents);
+  }
+  ::close(fds[0]);
+  write_fd_ = fds[1];
+  pid_ = pid;
+}
+
+void CgroupReaper::close_and_wait(bool done) {
+  if (write_fd_ < 0) return;
+  if (done) {
+    // A failed write leaves the watcher at EOF without "done": it cleans up, which is safe.
+    [[maybe_unused]] ssize_t n = ::write(write_fd_, kDone.data(), kDone.size());
+  }
+  ::close(write_fd_);
+  write_fd_ = -1;
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+void CgroupReaper::dismiss() { close_and_wait(true); }
+void CgroupReaper::release() { close_and_wait(false); }
+CgroupReaper::~CgroupReaper() { release(); }
+
+}  // namespace launcher

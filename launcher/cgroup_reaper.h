@@ -1,0 +1,44 @@
+// Removes the container's cgroups even when plan-exec is SIGKILLed.
+//
+// create() forks one small watcher (setsid, stdio on /dev/null, every other fd closed, so it
+// holds none of plan-exec's pipes or sockets). It blocks reading a pipe whose only write end
+// plan-exec holds (close-on-exec, so the container never inherits it). finish() writes "done"
+// after its own cleanup and the watcher exits; if the pipe reaches EOF without "done" (plan-exec
+// died, or its cleanup failed), the watcher kills what is left in the cgroups and removes them.
+// The watcher sits in plan-exec's cgroups, never in the container's, so it is not killed with it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace launcher {
+
+class CgroupReaper {
+ public:
+  CgroupReaper() = default;
+  CgroupReaper(const CgroupReaper&) = delete;
+  CgroupReaper& operator=(const CgroupReaper&) = delete;
+  ~CgroupReaper();  // still armed: release()
+
+  // `leaves`: the container's cgroup directories; `parents`: directories to remove when empty,
+  // deepest first. Throws StepError (step "cgroups") when fork or pipe fails.
+  void start(std::vector<std::string> leaves, std::vector<std::string> parents);
+  // plan-exec cleaned up itself: tell the watcher "done" and wait for it to exit.
+  void dismiss();
+  // Let the watcher do the cleanup (plan-exec's own attempt failed), and wait for it.
+  void release();
+  pid_t pid() const { return pid_; }
+
+ private:
+  void close_and_wait(bool done);
+  int write_fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+// What the watcher does on EOF; also used by cleanup_cgroup_leftovers(). Returns problems.
+std::vector<std::string> remove_container_cgroups(const std::vector<std::string>& leaves,
+                                                  const std::vector<std::string>& parents);
+
+}  // namespace launcher

@@ -1,0 +1,69 @@
+#include "launcher/cli.h"
+
+#include <cstring>
+
+namespace launcher {
+
+const char* usage_text() {
+  return "usage: plan-exec [--dry-run] [--stats] [--init] PLAN [-- COMMAND ARGS...]\n"
+         "       plan-exec --cleanup | --list-steps | --help | --version\n"
+         "\n"
+         "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
+         "  --dry-run     print the steps in order with their parameters; do nothing\n"
+         "  --stats       after the command, print what its cgroup measured\n"
+         "  --init        run a minimal pid 1 that reaps zombies; the command is pid 2\n"
+         "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
+         "  --list-steps  print the parent steps (for PLAN_EXEC_FAULT_AFTER in tests)\n"
+         "Exit status: the command's, 128+N if killed by signal N, 125 plan-exec failed,\n"
+         "126 command not executable, 127 command not found, 137 out of memory.\n";
+}
+
+static CliArgs error(std::string text) {
+  CliArgs args;
+  args.mode = CliMode::Error;
+  args.error = std::move(text);
+  return args;
+}
+
+static bool only_option(int argc, int i) { return argc == 2 && i == 1; }
+
+CliArgs parse_cli(int argc, const char* const* argv) {
+  CliArgs args;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const char* a = argv[i];
+    if (std::strcmp(a, "--") == 0) break;
+    if (std::strcmp(a, "--dry-run") == 0) {
+      args.run.dry_run = true;
+    } else if (std::strcmp(a, "--stats") == 0) {
+      args.run.stats = true;
+    } else if (std::strcmp(a, "--init") == 0) {
+      args.run.init = true;
+    } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
+      args.mode = CliMode::Help;
+      return args;
+    } else if (std::strcmp(a, "--version") == 0) {
+      args.mode = CliMode::Version;
+      return args;
+    } else if (std::strcmp(a, "--cleanup") == 0 || std::strcmp(a, "--list-steps") == 0) {
+      if (!only_option(argc, i)) return error(std::string(a) + " takes no other arguments");
+      args.mode = a[2] == 'c' ? CliMode::Cleanup : CliMode::ListSteps;
+      return args;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return error(std::string("unknown option ") + a + " (see plan-exec --help)");
+    } else if (args.run.plan_path.empty()) {
+      args.run.plan_path = a;
+    } else {
+      return error(std::string("unexpected argument \"") + a + "\": put the command after `--`, e.g. plan-exec " +
+                   args.run.plan_path + " -- " + a);
+    }
+  }
+  if (args.run.plan_path.empty()) return error("no plan given (see plan-exec --help)");
+  if (i < argc) {  // after "--"
+    for (++i; i < argc; ++i) args.run.command.emplace_back(argv[i]);
+    if (args.run.command.empty()) return error("nothing after `--`: give the command to run, or leave out `--`");
+  }
+  return args;
+}
+
+}  // namespace launcher

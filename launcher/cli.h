@@ -1,0 +1,23 @@
+// plan-exec's command line, parsed by hand: start-up stays lean (no CLI11, no iostreams).
+//   plan-exec [--dry-run] [--stats] [--init] PLAN [-- CMD ARGS...]
+//   plan-exec --cleanup | --list-steps | --help | --version
+#pragma once
+
+#include <string>
+
+#include "launcher/sequence.h"
+
+namespace launcher {
+
+enum class CliMode { Run, Help, Version, ListSteps, Cleanup, Error };
+
+struct CliArgs {
+  CliMode mode = CliMode::Run;
+  RunOptions run;
+  std::string error;  // for CliMode::Error: what is wrong and what to do
+};
+
+CliArgs parse_cli(int argc, const char* const* argv);
+const char* usage_text();
+
+}  // namespace launcher

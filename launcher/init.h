@@ -1,0 +1,15 @@
+// `plan-exec --init`: a minimal pid 1 in the container. It forks the command (pid 2), forwards
+// the forwarded signals to it, reaps every zombie, and exits with the command's status
+// (128+signal when it was killed), so orphans never pile up and signals are never lost to
+// pid 1's "no default action" rule.
+#pragma once
+
+#include <sys/types.h>
+
+namespace launcher {
+
+// Forks. Returns 0 in the command's process (which goes on to seccomp + execve); in the init
+// process it never returns. `error_fd` is closed in init (the command keeps it until execve).
+pid_t fork_under_init(int error_fd);
+
+}  // namespace launcher

@@ -1,0 +1,32 @@
+// plan-exec: runs one command in the isolation a plan describes. See launcher/README.md.
+#include <cstdio>
+
+#include "launcher/cli.h"
+#include "launcher/sequence.h"
+
+#ifndef PLAN_EXEC_VERSION
+#define PLAN_EXEC_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  const launcher::CliArgs args = launcher::parse_cli(argc, argv);
+  switch (args.mode) {
+    case launcher::CliMode::Help:
+      std::fputs(launcher::usage_text(), stdout);
+      return 0;
+    case launcher::CliMode::Version:
+      std::puts("plan-exec " PLAN_EXEC_VERSION);
+      return 0;
+    case launcher::CliMode::ListSteps:
+      for (const auto& step : launcher::parent_step_names()) std::puts(step.c_str());
+      return 0;
+    case launcher::CliMode::Cleanup:
+      return launcher::cleanup_leftovers();
+    case launcher::CliMode::Error:
+      std::fprintf(stderr, "plan-exec: %s\n", args.error.c_str());
+      return 125;
+    case launcher::CliMode::Run:
+      break;
+  }
+  return launcher::run_plan(args.run);
+}

@@ -1,0 +1,17 @@
+// Resource limits, applied before the uid switch (raising a hard limit needs privilege).
+#include <sys/resource.h>
+
+#include "launcher/error.h"
+#include "launcher/steps.h"
+
+namespace launcher {
+
+void apply_rlimits(const std::vector<plan::Rlimit>& rlimits) {
+  for (const auto& r : rlimits) {
+    struct rlimit limit {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    check(::prlimit(0, static_cast<__rlimit_resource>(r.resource), &limit, nullptr), "rlimits",
+          "set rlimit " + r.name + " to " + std::to_string(r.soft) + " " + std::to_string(r.hard));
+  }
+}
+
+}  // namespace launcher

@@ -1,0 +1,201 @@
+#include "launcher/rootfs_cache.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "launcher/error.h"
+#include "launcher/safe_path.h"
+#include "plan/encoding.h"
+
+namespace launcher {
+
+namespace {
+
+void make_dirs(const std::string& path, mode_t mode) {
+  for (std::size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string prefix = path.substr(0, pos);
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      throw StepError("rootfs", "create cache directory " + prefix + " (set PLAN_EXEC_CACHE_DIR to a writable place)",
+                      errno);
+    }
+  }
+}
+
+// Recursive delete that never follows symlinks (the tree came from an untrusted archive).
+void remove_tree_at(int parent, const char* name) {
+  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    DIR* dir = ::fdopendir(fd);
+    if (dir) {
+      while (dirent* e = ::readdir(dir)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        remove_tree_at(::dirfd(dir), e->d_name);
+      }
+      ::closedir(dir);
+    } else {
+      ::close(fd);
+    }
+    ::unlinkat(parent, name, AT_REMOVEDIR);
+  } else {
+    ::unlinkat(parent, name, 0);
+  }
+}
+
+void remove_tree(const std::string& path) { remove_tree_at(AT_FDCWD, path.c_str()); }
+
+// Temp directories of runs that were killed while unpacking: ".unpack-<sha>-<pid>", pid gone.
+void remove_stale_unpacks(const std::string& cache) {
+  DIR* dir = ::opendir(cache.c_str());
+  if (!dir) return;
+  while (dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (name.rfind(".unpack-", 0) != 0) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.substr(name.find_last_of('-') + 1).c_str()));
+    if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) continue;  // still unpacking
+    remove_tree(cache + "/" + name);
+  }
+  ::closedir(dir);
+}
+
+// Archive member names are untrusted: no absolute paths, no "..".
+bool safe_member_name(const std::string& name) {
+  if (name.empty() || name.front() == '/') return false;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    if (name.compare(start, end - start, "..") == 0 && end - start == 2) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+using ReadArchive = std::unique_ptr<archive, int (*)(archive*)>;
+
+void extract(const std::string& archive_path, const std::string& into, bool rootless) {
+  ReadArchive in(archive_read_new(), archive_read_free);
+  ReadArchive out(archive_write_disk_new(), archive_write_free);
+  archive_read_support_filter_all(in.get());
+  archive_read_support_format_tar(in.get());
+  archive_read_support_format_gnutar(in.get());
+  int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
+              ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK;
+  if (!rootless) flags |= ARCHIVE_EXTRACT_OWNER;
+  archive_write_disk_set_options(out.get(), flags);
+  if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw StepError("rootfs", "open archive " + archive_path + ": " + archive_error_string(in.get()));
+  }
+  archive_entry* entry = nullptr;
+  int rc;
+  while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+    std::string name = archive_entry_pathname(entry);
+    while (name.rfind("./", 0) == 0) name.erase(0, 2);
+    if (name.empty() || name == ".") continue;  // the top directory itself
+    if (!safe_member_name(name)) throw StepError("rootfs", "archive " + archive_path + ": unsafe member name " + name);
+    const mode_t type = archive_entry_filetype(entry);
+    if (rootless && (type == AE_IFCHR || type == AE_IFBLK)) continue;  // mknod needs root; /dev is a tmpfs anyway
+    archive_entry_set_pathname(entry, (into + "/" + name).c_str());
+    if (const char* link = archive_entry_hardlink(entry)) {
+      std::string target = link;
+      while (target.rfind("./", 0) == 0) target.erase(0, 2);
+      if (!safe_member_name(target)) throw StepError("rootfs", "archive " + archive_path + ": unsafe hard link " + target);
+      archive_entry_set_hardlink(entry, (into + "/" + target).c_str());
+    }
+    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
+      throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+    }
+    const void* block;
+    size_t size;
+    la_int64_t offset;
+    int r;
+    while ((r = archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
+      if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
+        throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+      }
+    }
+    if (r != ARCHIVE_EOF) {
+      throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + archive_error_string(in.get()));
+    }
+    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
+      throw StepError("rootfs", "finish " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+    }
+  }
+  if (rc != ARCHIVE_EOF) {
+    throw StepError("rootfs", "read archive " + archive_path + " (is it a .tar or .tar.gz?): " +
+                                  archive_error_string(in.get()));
+  }
+  if (archive_write_close(out.get()) != ARCHIVE_OK) {
+    throw StepError("rootfs", "unpack " + archive_path + ": " + archive_error_string(out.get()));
+  }
+}
+
+}  // namespace
+
+std::string rootfs_cache_root(bool rootless) {
+  if (const char* dir = std::getenv("PLAN_EXEC_CACHE_DIR"); dir && *dir) return std::string(dir) + "/rootfs";
+  if (!rootless) return "/var/cache/plan-exec/rootfs";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/plan-exec/rootfs";
+  if (const char* home = std::getenv("HOME"); home && *home == '/') return std::string(home) + "/.cache/plan-exec/rootfs";
+  return "/tmp/plan-exec-" + std::to_string(::getuid()) + "/rootfs";
+}
+
+std::string file_sha256(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw StepError("rootfs", "open rootfs archive " + path, errno);
+  struct stat st {};
+  check(::fstat(fd.get(), &st), "rootfs", "stat rootfs archive " + path);
+  if (st.st_size == 0) return plan::sha256_hex(nullptr, 0);
+  // mmap streams the file through the page cache without holding a copy in our memory.
+  void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (data == MAP_FAILED) throw StepError("rootfs", "read rootfs archive " + path, errno);
+  ::madvise(data, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+  std::string hex = plan::sha256_hex(data, static_cast<size_t>(st.st_size));
+  ::munmap(data, static_cast<size_t>(st.st_size));
+  return hex;
+}
+
+std::string cached_dir_for(const std::string& archive, bool rootless) {
+  return rootfs_cache_root(rootless) + "/" + file_sha256(archive);
+}
+
+CachedRootfs unpack_cached(const std::string& archive, bool rootless) {
+  const std::string cache = rootfs_cache_root(rootless);
+  const std::string sha = file_sha256(archive);
+  CachedRootfs result{cache + "/" + sha, cache + "/.mnt", false};
+  make_dirs(result.staging, 0700);
+  struct stat st {};
+  if (::stat(result.dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return result;
+
+  remove_stale_unpacks(cache);
+  const std::string tmp = cache + "/.unpack-" + sha + "-" + std::to_string(::getpid());
+  check(::mkdir(tmp.c_str(), 0755), "rootfs", "create " + tmp + " to unpack " + archive + " into");
+  try {
+    extract(archive, tmp, rootless);
+  } catch (...) {
+    remove_tree(tmp);
+    throw;
+  }
+  if (::rename(tmp.c_str(), result.dir.c_str()) != 0) {
+    const int err = errno;
+    remove_tree(tmp);
+    // Another run unpacked the same archive at the same time: use theirs.
+    if (err != EEXIST && err != ENOTEMPTY) throw StepError("rootfs", "rename " + tmp + " to " + result.dir, err);
+    return result;
+  }
+  result.unpacked_now = true;
+  return result;
+}
+
+}  // namespace launcher

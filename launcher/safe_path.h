@@ -1,0 +1,42 @@
+// Opening paths inside a container root without letting its symlinks lead out of it.
+// A rootfs is untrusted input: /proc in it may be a symlink to /etc, so every mount target is
+// resolved with openat2(RESOLVE_IN_ROOT) and the mount goes to /proc/self/fd/N (what runc does).
+#pragma once
+
+#include <string>
+
+namespace launcher {
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() { int fd = fd_; fd_ = -1; return fd; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// "/x" + "/proc" -> "/x/proc"; "" + "/proc" -> "/proc". For messages and for paths we made.
+std::string join_root(const std::string& root, const std::string& path);
+
+// O_PATH descriptor of `path` (absolute, inside the container) resolved inside `root`.
+// Returns an invalid Fd with errno set when it does not exist.
+Fd open_in_root(const std::string& root, const std::string& path, int extra_flags = 0);
+
+// Like open_in_root, but creates what is missing: directories along the way, and the last
+// component as a directory (`directory`) or an empty file. Throws StepError(step).
+Fd make_in_root(const std::string& root, const std::string& path, bool directory, const char* step);
+
+// "/proc/self/fd/N": a name mount(2) accepts for an O_PATH descriptor.
+std::string fd_path(const Fd& fd);
+
+}  // namespace launcher

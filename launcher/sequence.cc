@@ -1,0 +1,411 @@
+// THE order of plan-exec, and the only place that knows it. Everything is validated and
+// resolved first (prepare_launch: no side effects), then parent steps, then the child's steps,
+// each a call into its own file with only its slice of the plan. --dry-run walks the very same
+// code and prints each step instead of doing it.
+#include "launcher/sequence.h"
+
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "launcher/cgroup.h"
+#include "launcher/dry_run.h"
+#include "launcher/error.h"
+#include "launcher/fault.h"
+#include "launcher/init.h"
+#include "launcher/network.h"
+#include "launcher/rootfs_cache.h"
+#include "launcher/rootfs_steps.h"
+#include "launcher/signals.h"
+#include "launcher/spawn.h"
+#include "launcher/steps.h"
+#include "launcher/validate.h"
+#include "plan/plan_json.h"
+
+namespace launcher {
+
+namespace {
+
+// Everything the steps need, resolved before the first side effect.
+struct Launch {
+  plan::Plan plan;
+  std::string plan_path;
+  bool rootless = false;
+  bool userns = false;
+  bool init = false;
+  unsigned long long clone_flags = 0;
+  IdMaps maps;
+  std::optional<RootfsSource> rootfs;
+  std::string exec_path;  // resolved inside the container
+  std::unique_ptr<ContainerNetwork> network;
+  std::unique_ptr<ContainerCgroup> cgroup;
+};
+
+// Runs a step, or in dry-run mode prints it (an empty description = nothing to do: not printed).
+// Parent steps are fault-injection points.
+class Steps {
+ public:
+  Steps(bool dry_run, bool parent, int depth) : dry_(dry_run), parent_(parent), depth_(depth) {}
+  template <class Describe, class Act>
+  void operator()(const char* name, Describe&& describe, Act&& act) {
+    if (dry_) {
+      const std::string text = describe();
+      if (!text.empty()) print_step(stdout, depth_, name, text);
+      return;
+    }
+    act();
+    if (parent_) fault_point(name);
+  }
+  bool dry() const { return dry_; }
+
+ private:
+  bool dry_, parent_;
+  int depth_;
+};
+
+const std::vector<std::string> kParentSteps = {
+    "validate", "network-prepare", "cgroup-prepare", "rootfs-cache", "cgroup-create", "clone", "userns-maps",
+    "cgroup-attach", "network-host", "release", "wait", "network-teardown", "cgroup-finish"};
+
+void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\n", text.c_str()); }
+
+// ---- before any side effect ------------------------------------------------------------------
+
+Launch prepare_launch(const RunOptions& options) {
+  refuse_setuid(::getuid(), ::geteuid(), ::getgid(), ::getegid());
+  Launch l;
+  l.plan_path = options.plan_path;
+  l.plan = plan::load_file(options.plan_path);
+  if (!options.command.empty()) l.plan.command = options.command;
+  l.rootless = ::geteuid() != 0;
+  l.init = options.init;
+  validate_plan(l.plan, l.rootless);
+  const auto namespaces = effective_namespaces(l.plan, l.rootless);
+  check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
+  l.clone_flags = clone_flags(namespaces);
+  l.userns = (l.clone_flags & CLONE_NEWUSER) != 0;
+  l.maps = choose_id_maps(l.plan.user, l.rootless, ::getuid(), ::getgid());
+  if (l.rootless && (!l.plan.user.uid_map.empty() || !l.plan.user.gid_map.empty())) {
+    print_error("note: plan.user.uid_map/gid_map need root; this rootless run maps only your uid and gid");
+  }
+  // The hooks validate their own sections without side effects (rootless + veth is theirs too).
+  if (l.plan.network.mode != plan::NetworkMode::Host) {
+    l.network = prepare_network(l.plan.network, ::getpid(), l.rootless);
+  }
+  if (l.plan.cgroups) l.cgroup = prepare_cgroups(*l.plan.cgroups, l.plan.name, ::getpid());
+  return l;
+}
+
+// The rootfs tree (unpacking an archive into the cache once) and the command inside it.
+void resolve_rootfs_and_command(Launch& l, bool dry_run) {
+  std::string tree = "/";
+  if (l.plan.rootfs && l.plan.rootfs->kind == plan::RootfsKind::Directory) {
+    l.rootfs = RootfsSource{l.plan.rootfs->path, false, ""};
+    tree = l.plan.rootfs->path;
+  } else if (l.plan.rootfs) {
+    if (dry_run) {
+      tree = cached_dir_for(l.plan.rootfs->path, l.rootless);
+      l.rootfs = RootfsSource{tree, !l.plan.rootfs->readonly, rootfs_cache_root(l.rootless) + "/.mnt"};
+      if (::access(tree.c_str(), F_OK) != 0) {  // not unpacked yet: the command is checked then
+        l.exec_path = l.plan.command.front();
+        return;
+      }
+    } else {
+      CachedRootfs cached = unpack_cached(l.plan.rootfs->path, l.rootless);
+      if (cached.unpacked_now) {
+        print_error("rootfs: unpacked " + l.plan.rootfs->path + " into " + cached.dir +
+                    " (once; later runs reuse it while the archive is unchanged)");
+      }
+      l.rootfs = RootfsSource{cached.dir, !l.plan.rootfs->readonly, cached.staging};
+      tree = cached.dir;
+    }
+  }
+  l.exec_path = resolve_command(tree, l.plan.command.front(), search_path(l.plan.env), l.plan.mounts);
+}
+
+// ---- the child -------------------------------------------------------------------------------
+
+// argv/envp as execve wants them, built before seccomp so nothing allocates after it.
+struct ExecArgs {
+  std::vector<char*> argv, envp;
+  explicit ExecArgs(const plan::Plan& p) {
+    for (const auto& a : p.command) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    argv.push_back(nullptr);
+    envp.push_back(nullptr);
+  }
+};
+
+[[noreturn]] void exec_command(const std::string& path, ExecArgs& args, int error_fd) {
+  ::execve(path.c_str(), args.argv.data(), args.envp.data());
+  const int err = errno;
+  send_child_error_raw(error_fd, err, "exec", "execute", path.c_str());
+  _exit(err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126);
+}
+
+void child_steps(const Launch& l, Steps& step, int error_fd) {
+  const plan::Plan& p = l.plan;
+  std::string root;  // "" until a rootfs is mounted: mounts then go to the current root
+  // Nothing we mount may propagate back to the host's mount namespace.
+  step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
+       [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
+  // The image becomes a mount point of its own (overlay for archives) for pivot_root.
+  step("rootfs", [&] { return l.rootfs ? (l.rootfs->overlay ? "overlay, writable tmpfs layer over " : "bind ") + l.rootfs->dir : std::string(); },
+       [&] { if (l.rootfs) root = mount_rootfs(*l.rootfs); });
+  if (step.dry() && l.rootfs) root = l.rootfs->overlay ? l.rootfs->staging + "/root" : l.rootfs->dir;
+  // The plan's mounts in its order: later ones may sit inside earlier ones (/dev then /dev/mqueue).
+  for (const auto& m : p.mounts) {
+    step("mount", [&] { return describe_mount(m); }, [&] { mount_one(m, root, l.userns); });
+  }
+  // Masks and read-only binds go on top of the mounts they cover (/proc/kcore needs /proc).
+  step("masked-paths", [&] { return join(p.masked_paths, " "); }, [&] { mask_paths(p.masked_paths, root); });
+  step("readonly-paths", [&] { return join(p.readonly_paths, " "); },
+       [&] { make_paths_readonly(p.readonly_paths, root); });
+  // Inside the new net namespace, while the host's /proc and /sys are still reachable.
+  step("network-inside", [&] { return l.network ? l.network->describe() : ""; },
+       [&] { if (l.network) l.network->setup_inside(); });
+  // Leave the host's tree behind for good (chroot only when the plan asks).
+  step(p.rootfs && p.rootfs->use_chroot ? "chroot" : "pivot-root", [&] { return root; },
+       [&] { if (!root.empty()) enter_root(root, p.rootfs && p.rootfs->use_chroot); });
+  // Read-only only now: the mount points above had to be created first.
+  step("rootfs-readonly", [&] { return p.rootfs && p.rootfs->readonly ? "/ read-only" : ""; },
+       [&] { if (p.rootfs && p.rootfs->readonly) remount_root_readonly(); });
+  step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(p.hostname); });
+  // Before the uid switch: raising a hard limit needs privilege.
+  step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(p.rlimits); });
+  const bool setgroups_allowed = !l.userns || !l.maps.deny_setgroups;
+  // Groups, gid, uid; a credential change clears PDEATHSIG, so it is armed again.
+  step("credentials", [&] { return describe_user(p.user, setgroups_allowed); }, [&] {
+    switch_credentials(p.user, setgroups_allowed);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  });
+  // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
+  step("capabilities", [&] { return describe_capabilities(p.capabilities); },
+       [&] { drop_capabilities(p.capabilities); });
+  // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
+  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
+  // As the final user: a cwd the user may not enter fails here, clearly.
+  step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
+  // The init process stays outside the filter; only the command gets it.
+  step("init", [&] { return l.init ? "minimal pid 1 forks the command, forwards signals, reaps zombies" : ""; },
+       [&] { if (l.init) fork_under_init(error_fd); });
+  ExecArgs args(p);
+  step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
+       [&] { if (p.no_new_privs) set_no_new_privs(); });
+  // Last: from here on every syscall of ours is judged by the policy's filter.
+  step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) : ""; },
+       [&] { if (p.seccomp) load_seccomp_filter(p.seccomp->bpf); });
+  step("execve", [&] { return describe_exec(l.exec_path, p.command, p.env, p.cwd); },
+       [&] { exec_command(l.exec_path, args, error_fd); });
+}
+
+[[noreturn]] void child_main(const Launch& l, Pipe sync, Pipe errors, const sigset_t& mask, pid_t parent) {
+  if (!bind_lifetime_to_parent(parent, l.clone_flags & CLONE_NEWPID)) _exit(125);
+  ::close(sync.write_fd);
+  ::close(errors.read_fd);
+  restore_signal_mask(mask);
+  if (!wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
+  Steps step(false, false, 0);
+  try {
+    child_steps(l, step, errors.write_fd);
+  } catch (const StepError& e) {
+    send_child_error(errors.write_fd, e);
+  } catch (const std::exception& e) {
+    send_child_error(errors.write_fd, StepError("child", e.what()));
+  }
+  _exit(125);
+}
+
+// ---- the parent ------------------------------------------------------------------------------
+
+// Kills and reaps the child when the parent fails half-way.
+struct ChildGuard {
+  pid_t pid = 0;
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid = 0;
+    return status;
+  }
+  ~ChildGuard() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      wait();
+    }
+  }
+};
+
+// Network teardown and cgroup finish also run when a later step fails.
+struct HookGuard {
+  ContainerNetwork* network = nullptr;
+  ContainerCgroup* cgroup = nullptr;
+  void teardown() {
+    if (auto* n = std::exchange(network, nullptr)) n->teardown();
+  }
+  CgroupReport finish() {
+    if (auto* c = std::exchange(cgroup, nullptr)) return c->finish();
+    return {};
+  }
+  ~HookGuard() {
+    try { teardown(); } catch (const std::exception& e) { print_error(std::string("cleanup: ") + e.what()); }
+    try { finish(); } catch (const std::exception& e) { print_error(std::string("cleanup: ") + e.what()); }
+  }
+};
+
+std::string human_bytes(std::uint64_t bytes) {
+  if (bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+void print_stats(const Launch& l, const CgroupReport& r) {
+  if (!l.cgroup) return print_error("stats: the plan has no limits, so no cgroup measured the command");
+  auto field = [](const char* name, const std::optional<std::uint64_t>& v) {
+    return std::string(" ") + name + "=" + (v ? std::to_string(*v) : "n/a");
+  };
+  print_error("stats:" + field("memory_peak_bytes", r.memory_peak_bytes) + field("cpu_usage_us", r.cpu_usage_us) +
+              field("throttled_us", r.throttled_us) + field("nr_throttled", r.nr_throttled) +
+              field("pids_peak", r.pids_peak) + " oom_killed=" + (r.oom_killed ? "yes" : "no"));
+}
+
+int exit_code_of(int status) {
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+}
+
+int report_child_failure(const StepError& failure) {
+  print_error(failure.describe());
+  if (failure.step() != "exec") return 125;
+  const int err = failure.error_number();
+  return err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126;
+}
+
+int launch(Launch& l, Steps& step, const RunOptions& options) {
+  HookGuard hooks;
+  // Limits exist before the process does, so it never runs unlimited.
+  step("cgroup-create", [&] { return l.cgroup ? l.cgroup->describe() : ""; }, [&] {
+    if (!l.cgroup) return;
+    hooks.cgroup = l.cgroup.get();
+    l.cgroup->create();
+  });
+  Pipe sync, errors;
+  if (!step.dry()) {
+    sync = make_pipe("sync");
+    errors = make_pipe("error");
+  }
+  ChildGuard child;
+  const pid_t self = ::getpid();
+  // Straight into the namespaces (and the cgroup, with clone3) in one call.
+  step("clone", [&] { return describe_clone_flags(l.clone_flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
+    const sigset_t previous = block_forwarded_signals();
+    const pid_t pid = clone_child(l.clone_flags, l.cgroup ? l.cgroup->clone_into_fd() : -1);
+    if (pid == 0) child_main(l, sync, errors, previous, self);
+    child.pid = pid;
+    ::close(std::exchange(sync.read_fd, -1));
+    ::close(std::exchange(errors.write_fd, -1));
+    ::signal(SIGPIPE, SIG_IGN);  // a child that died early must not kill us on release
+    forward_signals_to(pid, previous);
+  });
+  // Only the parent (outside) may write the maps; the child waits for them.
+  step("userns-maps", [&] { return l.userns ? describe_id_maps(l.maps) : ""; },
+       [&] { if (l.userns) write_id_maps(child.pid, l.maps); });
+  // Before it runs anything of the container (v1 or no CLONE_INTO_CGROUP).
+  step("cgroup-attach", [&] { return l.cgroup ? "the container process" : ""; },
+       [&] { if (l.cgroup) l.cgroup->attach(child.pid); });
+  // The veth's peer goes straight into the child's net namespace.
+  step("network-host", [&] { return l.network ? l.network->describe() : ""; }, [&] {
+    if (!l.network) return;
+    hooks.network = l.network.get();
+    l.network->setup_host(child.pid);
+  });
+  step("release", [&] { return "the container process; it now does, in order:"; },
+       [&] { release_child(std::exchange(sync.write_fd, -1)); });
+  if (step.dry()) {
+    Steps child_dry(true, false, 2);
+    child_steps(l, child_dry, -1);
+  }
+  std::optional<StepError> failure;
+  int status = 0;
+  step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; exit with the command's status"; }, [&] {
+    failure = receive_child_error(errors.read_fd);
+    ::close(std::exchange(errors.read_fd, -1));
+    status = child.wait();
+  });
+  step("network-teardown", [&] { return l.network ? "delete what is left of the network" : ""; },
+       [&] { hooks.teardown(); });
+  CgroupReport report;
+  step("cgroup-finish", [&] { return l.cgroup ? "OOM check, stats, remove the cgroups" : ""; },
+       [&] { report = hooks.finish(); });
+  if (step.dry()) return 0;
+  if (failure) return report_child_failure(*failure);
+  if (options.stats) print_stats(l, report);
+  if (report.oom_killed) {
+    const auto& limit = l.plan.cgroups->memory_max_bytes;
+    print_error("killed: out of memory" + (limit ? " (limit " + human_bytes(*limit) + ")" : std::string()));
+    return 137;
+  }
+  return exit_code_of(status);
+}
+
+}  // namespace
+
+const std::vector<std::string>& parent_step_names() { return kParentSteps; }
+
+int run_plan(const RunOptions& options) {
+  try {
+    Launch l = prepare_launch(options);
+    Steps step(options.dry_run, true, 1);
+    if (options.dry_run) {
+      std::printf("plan-exec: dry run of %s (container \"%s\"); nothing is done\n", l.plan_path.c_str(),
+                  l.plan.name.c_str());
+    }
+    step("validate", [&] { return "plan version " + std::to_string(l.plan.version) + " for " + l.plan.arch + ", " +
+                                  (l.rootless ? "rootless (user namespace added)" : "as root"); }, [] {});
+    step("network-prepare", [&] { return l.network ? l.network->describe() : "network " + plan::to_string(l.plan.network.mode); }, [] {});
+    step("cgroup-prepare", [&] { return l.cgroup ? l.cgroup->describe() : ""; }, [] {});
+    step("rootfs-cache", [&] {
+      resolve_rootfs_and_command(l, true);
+      return l.rootfs ? "rootfs tree " + l.rootfs->dir + ", command " + l.exec_path : "no rootfs: command " + l.exec_path;
+    }, [&] { resolve_rootfs_and_command(l, false); });
+    return launch(l, step, options);
+  } catch (const plan::PlanError& e) {
+    print_error(options.plan_path + ": " + e.what());
+  } catch (const CommandError& e) {
+    print_error(e.describe());
+    return e.exit_code();
+  } catch (const StepError& e) {
+    print_error(e.describe());
+  } catch (const std::exception& e) {
+    print_error(e.what());
+  }
+  return 125;
+}
+
+int cleanup_leftovers() {
+  int code = 0;
+  try {
+    for (const auto& line : cleanup_network_leftovers()) std::printf("removed %s\n", line.c_str());
+  } catch (const std::exception& e) {
+    print_error(std::string("cleanup of network leftovers: ") + e.what());
+    code = 125;
+  }
+  try {
+    for (const auto& line : cleanup_cgroup_leftovers()) std::printf("removed %s\n", line.c_str());
+  } catch (const std::exception& e) {
+    print_error(std::string("cleanup of cgroup leftovers: ") + e.what());
+    code = 125;
+  }
+  return code;
+}
+
+}  // namespace launcher

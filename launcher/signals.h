@@ -1,0 +1,21 @@
+// Signal forwarding: SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH go to the container.
+// They are blocked before clone (so none is lost or run a handler in the child), then the parent
+// installs forwarding handlers and unblocks: a signal that came in between is forwarded then.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+namespace launcher {
+
+extern const int kForwardedSignals[7];
+
+sigset_t forwarded_signal_set();
+// Blocks the forwarded signals; returns the previous mask.
+sigset_t block_forwarded_signals();
+// Parent: forward to `child` from now on, and unblock.
+void forward_signals_to(pid_t child, const sigset_t& previous_mask);
+// Child: the handlers stay default (never installed here); restore the caller's mask.
+void restore_signal_mask(const sigset_t& previous_mask);
+
+}  // namespace launcher

@@ -1,0 +1,60 @@
+// User namespace id maps, written by the parent while the child waits on the sync pipe.
+// setgroups is denied before gid_map (required when unprivileged: otherwise dropping groups
+// could bypass negative group permissions). Root keeps setgroups allowed when the plan has
+// supplementary groups to set.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "launcher/error.h"
+#include "launcher/steps.h"
+
+namespace launcher {
+
+static std::string map_text(const std::vector<plan::IdMapping>& maps) {
+  std::string text;
+  for (const auto& m : maps) {
+    text += std::to_string(m.inside) + " " + std::to_string(m.outside) + " " + std::to_string(m.count) + "\n";
+  }
+  return text;
+}
+
+IdMaps choose_id_maps(const plan::User& user, bool rootless, uid_t caller_uid, gid_t caller_gid) {
+  IdMaps maps;
+  if (rootless || user.uid_map.empty()) {
+    maps.uid_map = std::to_string(user.uid) + " " + std::to_string(caller_uid) + " 1\n";
+  } else {
+    maps.uid_map = map_text(user.uid_map);
+  }
+  if (rootless || user.gid_map.empty()) {
+    maps.gid_map = std::to_string(user.gid) + " " + std::to_string(caller_gid) + " 1\n";
+  } else {
+    maps.gid_map = map_text(user.gid_map);
+  }
+  maps.deny_setgroups = rootless || user.groups.empty();
+  return maps;
+}
+
+static void write_proc_file(pid_t child, const char* name, const std::string& text) {
+  const std::string path = "/proc/" + std::to_string(child) + "/" + name;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw StepError("userns", "open " + path, errno);
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  const int err = errno;
+  ::close(fd);
+  std::string shown = text;
+  while (!shown.empty() && shown.back() == '\n') shown.pop_back();
+  for (auto& c : shown) if (c == '\n') c = ',';
+  if (n != static_cast<ssize_t>(text.size())) {
+    throw StepError("userns", "write \"" + shown + "\" to " + path, n < 0 ? err : EIO);
+  }
+}
+
+void write_id_maps(pid_t child, const IdMaps& maps) {
+  if (maps.deny_setgroups) write_proc_file(child, "setgroups", "deny");
+  write_proc_file(child, "gid_map", maps.gid_map);
+  write_proc_file(child, "uid_map", maps.uid_map);
+}
+
+}  // namespace launcher

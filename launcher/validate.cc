@@ -1,0 +1,306 @@
+#include "launcher/validate.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sys/resource.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "launcher/safe_path.h"
+#include "launcher/steps.h"
+
+namespace launcher {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& what) {
+  throw StepError("validate", key + ": " + what);
+}
+
+bool absolute_clean(const std::string& path) {
+  if (path.empty() || path.front() != '/') return false;
+  return path.find("/../") == std::string::npos && !path.ends_with("/..") && path.find('\0') == std::string::npos;
+}
+
+void require_namespace(const plan::Plan& plan, plan::Namespace ns, const std::string& key, const std::string& why) {
+  if (!plan.has_namespace(ns)) {
+    fail(key, why + " needs the " + plan::to_string(ns) + " namespace: add `" + plan::to_string(ns) +
+                  "` to the policy's namespaces");
+  }
+}
+
+void validate_rootfs(const plan::Plan& plan) {
+  if (!plan.rootfs) return;
+  const auto& r = *plan.rootfs;
+  if (!absolute_clean(r.path)) fail("plan.rootfs.path", "\"" + r.path + "\" is not an absolute path");
+  require_namespace(plan, plan::Namespace::Mount, "plan.rootfs", "a rootfs");
+  struct stat st {};
+  if (::stat(r.path.c_str(), &st) != 0) {
+    fail("plan.rootfs.path", r.path + " does not exist on this host (" + std::string(std::strerror(errno)) +
+                                 "); create it or point the policy's rootfs elsewhere");
+  }
+  if (r.kind == plan::RootfsKind::Directory && !S_ISDIR(st.st_mode)) {
+    fail("plan.rootfs.path", r.path + " is not a directory (for a .tar/.tar.gz use `rootfs archive`)");
+  }
+  if (r.kind == plan::RootfsKind::Archive && !S_ISREG(st.st_mode)) {
+    fail("plan.rootfs.path", r.path + " is not a regular file (an archive rootfs is a .tar or .tar.gz)");
+  }
+}
+
+void validate_mounts(const plan::Plan& plan) {
+  for (std::size_t i = 0; i < plan.mounts.size(); ++i) {
+    const auto& m = plan.mounts[i];
+    const std::string key = "plan.mounts[" + std::to_string(i) + "]";
+    require_namespace(plan, plan::Namespace::Mount, key, "mount at " + m.target);
+    if (!absolute_clean(m.target)) fail(key + ".target", "\"" + m.target + "\" is not a clean absolute path");
+    if (m.target == "/") fail(key + ".target", "cannot mount over the container's root itself");
+    if (m.kind == plan::MountKind::Bind) {
+      if (!absolute_clean(m.source)) fail(key + ".source", "bind source \"" + m.source + "\" is not an absolute path");
+      struct stat st {};
+      if (::stat(m.source.c_str(), &st) != 0) {
+        fail(key + ".source", "bind source " + m.source + " does not exist on this host");
+      }
+    }
+    if (m.kind == plan::MountKind::Proc && !plan.has_namespace(plan::Namespace::Pid)) {
+      fail(key, "mounting proc without the pid namespace would show every host process: add `pid` to namespaces");
+    }
+  }
+  auto check_paths = [&](const std::vector<std::string>& paths, const char* key) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const std::string k = std::string(key) + "[" + std::to_string(i) + "]";
+      require_namespace(plan, plan::Namespace::Mount, k, "path " + paths[i]);
+      if (!absolute_clean(paths[i])) fail(k, "\"" + paths[i] + "\" is not a clean absolute path");
+    }
+  };
+  check_paths(plan.masked_paths, "plan.masked_paths");
+  check_paths(plan.readonly_paths, "plan.readonly_paths");
+}
+
+void validate_identity(const plan::Plan& plan, bool rootless) {
+  const bool userns = rootless || plan.has_namespace(plan::Namespace::User);
+  if (rootless && !plan.user.groups.empty()) {
+    fail("plan.user.groups", "supplementary groups cannot be set in a rootless run (setgroups is denied in an "
+                             "unprivileged user namespace); remove `groups` or run as root");
+  }
+  if (userns && !rootless && !plan.user.uid_map.empty()) {
+    const auto& maps = plan.user.uid_map;
+    bool mapped = std::any_of(maps.begin(), maps.end(), [&](const plan::IdMapping& m) {
+      return plan.user.uid >= m.inside && plan.user.uid - m.inside < m.count;
+    });
+    if (!mapped) fail("plan.user.uid", "uid " + std::to_string(plan.user.uid) + " is not inside plan.user.uid_map");
+  }
+  if (userns && !rootless && !plan.user.gid_map.empty()) {
+    const auto& maps = plan.user.gid_map;
+    bool mapped = std::any_of(maps.begin(), maps.end(), [&](const plan::IdMapping& m) {
+      return plan.user.gid >= m.inside && plan.user.gid - m.inside < m.count;
+    });
+    if (!mapped) fail("plan.user.gid", "gid " + std::to_string(plan.user.gid) + " is not inside plan.user.gid_map");
+  }
+  const int last = last_capability();
+  for (std::size_t i = 0; i < plan.capabilities.size(); ++i) {
+    if (plan.capabilities[i] < 0 || plan.capabilities[i] > last) {
+      fail("plan.capabilities[" + std::to_string(i) + "]",
+           "capability " + std::to_string(plan.capabilities[i]) + " is unknown to this kernel (last is " +
+               std::to_string(last) + ")");
+    }
+  }
+  if (plan.seccomp && !plan.no_new_privs &&
+      std::find(plan.capabilities.begin(), plan.capabilities.end(), CAP_SYS_ADMIN) == plan.capabilities.end()) {
+    fail("plan.no_new_privs", "a seccomp filter without no_new_privs needs CAP_SYS_ADMIN, which the plan drops; "
+                              "keep no_new_privs");
+  }
+}
+
+void validate_process(const plan::Plan& plan) {
+  if (!plan.hostname.empty()) {
+    require_namespace(plan, plan::Namespace::Uts, "plan.hostname", "setting the hostname");
+    if (plan.hostname.size() > 64) fail("plan.hostname", "longer than 64 characters");
+  }
+  if (!absolute_clean(plan.cwd)) fail("plan.cwd", "\"" + plan.cwd + "\" is not an absolute path");
+  if (plan.command.empty()) {
+    fail("plan.command", "no command: give one in the policy (`command ...`) or after `--` on the command line");
+  }
+  for (std::size_t i = 0; i < plan.env.size(); ++i) {
+    if (plan.env[i].find('=') == std::string::npos) {
+      fail("plan.env[" + std::to_string(i) + "]", "\"" + plan.env[i] + "\" is not KEY=value");
+    }
+  }
+  for (std::size_t i = 0; i < plan.rlimits.size(); ++i) {
+    const auto& r = plan.rlimits[i];
+    const std::string key = "plan.rlimits[" + std::to_string(i) + "]";
+    if (r.resource < 0 || r.resource >= RLIM_NLIMITS) fail(key, "unknown resource " + std::to_string(r.resource));
+    if (r.soft > r.hard) fail(key, r.name + ": soft limit above the hard limit");
+  }
+}
+
+void validate_network_and_limits(const plan::Plan& plan, bool rootless) {
+  const bool netns = plan.has_namespace(plan::Namespace::Net);
+  if (plan.network.mode == plan::NetworkMode::Host && netns) {
+    fail("plan.network.mode", "\"host\" contradicts the net namespace in plan.namespaces; use `network none` or "
+                              "`network loopback`, or drop `net`");
+  }
+  if (plan.network.mode != plan::NetworkMode::Host && !netns) {
+    require_namespace(plan, plan::Namespace::Net, "plan.network", "network " + plan::to_string(plan.network.mode));
+  }
+  if (rootless && plan.network.mode == plan::NetworkMode::Veth) {
+    fail("plan.network", "a veth pair needs root on the host; run as root, or use `network loopback` for a rootless run");
+  }
+  if (rootless && plan.cgroups) {
+    fail("plan.cgroups", "limits need root on the host (cgroup directories); run as root, or remove `limits` "
+                         "from the policy for a rootless run");
+  }
+}
+
+const char* proc_ns_name(plan::Namespace ns) {
+  switch (ns) {
+    case plan::Namespace::Mount: return "mnt";
+    case plan::Namespace::Pid: return "pid";
+    case plan::Namespace::Ipc: return "ipc";
+    case plan::Namespace::Uts: return "uts";
+    case plan::Namespace::Net: return "net";
+    case plan::Namespace::User: return "user";
+    case plan::Namespace::Cgroup: return "cgroup";
+    case plan::Namespace::Time: return "time";
+  }
+  return "?";
+}
+
+bool is_executable_file(const std::string& root, const std::string& path, int* err) {
+  Fd fd = open_in_root(root, path);
+  if (!fd) {
+    *err = errno;
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
+    *err = EACCES;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void refuse_setuid(uid_t ruid, uid_t euid, gid_t rgid, gid_t egid) {
+  if (ruid != euid || rgid != egid) {
+    throw StepError("validate", "plan-exec is running setuid/setgid (real uid " + std::to_string(ruid) +
+                                    ", effective " + std::to_string(euid) +
+                                    "): it is never installed that way; run it as root or rootless");
+  }
+}
+
+std::vector<plan::Namespace> effective_namespaces(const plan::Plan& plan, bool rootless) {
+  std::vector<plan::Namespace> result = plan.namespaces;
+  if (rootless && !plan.has_namespace(plan::Namespace::User)) result.push_back(plan::Namespace::User);
+  return result;
+}
+
+unsigned long long clone_flags(const std::vector<plan::Namespace>& namespaces) {
+  unsigned long long flags = 0;
+  for (auto ns : namespaces) {
+    switch (ns) {
+      case plan::Namespace::Mount: flags |= CLONE_NEWNS; break;
+      case plan::Namespace::Pid: flags |= CLONE_NEWPID; break;
+      case plan::Namespace::Ipc: flags |= CLONE_NEWIPC; break;
+      case plan::Namespace::Uts: flags |= CLONE_NEWUTS; break;
+      case plan::Namespace::Net: flags |= CLONE_NEWNET; break;
+      case plan::Namespace::User: flags |= CLONE_NEWUSER; break;
+      case plan::Namespace::Cgroup: flags |= CLONE_NEWCGROUP; break;
+      case plan::Namespace::Time: flags |= CLONE_NEWTIME; break;
+    }
+  }
+  return flags;
+}
+
+void validate_plan(const plan::Plan& plan, bool rootless) {
+  validate_rootfs(plan);
+  validate_mounts(plan);
+  validate_identity(plan, rootless);
+  validate_process(plan);
+  validate_network_and_limits(plan, rootless);
+}
+
+void check_host_supports(const std::vector<plan::Namespace>& namespaces, bool needs_seccomp, bool rootless) {
+  for (auto ns : namespaces) {
+    const std::string path = std::string("/proc/self/ns/") + proc_ns_name(ns);
+    if (::access(path.c_str(), F_OK) != 0) {
+      throw StepError("validate", "this kernel has no " + plan::to_string(ns) + " namespace (" + path +
+                                      " is missing); remove it from the policy's namespaces");
+    }
+  }
+  if (rootless) {
+    std::ifstream max("/proc/sys/user/max_user_namespaces");
+    long n = -1;
+    if (max >> n; n == 0) {
+      throw StepError("validate", "rootless runs need user namespaces, and /proc/sys/user/max_user_namespaces is 0 "
+                                  "on this host; ask the administrator to raise it, or run as root");
+    }
+  }
+  if (needs_seccomp && ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
+    throw StepError("validate", "this kernel lacks seccomp, which the plan's filter needs", errno);
+  }
+}
+
+std::string search_path(const std::vector<std::string>& env) {
+  for (const auto& e : env) {
+    if (e.rfind("PATH=", 0) == 0) return e.substr(5);
+  }
+  return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+// The tree that holds `path`: the host source of the deepest bind mount covering it, or the rootfs.
+static std::pair<std::string, std::string> locate(const std::string& root_dir, const std::string& path,
+                                                  const std::vector<plan::Mount>& mounts) {
+  std::pair<std::string, std::string> where{root_dir, path};
+  std::size_t best = 0;
+  for (const auto& m : mounts) {
+    if (m.kind != plan::MountKind::Bind) continue;
+    if (path.rfind(m.target + "/", 0) == 0 && m.target.size() > best) {
+      best = m.target.size();
+      where = {m.source, path.substr(m.target.size())};
+    }
+  }
+  return where;
+}
+
+std::string resolve_command(const std::string& root_dir, const std::string& argv0, const std::string& path,
+                            const std::vector<plan::Mount>& mounts) {
+  int err = ENOENT;
+  if (argv0.find('/') != std::string::npos) {
+    if (argv0.front() != '/') {
+      throw CommandError("command " + argv0 + ": give an absolute path or a bare name found in PATH", 127, ENOENT);
+    }
+    auto [tree, inside] = locate(root_dir, argv0, mounts);
+    if (is_executable_file(tree, inside, &err)) return argv0;
+  } else {
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t end = path.find(':', start);
+      if (end == std::string::npos) end = path.size();
+      std::string dir = path.substr(start, end - start);
+      start = end + 1;
+      if (dir.empty() || dir.front() != '/') continue;
+      const std::string candidate = dir + "/" + argv0;
+      auto [tree, inside] = locate(root_dir, candidate, mounts);
+      int this_err = ENOENT;
+      if (is_executable_file(tree, inside, &this_err)) return candidate;
+      if (this_err == EACCES) err = EACCES;  // found but not executable: report 126 if nothing better
+    }
+  }
+  const std::string where = root_dir == "/" || root_dir.empty() ? "on this host" : "in the rootfs " + root_dir;
+  if (err == EACCES) {
+    throw CommandError("command " + argv0 + " " + where + " is not an executable file", 126, EACCES);
+  }
+  throw CommandError("command " + argv0 + " not found " + where +
+                         (argv0.find('/') == std::string::npos ? " (searched PATH=" + path + ")" : ""),
+                     127, ENOENT);
+}
+
+}  // namespace launcher

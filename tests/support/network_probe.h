@@ -1,0 +1,28 @@
+// Host-side observations for network tests: fetch a page over TCP, look at /sys/class/net.
+// Only ever pointed at loopback or at addresses inside namespaces the test made.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace test_support {
+
+// One HTTP/1.0 GET of `path` from address:port (IPv4 or IPv6 literal); the whole response
+// (head and body), or nullopt when the connection fails or times out.
+std::optional<std::string> http_get(const std::string& address, int port, const std::string& path = "/",
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+
+// Retries http_get until it answers or `deadline` passes (a server that is still starting).
+std::optional<std::string> wait_for_http(const std::string& address, int port, std::chrono::milliseconds deadline);
+
+// The body of an HTTP response ("" when there is no blank line).
+std::string http_body(const std::string& response);
+
+bool interface_exists(const std::string& ifname);
+// Polls until the interface is gone; the kernel removes the veth of a dead namespace
+// asynchronously, so a test must wait rather than look once.
+bool wait_until_interface_gone(const std::string& ifname, std::chrono::milliseconds deadline);
+std::string read_sys_net(const std::string& ifname, const std::string& attribute);  // "" if unreadable
+
+}  // namespace test_support

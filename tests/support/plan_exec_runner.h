@@ -1,0 +1,54 @@
+// Running plan-exec (or any program) from a test: captured stdout/stderr and exit status,
+// optional extra environment, optional unprivileged uid (rootless tests), a timeout, and a
+// background mode for signal tests. Kills only the processes it started, by pid.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+struct ProcessOptions {
+  std::vector<std::string> env;  // added to a minimal environment (PATH)
+  int run_as_uid = -1;           // >= 0: setgroups({}), setresgid/setresuid to it before exec
+  int timeout_seconds = 30;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // as a shell reports it: the code, or 128+signal
+  std::string out, err;
+  std::string summary() const;  // for assertion messages
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+// run_process({PLAN_EXEC_BIN, args...})
+ProcessResult run_plan_exec(const std::vector<std::string>& args, const ProcessOptions& options = {});
+
+// A process running in the background; the destructor SIGKILLs and reaps it if still running.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  pid_t pid() const { return pid_; }
+  // Reads stdout until it contains `text` (true) or the timeout passes (false).
+  bool wait_for_output(const std::string& text, int timeout_ms);
+  // Waits for exit and returns the result (stdout read so far + the rest).
+  ProcessResult finish(int timeout_seconds = 30);
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  std::string out_, err_;
+};
+
+// Parses "key=value" lines of probe output; "" when the key is missing.
+std::string probe_value(const std::string& output, const std::string& key);
+
+// Whether user namespaces can be created by an unprivileged user here.
+bool unprivileged_userns_available();
+
+}  // namespace testsupport

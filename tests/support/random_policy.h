@@ -1,0 +1,40 @@
+// Random seccomp Filters (the IR, after lowering) for the code generator's differential tests
+// and fuzzing, and the calls to probe a compiled filter with: every x86_64 syscall number,
+// far and x32 numbers, foreign arches, and argument values at the edges and around every
+// constant the filter compares with.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/seccomp/ir.h"
+
+namespace policyc::testing {
+
+struct RandomFilterOptions {
+  std::size_t max_rules = 48;
+  std::size_t syscall_pool = 14;      // rules pick from this many syscalls, so several share one
+  std::size_t max_conditions = 3;
+  bool allow_x32 = true;              // sometimes add "x32" to the arches
+  bool only_allow_and_errno = false;  // for filters loaded into the kernel
+  std::vector<int> syscalls;          // pick from these numbers instead of all x86_64 syscalls
+};
+
+seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& options = {});
+
+// 0, 1, -1, 2^31-1, 2^31, 2^32-1, 2^32, values with the high word set.
+const std::vector<std::uint64_t>& edge_values();
+
+// Calls that exercise every path of `filter`'s rules (see the header comment). `per_syscall`
+// random argument vectors per syscall with rules, drawn from the values near its constants.
+std::vector<bpf::SeccompData> probe_calls(const seccomp::Filter& filter, std::mt19937_64& rng,
+                                          std::size_t per_syscall = 48);
+
+// The filter as text, one rule per line, for failure messages.
+std::string describe_filter(const seccomp::Filter& filter);
+std::string describe_call(const bpf::SeccompData& call);
+
+}  // namespace policyc::testing

@@ -1,0 +1,221 @@
+// Every rule form of the seccomp block, decided twice: by running the compiled BPF in the
+// interpreter and by loading it with seccomp(2) in a forked child that makes the real call.
+// getpid and getppid are the probes: they ignore their arguments, so the filter sees exactly
+// the raw values we pass, and an allowed call is harmless.
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/seccomp/lower_seccomp.h"
+#include "tests/support/policy_text.h"
+#include "tests/support/seccomp_kernel.h"
+
+namespace policyc {
+namespace {
+
+using seccomp::Action;
+using seccomp::ActionKind;
+using Args = std::array<std::uint64_t, 6>;
+
+const Action kAllow{ActionKind::Allow, 0};
+const Action kEperm{ActionKind::Errno, EPERM};
+Action errno_action(int e) { return {ActionKind::Errno, static_cast<std::uint32_t>(e)}; }
+
+class SeccompVerdict : public ::testing::Test {
+ protected:
+  // Compiles `body` inside `seccomp default <default_action> { ... }`.
+  void compile(const std::string& body, const std::string& default_action = "errno(EPERM)") {
+    text_ = "seccomp default " + default_action + " {\n" + body + "\n}\n";
+    program_ = testing::bpf_from_text(text_, diags_);
+    ASSERT_FALSE(program_.empty()) << text_ << testing::render(diags_);
+    ASSERT_FALSE(diags_.has_errors()) << testing::render(diags_);
+  }
+  void expect(long nr, const Args& args, const Action& want) {
+    EXPECT_EQ(testing::verdict_mismatch(program_, nr, args, want), "")
+        << "call " << nr << " arg0=0x" << std::hex << args[0] << " arg1=0x" << args[1] << "\n" << text_;
+  }
+  void expect(const Args& args, const Action& want) { expect(SYS_getpid, args, want); }
+
+  std::string text_;
+  Diagnostics diags_;
+  std::vector<sock_filter> program_;
+};
+
+TEST_F(SeccompVerdict, PlainAllowAndDefaultErrno) {
+  compile("allow getpid");
+  expect(SYS_getpid, {}, kAllow);
+  expect(SYS_getppid, {}, kEperm);
+}
+
+TEST_F(SeccompVerdict, ErrnoByNameAndByNumber) {
+  compile("errno(EACCES) getpid\n errno(77) getppid", "allow");
+  expect(SYS_getpid, {}, errno_action(EACCES));
+  expect(SYS_getppid, {}, errno_action(77));
+  expect(SYS_gettid, {}, kAllow);
+}
+
+TEST_F(SeccompVerdict, KillProcessKillThreadAndTrapRaiseSigsys) {
+  compile("kill_process getpid\n kill_thread getppid\n trap gettid", "allow");
+  expect(SYS_getpid, {}, {ActionKind::KillProcess, 0});
+  expect(SYS_getppid, {}, {ActionKind::KillThread, 0});
+  expect(SYS_gettid, {}, {ActionKind::Trap, 0});
+}
+
+TEST_F(SeccompVerdict, LogAllowsAndTraceWithoutTracerFailsWithEnosys) {
+  compile("log getpid\n trace(7) getppid");
+  expect(SYS_getpid, {}, {ActionKind::Log, 0});
+  expect(SYS_getppid, {}, {ActionKind::Trace, 7});
+}
+
+TEST_F(SeccompVerdict, KillProcessAsDefault) {
+  compile("allow getpid", "kill_process");
+  expect(SYS_getpid, {}, kAllow);
+  expect(SYS_getppid, {}, {ActionKind::KillProcess, 0});
+}
+
+TEST_F(SeccompVerdict, EqualAndNotEqual) {
+  compile("allow getpid if arg0 == 5\n allow getppid if arg1 != 5");
+  expect({5}, kAllow);
+  expect({4}, kEperm);
+  expect({5 | (1ULL << 32)}, kEperm);  // all 64 bits count
+  expect(SYS_getppid, {0, 4}, kAllow);
+  expect(SYS_getppid, {0, 5}, kEperm);
+}
+
+TEST_F(SeccompVerdict, OrderedComparisons) {
+  compile("allow getpid if arg0 < 10 || arg1 >= 0x100000000\n"
+          "allow getppid if arg0 <= 10 && arg1 > 3");
+  expect({9}, kAllow);
+  expect({10}, kEperm);
+  expect({10, 0x100000000}, kAllow);
+  expect({10, 0xffffffff}, kEperm);
+  expect(SYS_getppid, {10, 4}, kAllow);
+  expect(SYS_getppid, {11, 4}, kEperm);
+  expect(SYS_getppid, {10, 3}, kEperm);
+}
+
+TEST_F(SeccompVerdict, MaskedEqualAndNotEqual) {
+  compile("allow getpid if (arg0 & CLONE_NEWUSER) == 0\n"
+          "allow getppid if (arg0 & 0x3) != 1");
+  expect({CLONE_NEWNS}, kAllow);
+  expect({CLONE_NEWUSER | CLONE_NEWNS}, kEperm);
+  expect(SYS_getppid, {0}, kAllow);
+  expect(SYS_getppid, {1}, kEperm);
+  expect(SYS_getppid, {5}, kEperm);  // 5 & 3 == 1
+  expect(SYS_getppid, {2}, kAllow);
+  expect(SYS_getppid, {3}, kAllow);
+}
+
+// The int pitfall: an int -100 may reach the filter zero-extended (0x00000000ffffff9c) or
+// sign-extended (0xffffffffffffff9c); u32() compares what the syscall itself reads.
+TEST_F(SeccompVerdict, U32ComparesTheLowWordOnly) {
+  compile("allow getpid if u32(arg0) == AT_FDCWD\n"
+          "allow getppid if arg0 == AT_FDCWD\n"
+          "allow gettid if u32(arg1) == -1");
+  expect({0xffffffffffffff9cULL}, kAllow);
+  expect({0x00000000ffffff9cULL}, kAllow);
+  expect({0x12345678ffffff9cULL}, kAllow);
+  expect({0xffffff9dULL}, kEperm);
+  expect(SYS_getppid, {0xffffffffffffff9cULL}, kAllow);
+  expect(SYS_getppid, {0x00000000ffffff9cULL}, kEperm);
+  expect(SYS_gettid, {0, 0xffffffffULL}, kAllow);
+  expect(SYS_gettid, {0, ~0ULL}, kAllow);
+  expect(SYS_gettid, {0, 0xfffffffeULL}, kEperm);
+}
+
+TEST_F(SeccompVerdict, U32OrderedAndNotEqual) {
+  compile("allow getpid if u32(arg0) < 3\n allow getppid if u32(arg0) != 7");
+  expect({2}, kAllow);
+  expect({0xffffffff00000002ULL}, kAllow);
+  expect({3}, kEperm);
+  expect({0x100000003ULL}, kEperm);
+  expect(SYS_getppid, {0xffffffff00000007ULL}, kEperm);
+  expect(SYS_getppid, {8}, kAllow);
+}
+
+TEST_F(SeccompVerdict, NotIsPushedDown) {
+  compile("allow getpid if !(arg0 == 1 || arg1 < 4)");
+  expect({2, 4}, kAllow);
+  expect({1, 4}, kEperm);
+  expect({2, 3}, kEperm);
+}
+
+TEST_F(SeccompVerdict, GroupsNestedAndConstants) {
+  compile("group @ids = getpid getppid\n group @all = @ids gettid\n"
+          "allow @all if arg0 == AF_INET || arg0 == AF_INET6");
+  for (long nr : {SYS_getpid, SYS_getppid, SYS_gettid}) {
+    expect(nr, {AF_INET}, kAllow);
+    expect(nr, {AF_INET6}, kAllow);
+    expect(nr, {AF_UNIX}, kEperm);
+  }
+}
+
+TEST_F(SeccompVerdict, ValueTermsAreOred) {
+  compile("allow getpid if arg0 == O_WRONLY|O_CLOEXEC");
+  expect({O_WRONLY | O_CLOEXEC}, kAllow);
+  expect({O_WRONLY}, kEperm);
+}
+
+// First match wins, even though libseccomp itself would let an unconditional rule replace
+// every conditional one: the backend rewrites the rules so the order survives.
+TEST_F(SeccompVerdict, FirstMatchWinsOverLaterUnconditionalRule) {
+  compile("allow getpid if arg0 == AF_INET || arg0 == AF_INET6\n errno(EAFNOSUPPORT) getpid");
+  expect({AF_INET}, kAllow);
+  expect({AF_INET6}, kAllow);
+  expect({AF_UNIX}, errno_action(EAFNOSUPPORT));
+  expect({0}, errno_action(EAFNOSUPPORT));
+  expect({~0ULL}, errno_action(EAFNOSUPPORT));
+}
+
+TEST_F(SeccompVerdict, FirstMatchWinsBetweenOverlappingConditions) {
+  compile("errno(EACCES) getpid if arg0 == 3\n"
+          "allow getpid if arg0 < 10\n"
+          "errno(ENOENT) getpid if arg1 == 1\n"
+          "kill_process getpid if arg0 == 4");  // shadowed by `arg0 < 10`
+  expect({3, 1}, errno_action(EACCES));
+  expect({4, 1}, kAllow);
+  expect({10, 1}, errno_action(ENOENT));
+  expect({10, 0}, kEperm);
+}
+
+TEST_F(SeccompVerdict, DefaultActionRuleShieldsLaterRule) {
+  compile("errno(EPERM) getpid if arg0 == 1\n allow getpid");
+  expect({1}, kEperm);
+  expect({2}, kAllow);
+}
+
+// The arch guard. The kernel itself refuses x32 calls (ENOSYS) and `int 0x80` (SIGSEGV) on
+// these machines, so making the call would prove nothing: the interpreter is the proof.
+TEST_F(SeccompVerdict, X32AndI386CallsAreKilledUnlessListed) {
+  compile("allow getpid", "allow");
+  bpf::SeccompData x32;
+  x32.nr = bpf::kX32SyscallBit | SYS_getpid;
+  bpf::SeccompData i386;
+  i386.nr = 20;  // getpid on i386
+  i386.arch = bpf::kAuditArchI386;
+  for (const auto& data : {x32, i386}) {
+    auto verdict = bpf::run(program_, data);
+    ASSERT_TRUE(verdict);
+    EXPECT_EQ(verdict->ret, Action(ActionKind::KillProcess, 0).to_seccomp_ret()) << data.nr;
+  }
+}
+
+TEST_F(SeccompVerdict, ListedArchesPassTheGuard) {
+  compile("arch x86_64 x86 x32\n errno(EACCES) getpid", "allow");
+  bpf::SeccompData x32;
+  x32.nr = bpf::kX32SyscallBit | SYS_getpid;
+  bpf::SeccompData i386;
+  i386.nr = 20;
+  i386.arch = bpf::kAuditArchI386;
+  for (const auto& data : {x32, i386}) {
+    auto verdict = bpf::run(program_, data);
+    ASSERT_TRUE(verdict);
+    EXPECT_EQ(verdict->ret, errno_action(EACCES).to_seccomp_ret()) << data.nr;
+  }
+  bpf::SeccompData aarch64;
+  aarch64.arch = bpf::kAuditArchAarch64;
+  EXPECT_EQ(bpf::run(program_, aarch64)->ret, Action(ActionKind::KillProcess, 0).to_seccomp_ret());
+}
+
+}  // namespace
+}  // namespace policyc
