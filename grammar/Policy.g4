@@ -54,13 +54,14 @@ rootfsOption
   : READONLY | CHROOT
   ;
 
-// Namespace names are words (checked later); `mount` and `user` are keywords elsewhere.
+// Namespace names are keywords so a misspelled one, or a misspelled section after the list,
+// is a syntax error with a did-you-mean rather than a namespace the list swallowed.
 namespacesStmt
   : NAMESPACES namespaceName+
   ;
 
 namespaceName
-  : ID | MOUNT | USER
+  : MOUNT | PID | IPC | UTS | NET | USER | CGROUP | TIME
   ;
 
 hostnameStmt
@@ -211,7 +212,7 @@ containerKeyword
   : CONTAINER | ROOTFS | ARCHIVE | READONLY | READWRITE | CHROOT | NAMESPACES | HOSTNAME
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
-  | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32
+  | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
   ;
 
 // || binds loosest, then &&, then !.
@@ -262,6 +263,12 @@ CHROOT         : 'chroot';
 NAMESPACES     : 'namespaces';
 HOSTNAME       : 'hostname';
 MOUNT          : 'mount';
+PID            : 'pid';
+IPC            : 'ipc';
+UTS            : 'uts';
+NET            : 'net';
+CGROUP         : 'cgroup';
+TIME           : 'time';
 AT             : 'at';
 SIZE           : 'size';
 MODE           : 'mode';

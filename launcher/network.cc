@@ -2,6 +2,11 @@
 // Validation lives in network_validate.cc, netlink calls in network_netlink.cc.
 #include "launcher/network.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
 
 #include "launcher/error.h"
@@ -41,13 +46,39 @@ class IsolatedNetwork final : public ContainerNetwork {
   bool loopback_;
 };
 
+// An exclusive flock() held for its lifetime; no-op for an empty path.
+class HostLock {
+ public:
+  explicit HostLock(const std::string& path) {
+    if (path.empty()) return;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw StepError("network", "open the lock file " + path + " (is /run writable?)", errno);
+    if (::flock(fd_, LOCK_EX) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      throw StepError("network", "lock " + path, err);
+    }
+  }
+  ~HostLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  HostLock(const HostLock&) = delete;
+  HostLock& operator=(const HostLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 class VethNetwork final : public ContainerNetwork {
  public:
-  VethNetwork(std::shared_ptr<NetlinkOps> netlink, ResolvedVeth veth, pid_t instance)
-      : netlink_(std::move(netlink)), veth_(std::move(veth)), instance_(instance) {}
+  VethNetwork(NetworkEnvironment env, ResolvedVeth veth, pid_t instance)
+      : env_(std::move(env)), netlink_(env_.netlink), veth_(std::move(veth)), instance_(instance) {}
 
   // Parent: the pair appears with its container end already inside the child's namespace.
   void setup_host(pid_t child) override {
+    HostLock lock(env_.lock_path);
+    // prepare() checked the host, but another plan-exec may have taken the addresses since.
+    check_host_state(veth_, netlink_->interfaces(), env_.instance_running);
     netlink_->create_veth({veth_.host_ifname, veth_.container_ifname, child, veth_.mtu});
     created_ = true;
     try {
@@ -86,6 +117,7 @@ class VethNetwork final : public ContainerNetwork {
   }
 
  private:
+  NetworkEnvironment env_;
   std::shared_ptr<NetlinkOps> netlink_;
   ResolvedVeth veth_;
   pid_t instance_;
@@ -102,7 +134,7 @@ std::unique_ptr<ContainerNetwork> prepare_veth(const plan::Network& network, pid
   if (!network.veth) throw StepError("network", "network mode veth without a veth section in the plan; recompile the policy");
   ResolvedVeth veth = resolve_veth(*network.veth, instance);
   check_host_state(veth, env.netlink->interfaces(), env.instance_running);
-  return std::make_unique<VethNetwork>(env.netlink, std::move(veth), instance);
+  return std::make_unique<VethNetwork>(env, std::move(veth), instance);
 }
 
 // The veths of plan-exec instances that are no longer running.
@@ -127,7 +159,7 @@ bool is_plan_exec_running(pid_t pid) {
   return std::getline(comm, name) && name == "plan-exec";
 }
 
-NetworkEnvironment real_network_environment() { return {make_netlink_ops(), is_plan_exec_running}; }
+NetworkEnvironment real_network_environment() { return {make_netlink_ops(), is_plan_exec_running, kNetworkLockPath}; }
 
 std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless,
                                                   const NetworkEnvironment& env) {

@@ -18,7 +18,13 @@ namespace launcher {
 struct NetworkEnvironment {
   std::shared_ptr<NetlinkOps> netlink;
   std::function<bool(pid_t)> instance_running;  // is `pid` a live plan-exec?
+  // setup_host() re-checks the host and assigns the host address under flock() on this file,
+  // so two plan-execs of one plan started at the same moment cannot both pass the check.
+  // Empty: no lock (unit tests).
+  std::string lock_path;
 };
+
+inline constexpr const char kNetworkLockPath[] = "/run/plan-exec-network.lock";
 
 NetworkEnvironment real_network_environment();
 

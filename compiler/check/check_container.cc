@@ -235,8 +235,9 @@ void check_id_maps(const std::vector<ast::IdMapDecl>& maps, const std::string& w
       diags.error(m.where, "bad " + what + ": " + why);
       continue;
     }
-    if (*count == 0) diags.error(m.count.where, what + " count must be at least 1");
-    if (*inside + *count - 1 > kMaxId || *outside + *count - 1 > kMaxId) {
+    if (*count == 0) {
+      diags.error(m.count.where, what + " count must be at least 1", "the count is how many ids the line maps");
+    } else if (*inside + *count - 1 > kMaxId || *outside + *count - 1 > kMaxId) {
       diags.error(m.where, what + " range ends beyond id " + std::to_string(kMaxId), "lower the count");
     }
   }

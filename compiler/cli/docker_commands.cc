@@ -28,6 +28,7 @@ struct ExportArgs {
   std::string policy;
   std::string output;
   std::string k8s_name;
+  bool runc_compat = false;
 };
 
 std::optional<std::string> read_file(const std::string& path, Diagnostics& diags) {
@@ -106,7 +107,9 @@ int run_export_oci(const ExportArgs& args) {
   auto compiled = compile_for_export(args.policy, diags);
   if (!compiled || diags.has_errors()) return finish(diags);
   const seccomp::Filter* filter = compiled->filter ? &*compiled->filter : nullptr;
-  auto config = oci::export_config(compiled->plan, filter, diags);
+  oci::OciOptions options;
+  options.runc_compat = args.runc_compat;
+  auto config = oci::export_config(compiled->plan, filter, diags, options);
   if (!config || diags.has_errors()) return finish(diags);
   finish(diags);
   return write_all({{args.output, config->dump(2) + "\n"}});
@@ -140,6 +143,9 @@ std::vector<Command> add_docker_commands(CLI::App& app) {
   CLI::App* oci = app.add_subcommand("export-oci", ".pol -> OCI runtime-spec config.json (runc, containerd)");
   oci->add_option("policy", oci_args->policy, "the policy (.pol)")->required();
   oci->add_option("-o,--output", oci_args->output, "the config to write (config.json)")->required();
+  oci->add_flag("--runc-compat", oci_args->runc_compat,
+                "allow the few syscalls runc's init makes under the filter (fstatfs, ...) when the policy "
+                "does not name them");
   commands.push_back({oci, [oci_args] { return run_export_oci(*oci_args); }});
 
   return commands;

@@ -132,22 +132,34 @@ std::vector<std::string> output_arches(const Profile& profile, const std::string
   return arches;
 }
 
-// Drops names libseccomp cannot place on any of the filter's arches: Docker skips names
-// libseccomp does not know, and a name that is no system call on any of the arches adds
-// nothing to the filter.
-std::vector<std::string> known_names(const SyscallEntry& entry, const std::vector<std::string>& arches,
-                                     const std::string& file, Diagnostics& diags) {
-  std::vector<std::string> kept, skipped;
+// Keeps the names that are system calls on the target arch. Docker also hands names of the
+// sub-arches only (_llseek, socketcall, chown32 on x86) to libseccomp, which places them on
+// those arches alone; a policyc rule names target-arch system calls (the compiler translates
+// them to the sub-arches), so those are skipped too, and an i386 caller gets the default for
+// them: stricter than Docker, never looser. Both kinds are reported in one note per entry.
+std::vector<std::string> known_names(const SyscallEntry& entry, const std::string& target,
+                                     const std::vector<std::string>& arches, const std::string& file,
+                                     Diagnostics& diags) {
+  std::vector<std::string> kept, unknown, other_arch_only;
   for (const auto& name : entry.names) {
-    bool known = false;
-    for (const auto& arch : arches) {
-      if (seccomp_syscall_resolve_name_arch(libseccomp_arch_token(arch), name.c_str()) >= 0) known = true;
+    if (seccomp_syscall_resolve_name_arch(libseccomp_arch_token(target), name.c_str()) >= 0) {
+      kept.push_back(name);
+      continue;
     }
-    (known ? kept : skipped).push_back(name);
+    bool elsewhere = false;
+    for (const auto& arch : arches) {
+      if (seccomp_syscall_resolve_name_arch(libseccomp_arch_token(arch), name.c_str()) >= 0) elsewhere = true;
+    }
+    (elsewhere ? other_arch_only : unknown).push_back(name);
   }
-  if (!skipped.empty()) {
-    diags.note({file}, entry.path + ".names: skipped " + join(skipped, ", ") + " (no such system call on " +
-                           join(arches, "/") + ")");
+  if (!unknown.empty()) {
+    diags.note({file}, entry.path + ".names: skipped " + join(unknown, ", ") + " (no such system call on " +
+                           join(arches.empty() ? std::vector<std::string>{target} : arches, "/") + ")");
+  }
+  if (!other_arch_only.empty()) {
+    diags.note({file}, entry.path + ".names: skipped " + join(other_arch_only, ", ") + " (not system calls on " +
+                           target + "; " + target + " policies name " + target +
+                           " system calls, so other-arch callers get the default action for these)");
   }
   return kept;
 }
@@ -287,7 +299,8 @@ std::optional<ResolvedProfile> resolve_profile(const Profile& profile, const std
   out.kernel = kernel;
   out.caps.assign(context.caps.begin(), context.caps.end());
   out.arches = output_arches(profile, file, context, diags);
-  std::vector<std::string> lookup_arches = out.arches.empty() ? std::vector<std::string>{context.arch} : out.arches;
+  // "native only" would mean x86_64 to the compiler: say the target when it is another one.
+  if (out.arches.empty() && context.arch != "x86_64") out.arches.push_back(context.arch);
 
   if (!profile.listener_path.empty()) {
     out.remarks.push_back("listenerPath \"" + profile.listener_path + "\"" +
@@ -315,7 +328,7 @@ std::optional<ResolvedProfile> resolve_profile(const Profile& profile, const std
     warn_same_arg_twice(entry, file, diags);
     ResolvedRule rule;
     rule.path = entry.path;
-    rule.names = known_names(entry, lookup_arches, file, diags);
+    rule.names = known_names(entry, context.arch, out.arches, file, diags);
     rule.action = entry.action;
     rule.conditions = entry.conditions;
     rule.comment = entry.comment;

@@ -175,7 +175,32 @@ ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location
   return linux_section;
 }
 
+// The runtime syscalls the filter leaves to the default (no rule names them) when the default
+// is not allow. Names with rules of their own are the policy's explicit choice: kept as they are.
+std::vector<std::string> runtime_syscalls_denied(const seccomp::Filter& filter) {
+  std::vector<std::string> missing;
+  if (filter.default_action.kind == seccomp::ActionKind::Allow) return missing;
+  for (const auto& name : runc_init_syscalls()) {
+    bool named = std::any_of(filter.rules.begin(), filter.rules.end(),
+                             [&](const seccomp::Rule& r) { return r.syscall == name; });
+    if (!named) missing.push_back(name);
+  }
+  return missing;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
 }  // namespace
+
+const std::vector<std::string>& runc_init_syscalls() {
+  static const std::vector<std::string> names = {"openat", "write", "close", "fstatfs", "getdents64",
+                                                 "fcntl", "getpid", "futex", "execve"};
+  return names;
+}
 
 std::vector<std::string> mount_options(std::uint64_t flags, const std::string& data) {
   struct Bit { std::uint64_t bit; const char* word; };
@@ -207,7 +232,8 @@ std::uint64_t weight_to_shares(std::uint64_t weight) {
   return 2 + ((weight - 1) * 262142) / 9999;
 }
 
-std::optional<ordered_json> export_config(const plan::Plan& plan, const seccomp::Filter* filter, Diagnostics& diags) {
+std::optional<ordered_json> export_config(const plan::Plan& plan, const seccomp::Filter* filter, Diagnostics& diags,
+                                         const OciOptions& options) {
   Location where{plan.source};
   if (plan.command.empty()) {
     diags.error(where, "the policy has no command, and an OCI config needs process.args",
@@ -234,7 +260,24 @@ std::optional<ordered_json> export_config(const plan::Plan& plan, const seccomp:
   config["mounts"] = mounts_of(plan);
   ordered_json linux_section = linux_of(plan, diags, where);
   if (filter) {
-    auto seccomp = docker::export_profile(*filter, diags);
+    seccomp::Filter for_runtime = *filter;
+    auto missing = runtime_syscalls_denied(for_runtime);
+    if (!missing.empty() && options.runc_compat) {
+      for (const auto& name : missing) {
+        seccomp::Rule allow;
+        allow.syscall = name;
+        allow.action = {seccomp::ActionKind::Allow, 0};
+        allow.comment = "runc's init needs it after installing the filter (--runc-compat)";
+        for_runtime.rules.push_back(allow);
+      }
+      diags.warning(where, "--runc-compat: allowed " + join(missing) + " for runc's own init, which runs under the "
+                           "filter before execve; the container's program may use them too");
+    } else if (!missing.empty()) {
+      diags.warning(where, "the filter denies " + join(missing) + ", which runc's init calls after installing it; "
+                           "runc run will fail with \"operation not permitted\"",
+                    "allow them in the policy, or export with --runc-compat");
+    }
+    auto seccomp = docker::export_profile(for_runtime, diags);
     if (!seccomp) return std::nullopt;
     linux_section["seccomp"] = *seccomp;
   }

@@ -44,7 +44,7 @@ bool is_name_keyword(std::size_t type) {
       P::HOSTNAME, P::MOUNT, P::AT, P::SIZE, P::MODE, P::MASK, P::NETWORK, P::HOST, P::GATEWAY,
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
-      P::DEFAULT, P::U32};
+      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME};
   return kNames.count(type) > 0;
 }
 
@@ -162,13 +162,27 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     } catch (...) {
     }
 
-    std::string found = offending->getType() == Token::EOF ? "end of file" : in_quotes(text);
+    std::string found = offending->getType() == Token::EOF ? "end of file"
+                        : offending->getType() == P::STRING ? "the string " + text
+                                                             : in_quotes(text);
     if (lookahead_failed || expected.isEmpty()) {
       diags_.error(where, "unexpected " + found + " here", "check the statement this belongs to");
       return;
     }
-    std::string message = "expected " + describe_expected(expected, vocabulary) + ", found " + found;
+    std::string message = "expected " + list_context(parser, offending) + describe_expected(expected, vocabulary) +
+                          ", found " + found;
     diags_.error(where, message, hint_for(text, expected, vocabulary));
+  }
+
+  // A word right after a namespace list could have been meant as one more namespace.
+  static std::string list_context(antlr4::Parser* parser, Token* offending) {
+    static const std::set<std::size_t> kNamespaceList = {P::NAMESPACES, P::MOUNT, P::PID, P::IPC, P::UTS,
+                                                          P::NET,        P::USER,  P::CGROUP, P::TIME};
+    std::size_t index = offending->getTokenIndex();
+    if (index == 0 || offending->getType() != P::ID) return "";
+    Token* previous = parser->getTokenStream()->get(index - 1);
+    if (!kNamespaceList.count(previous->getType())) return "";
+    return "a namespace (mount, pid, ipc, uts, net, user, cgroup, time) or ";
   }
 
   static std::string hint_for(const std::string& text, const antlr4::misc::IntervalSet& expected,
@@ -179,6 +193,8 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     bool is_word = !text.empty() && std::isalpha(static_cast<unsigned char>(text[0]));
     if (!is_word) return {};
     std::string suggestion = did_you_mean(text, expected_keywords(expected, vocabulary));
+    // A word that ended a list early (`namespaces mount pdi`) fits the list, not what follows.
+    if (suggestion.empty()) suggestion = did_you_mean(text, keywords());
     return suggestion.empty() ? std::string() : "did you mean " + in_quotes(suggestion) + "?";
   }
 
@@ -186,6 +202,23 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
   Diagnostics& diags_;
   std::size_t count_ = 0;
   std::set<std::pair<unsigned, unsigned>> reported_;
+};
+
+// ANTLR's default strategy gives up on a whole rule when the first token of a `( ... )*` loop
+// is wrong, so one typo in a block would end the block (and the errors after it would be lost
+// or garbled). Here the bad tokens are reported and skipped until something that fits the loop
+// or an enclosing rule, exactly as ANTLR already does for the later iterations of a loop.
+class LoopRecoveringStrategy : public antlr4::DefaultErrorStrategy {
+ public:
+  void sync(antlr4::Parser* recognizer) override {
+    try {
+      DefaultErrorStrategy::sync(recognizer);
+    } catch (const antlr4::InputMismatchException&) {
+      reportUnwantedToken(recognizer);
+      antlr4::misc::IntervalSet expecting = recognizer->getExpectedTokens();
+      consumeUntil(recognizer, expecting.Or(getErrorRecoverySet(recognizer)));
+    }
+  }
 };
 
 // ---- parse tree -> AST ------------------------------------------------------------------
@@ -207,7 +240,10 @@ std::string unquote(const std::string& text) {
 
 class AstBuilder {
  public:
-  AstBuilder(std::string file, Diagnostics& diags) : file_(std::move(file)), diags_(diags) {}
+  // With `quiet`, the builder's own checks stay silent: after a syntax error they would only
+  // describe the parser's guesses.
+  AstBuilder(std::string file, Diagnostics& diags, bool quiet)
+      : file_(std::move(file)), diags_(diags), quiet_(quiet) {}
 
   ast::Policy build(P::PolicyFileContext* tree) {
     ast::Policy policy;
@@ -363,7 +399,7 @@ class AstBuilder {
     if (!only_none) {
       for (const auto& name : names) {
         if (name.text == "none") {
-          diags_.error(name.where, "\"none\" cannot be combined with capability names",
+          error(name.where, "\"none\" cannot be combined with capability names",
                        "write `capabilities keep none` alone to drop every capability");
         }
       }
@@ -529,7 +565,7 @@ class AstBuilder {
     if (!arg) return;
     std::string digits = arg->getText().substr(3);
     if (digits.size() > 1 || digits[0] > '5') {
-      diags_.error(at(arg->getSymbol()), "argument " + in_quotes(arg->getText()) + " does not exist",
+      error(at(arg->getSymbol()), "argument " + in_quotes(arg->getText()) + " does not exist",
                    "a syscall has six arguments: arg0 .. arg5");
       return;
     }
@@ -544,8 +580,13 @@ class AstBuilder {
     return out;
   }
 
+  void error(const Location& where, std::string message, std::string hint) {
+    if (!quiet_) diags_.error(where, std::move(message), std::move(hint));
+  }
+
   std::string file_;
   Diagnostics& diags_;
+  bool quiet_;
 };
 
 // The parser recurses on `(` and `!`; refuse absurd nesting before it can exhaust the stack.
@@ -581,6 +622,7 @@ std::optional<ast::Policy> parse_single(const std::string& text, const std::stri
   policygrammar::PolicyParser parser(&tokens);
   parser.removeErrorListeners();
   parser.addErrorListener(&errors);
+  parser.setErrorHandler(std::make_shared<LoopRecoveringStrategy>());
   P::PolicyFileContext* tree = parser.policyFile();
   if (!tree || (!tree->container() && !tree->seccompBlock())) {
     if (!diags.has_errors()) {
@@ -589,7 +631,8 @@ std::optional<ast::Policy> parse_single(const std::string& text, const std::stri
     }
     return std::nullopt;
   }
-  return AstBuilder(file_name, diags).build(tree);
+  bool syntax_errors = parser.getNumberOfSyntaxErrors() > 0;
+  return AstBuilder(file_name, diags, syntax_errors).build(tree);
 }
 
 const std::vector<std::string>& keywords() {

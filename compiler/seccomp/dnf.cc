@@ -58,8 +58,10 @@ std::optional<std::uint64_t> to_low_word(std::uint64_t value, const ast::Value& 
                                          unsigned arg, Diagnostics& diags) {
   bool fits = value <= kLow32 || (value >> 31) == 0x1ffffffffULL;
   if (!fits) {
+    std::string text;
+    for (const ast::Word& term : written.terms) text += (text.empty() ? "" : "|") + term.text;
     diags.error(written.where,
-                "value " + std::to_string(value) + " does not fit in 32 bits, but u32(arg" +
+                "value " + text + " does not fit in 32 bits, but u32(arg" +
                     std::to_string(arg) + ") compares only the low 32 bits",
                 "drop u32() to compare all 64 bits, or use a value below 2^32");
     return std::nullopt;

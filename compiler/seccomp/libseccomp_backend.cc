@@ -141,10 +141,10 @@ std::optional<std::vector<sock_filter>> export_bpf(void* ctx, Diagnostics& diags
   return bpf::decode(bytes);
 }
 
-}  // namespace
-
-std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& diags, int optimize) {
-  std::optional<std::vector<LibseccompRule>> rules = to_libseccomp_rules(filter, diags);
+// One attempt with one rule form; verification errors go to `check_diags`.
+std::vector<sock_filter> attempt(const Filter& filter, LibseccompForm form, int optimize, Diagnostics& diags,
+                                 Diagnostics& check_diags) {
+  std::optional<std::vector<LibseccompRule>> rules = to_libseccomp_rules(filter, form, diags);
   if (!rules) return {};
   Context ctx(seccomp_init(scmp_action(filter.default_action)));
   if (!ctx) {
@@ -154,8 +154,24 @@ std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& d
   }
   if (!configure(ctx.get(), filter, optimize, diags) || !add_rules(ctx.get(), *rules, diags)) return {};
   std::optional<std::vector<sock_filter>> program = export_bpf(ctx.get(), diags);
-  if (!program || !verify_filter(filter, *program, "libseccomp", diags)) return {};
+  if (!program || !verify_filter(filter, *program, "libseccomp", check_diags)) return {};
   return *program;
+}
+
+}  // namespace
+
+std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& diags, int optimize) {
+  Diagnostics first_check;
+  std::size_t errors_before = diags.error_count();
+  std::vector<sock_filter> program = attempt(filter, LibseccompForm::NativeRanges, optimize, diags, first_check);
+  if (!program.empty() || diags.error_count() > errors_before) return program;
+  // libseccomp merged the compact form wrongly: retry with equality nodes only.
+  Diagnostics second_check;
+  program = attempt(filter, LibseccompForm::EqualityOnly, optimize, diags, second_check);
+  if (program.empty() && diags.error_count() == errors_before) {
+    for (const Diagnostic& d : second_check.all()) diags.error(d.where, d.message, d.hint);
+  }
+  return program;
 }
 
 }  // namespace policyc::seccomp

@@ -116,7 +116,7 @@ Alternatives intervals_as_conditions(unsigned arg, const IntervalSet& set) {
 
 // All comparisons of one argument (any widths, any number) -> alternatives of at most one
 // 64-bit comparison each. Empty result: the comparisons contradict each other.
-Alternatives reduce_arg(unsigned arg, const Conditions& conditions) {
+Alternatives reduce_arg(unsigned arg, const Conditions& conditions, LibseccompForm form) {
   IntervalSet r64{{0, kMax64}}, r32{{0, kMax32}};
   std::optional<Masked> masked = Masked{};
   for (const ArgCondition& c : conditions) {
@@ -150,7 +150,9 @@ Alternatives reduce_arg(unsigned arg, const Conditions& conditions) {
     return {{{arg, CmpOp::Eq, x, 0, 64}}};
   }
   if (!has64 && !has32 && !has_mask) return {{}};
-  if (has64 && !has32 && !has_mask) return intervals_as_conditions(arg, r64);
+  if (has64 && !has32 && !has_mask && form == LibseccompForm::NativeRanges) {
+    return intervals_as_conditions(arg, r64);
+  }
   std::vector<Masked> acc{*masked};
   if (has64) acc = merge_all(acc, blocks_of(r64, kMax64));
   if (has32) acc = merge_all(acc, blocks_of(r32, kMax32));
@@ -160,7 +162,7 @@ Alternatives reduce_arg(unsigned arg, const Conditions& conditions) {
 }
 
 // A conjunction (several comparisons per argument allowed) -> libseccomp-form alternatives.
-Alternatives reduce(const Conditions& conjunction) {
+Alternatives reduce(const Conditions& conjunction, LibseccompForm form) {
   Alternatives result{{}};
   for (unsigned arg = 0; arg < 6; ++arg) {
     Conditions on_arg;
@@ -168,7 +170,7 @@ Alternatives reduce(const Conditions& conjunction) {
       if (c.arg == arg) on_arg.push_back(c);
     }
     if (on_arg.empty()) continue;
-    Alternatives options = reduce_arg(arg, on_arg);
+    Alternatives options = reduce_arg(arg, on_arg, form);
     if (options.empty()) return {};
     Alternatives next;
     for (const Conditions& left : result) {
@@ -190,7 +192,7 @@ bool satisfiable(const Conditions& conjunction) {
     for (const ArgCondition& c : conjunction) {
       if (c.arg == arg) on_arg.push_back(c);
     }
-    if (!on_arg.empty() && reduce_arg(arg, on_arg).empty()) return false;
+    if (!on_arg.empty() && reduce_arg(arg, on_arg, LibseccompForm::NativeRanges).empty()) return false;
   }
   return true;
 }
@@ -238,7 +240,7 @@ std::vector<const Rule*> live_rules(const std::vector<const Rule*>& rules) {
   return out;
 }
 
-bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_action,
+bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_action, LibseccompForm form,
                    std::vector<LibseccompRule>& out, Diagnostics& diags) {
   std::vector<const Rule*> rules = live_rules(all);
   std::size_t emitted = 0;
@@ -269,7 +271,7 @@ bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_ac
       }
     }
     for (const Conditions& conjunction : effective) {
-      for (Conditions& conditions : reduce(conjunction)) {
+      for (Conditions& conditions : reduce(conjunction, form)) {
         out.push_back({rule.nr, rule.action, std::move(conditions), &rule});
         if (++emitted > kMaxLibseccompRulesPerSyscall) {
           diags.error(location_of(rule),
@@ -302,7 +304,8 @@ bool condition_holds(const ArgCondition& c, const std::array<std::uint64_t, 6>& 
   return false;
 }
 
-std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, Diagnostics& diags) {
+std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, LibseccompForm form,
+                                                               Diagnostics& diags) {
   std::map<int, std::vector<const Rule*>> by_syscall;
   for (const Rule& rule : filter.rules) by_syscall[rule.nr].push_back(&rule);
   std::vector<LibseccompRule> out;
@@ -314,7 +317,7 @@ std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& fil
       ok = false;
       continue;
     }
-    ok = lower_syscall(rules, filter.default_action, out, diags) && ok;
+    ok = lower_syscall(rules, filter.default_action, form, out, diags) && ok;
   }
   if (!ok) return std::nullopt;
   return out;

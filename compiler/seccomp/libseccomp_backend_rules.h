@@ -33,7 +33,15 @@ struct LibseccompRule {
 // Limit on the rules one syscall may expand to (each costs a few BPF instructions).
 inline constexpr std::size_t kMaxLibseccompRulesPerSyscall = 512;
 
-std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, Diagnostics& diags);
+// How a range of one argument is handed to libseccomp. NativeRanges uses its <=, >= and ==
+// (compact). EqualityOnly uses only == and masked == (aligned blocks): libseccomp 2.5.4 can
+// mis-merge <=/>= nodes of overlapping rules into each other's subtrees (found by the random
+// tests), while its equality nodes merge soundly; the backend falls back to it when the
+// translation check rejects the compact form.
+enum class LibseccompForm { NativeRanges, EqualityOnly };
+
+std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, LibseccompForm form,
+                                                               Diagnostics& diags);
 
 // True when `args` satisfies `condition` as the IR defines it (width 32: low words only).
 bool condition_holds(const ArgCondition& condition, const std::array<std::uint64_t, 6>& args);

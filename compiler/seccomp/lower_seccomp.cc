@@ -18,7 +18,6 @@ constexpr std::uint32_t kMaxErrno = 4095;   // the kernel's MAX_ERRNO
 constexpr std::uint32_t kMaxTrace = 65535;  // SECCOMP_RET_DATA
 
 SourceRef to_ref(const Location& where) { return {where.file, where.line, where.column}; }
-Location to_location(const SourceRef& ref) { return {ref.file, ref.line, ref.column, 1}; }
 std::string at(const SourceRef& ref) {
   return "line " + std::to_string(ref.line) + ":" + std::to_string(ref.column);
 }
@@ -245,6 +244,7 @@ class Lowerer {
         Rule out{syscall.name, syscall.nr, *action, {}, rule.comment, to_ref(syscall.where)};
         for (const Literal& literal : conjunction) out.conditions.push_back(literal.cond);
         filter_.rules.push_back(std::move(out));
+        locations_.push_back(syscall.where);
       }
     }
   }
@@ -281,19 +281,20 @@ class Lowerer {
   // Per syscall: after an unconditional rule, later rules can never decide a call.
   void check_unconditional_rules() {
     std::map<int, const Rule*> first_unconditional;
-    for (const Rule& rule : filter_.rules) {
+    for (std::size_t i = 0; i < filter_.rules.size(); ++i) {
+      const Rule& rule = filter_.rules[i];
       auto it = first_unconditional.find(rule.nr);
       if (it != first_unconditional.end()) {
         const Rule& earlier = *it->second;
         if (earlier.where == rule.where) continue;  // one written rule expanded twice
         if (rule.conditions.empty() && !(rule.action == earlier.action)) {
-          diags_.error(to_location(rule.where),
+          diags_.error(locations_[i],
                        rule.syscall + " is given two different unconditional actions: " +
                            earlier.action.to_string() + " at " + at(earlier.where) + " and " +
                            rule.action.to_string() + " here",
                        "keep one of them, or add a condition to the earlier rule");
         } else {
-          diags_.warning(to_location(rule.where),
+          diags_.warning(locations_[i],
                          "this rule for " + rule.syscall + " is never used: the unconditional rule at " +
                              at(earlier.where) + " already decides every " + rule.syscall + " call",
                          "move this rule before the unconditional one, or remove it");
@@ -317,7 +318,7 @@ class Lowerer {
       if (shields_later) continue;
       std::string key = at(rules[i].where) + rules[i].where.file;
       if (!warned.insert({key, rules[i].syscall}).second) continue;
-      diags_.warning(to_location(rules[i].where),
+      diags_.warning(locations_[i],
                      "this rule for " + rules[i].syscall + " has no effect: its action " +
                          rules[i].action.to_string() + " is the default action",
                      "remove it, or give it another action");
@@ -326,6 +327,7 @@ class Lowerer {
 
   Diagnostics& diags_;
   Filter filter_;
+  std::vector<Location> locations_;  // of filter_.rules[i], with the caret's full length
   std::map<std::string, const ast::Group*> groups_;
   std::set<std::tuple<std::string, unsigned, unsigned, std::string>> reported_;
 };

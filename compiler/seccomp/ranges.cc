@@ -10,6 +10,7 @@ namespace policyc::seccomp {
 namespace {
 
 constexpr std::uint32_t kX32Bit = 0x40000000U;
+constexpr std::uint32_t kSkipNr = 0xffffffffU;  // nr -1
 
 Location location_of(const SourceRef& where) {
   Location loc;
@@ -146,7 +147,9 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
   for (const Rule& rule : filter.rules) {
     if (auto nr = number_on(rule, SCMP_ARCH_X86_64); nr && *nr < kX32Bit) by_nr[*nr].push_back(&rule);
     if (!x32) continue;
-    if (auto nr = number_on(rule, SCMP_ARCH_X32); nr && (*nr & kX32Bit)) by_nr[*nr].push_back(&rule);
+    if (auto nr = number_on(rule, SCMP_ARCH_X32); nr && (*nr & kX32Bit)) {
+      by_nr[*nr].push_back(&rule);
+    }
   }
 
   std::vector<Range> ranges;
@@ -158,11 +161,15 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
     }
   };
   const Outcome default_outcome{{}, filter.default_action};
+  // Without x32, numbers from 0x40000000 get the bad-arch action, except -1: a tracer sets
+  // nr to -1 to skip a syscall, and libseccomp (our oracle) lets it reach the default action.
   auto fill_gap = [&](std::uint64_t lo, std::uint64_t hi) {  // [lo, hi], may be empty
     if (lo > hi) return;
     if (!x32 && hi >= kX32Bit) {
       if (lo < kX32Bit) append(lo, kX32Bit - 1, default_outcome);
-      append(std::max<std::uint64_t>(lo, kX32Bit), hi, Outcome{{}, filter.bad_arch_action});
+      const std::uint64_t bad_lo = std::max<std::uint64_t>(lo, kX32Bit), bad_hi = std::min<std::uint64_t>(hi, kSkipNr - 1);
+      if (bad_lo <= bad_hi) append(bad_lo, bad_hi, Outcome{{}, filter.bad_arch_action});
+      if (hi == kSkipNr) append(kSkipNr, kSkipNr, default_outcome);
     } else {
       append(lo, hi, default_outcome);
     }

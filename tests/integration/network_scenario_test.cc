@@ -106,14 +106,14 @@ class PlanExec {
   int wait_exit(std::chrono::milliseconds deadline = 5s) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     int status = 0;
-    while (std::chrono::steady_clock::now() < until) {
+    while (true) {  // looks at least once, even with a zero deadline
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
+      if (std::chrono::steady_clock::now() >= until) return -1;
       std::this_thread::sleep_for(10ms);
     }
-    return -1;
   }
   std::string stderr_text() const {
     std::ifstream in(log_);
@@ -141,7 +141,7 @@ class NetworkScenario : public ::testing::Test {
 
 TEST_F(NetworkScenario, TheHostFetchesHelloWorldAndStoppingLeavesNoVeth) {
   PlanExec container(write_plan(*rootfs_, "10.200.111", "hello"));
-  auto page = wait_for_http("10.200.111.2", 8080, 5s);
+  auto page = wait_for_http("10.200.111.2", 8080, container.host_ifname(), 5s);
   ASSERT_TRUE(page) << "no answer from 10.200.111.2:8080; plan-exec said:\n" << container.stderr_text();
   EXPECT_EQ(http_body(*page), "Hello, World\n");
   EXPECT_TRUE(interface_exists(container.host_ifname()));
@@ -151,14 +151,14 @@ TEST_F(NetworkScenario, TheHostFetchesHelloWorldAndStoppingLeavesNoVeth) {
   const int status = container.stop(SIGTERM);
   EXPECT_EQ(status, 0) << "the server exits 0 on SIGTERM; plan-exec said:\n" << container.stderr_text();
   EXPECT_FALSE(interface_exists(host_end)) << "teardown must have removed " << host_end << " before plan-exec exits";
-  EXPECT_FALSE(test_support::http_get("10.200.111.2", 8080, "/", 300ms));
+  EXPECT_FALSE(test_support::http_get("10.200.111.2", 8080, host_end, "/", 300ms));
 }
 
 TEST_F(NetworkScenario, TwoContainersOfTwoPlansAnswerOnTheirOwnInterfaces) {
   PlanExec first(write_plan(*rootfs_, "10.200.112", "hello-a"));
   PlanExec second(write_plan(*rootfs_, "10.200.113", "hello-b"));
-  auto a = wait_for_http("10.200.112.2", 8080, 5s);
-  auto b = wait_for_http("10.200.113.2", 8080, 5s);
+  auto a = wait_for_http("10.200.112.2", 8080, first.host_ifname(), 5s);
+  auto b = wait_for_http("10.200.113.2", 8080, second.host_ifname(), 5s);
   ASSERT_TRUE(a) << first.stderr_text();
   ASSERT_TRUE(b) << second.stderr_text();
   EXPECT_EQ(http_body(*a), "Hello, World\n");
@@ -169,7 +169,7 @@ TEST_F(NetworkScenario, TwoContainersOfTwoPlansAnswerOnTheirOwnInterfaces) {
   const std::string a_end = first.host_ifname(), b_end = second.host_ifname();
   EXPECT_EQ(first.stop(SIGTERM), 0);
   EXPECT_FALSE(interface_exists(a_end));
-  EXPECT_TRUE(wait_for_http("10.200.113.2", 8080, 1s)) << "stopping one container must not disturb the other";
+  EXPECT_TRUE(wait_for_http("10.200.113.2", 8080, b_end, 1s)) << "stopping one container must not disturb the other";
   EXPECT_EQ(second.stop(SIGTERM), 0);
   EXPECT_FALSE(interface_exists(b_end));
 }
@@ -177,7 +177,7 @@ TEST_F(NetworkScenario, TwoContainersOfTwoPlansAnswerOnTheirOwnInterfaces) {
 TEST_F(NetworkScenario, ASecondRunOfTheSamePlanIsRefusedAndTheFirstKeepsServing) {
   const std::string plan_file = write_plan(*rootfs_, "10.200.114", "hello");
   PlanExec first(plan_file);
-  ASSERT_TRUE(wait_for_http("10.200.114.2", 8080, 5s)) << first.stderr_text();
+  ASSERT_TRUE(wait_for_http("10.200.114.2", 8080, first.host_ifname(), 5s)) << first.stderr_text();
   PlanExec second(plan_file);  // same plan, same addresses
   EXPECT_EQ(second.wait_exit(), 125) << second.stderr_text();
   EXPECT_NE(second.stderr_text().find("10.200.114.1 is already on " + first.host_ifname() + ", the veth of plan-exec " +
@@ -185,20 +185,39 @@ TEST_F(NetworkScenario, ASecondRunOfTheSamePlanIsRefusedAndTheFirstKeepsServing)
             std::string::npos)
       << second.stderr_text();
   EXPECT_FALSE(interface_exists(second.host_ifname()));
-  auto page = test_support::http_get("10.200.114.2", 8080, "/", 1s);
+  auto page = test_support::http_get("10.200.114.2", 8080, first.host_ifname(), "/", 1s);
   ASSERT_TRUE(page) << "the refused second run disturbed the first";
   EXPECT_EQ(http_body(*page), "Hello, World\n");
   EXPECT_EQ(first.stop(SIGTERM), 0);
 }
 
+TEST_F(NetworkScenario, TwoRunsOfOnePlanStartedTogetherNeverBothGetTheAddresses) {
+  const std::string plan_file = write_plan(*rootfs_, "10.200.116", "hello");
+  PlanExec a(plan_file), b(plan_file);  // a race: both may pass prepare's check
+  std::this_thread::sleep_for(1500ms);    // ample for either to start or fail
+  const int a_status = a.wait_exit(0ms), b_status = b.wait_exit(0ms);
+  EXPECT_TRUE((a_status == 125) != (b_status == 125))
+      << "exactly one run must be refused; exits " << a_status << " and " << b_status << "\n"
+      << a.stderr_text() << b.stderr_text();
+  PlanExec& winner = a_status == 125 ? b : a;
+  PlanExec& loser = a_status == 125 ? a : b;
+  EXPECT_NE(loser.stderr_text().find("10.200.116.1 is already on " + winner.host_ifname()), std::string::npos)
+      << loser.stderr_text();
+  EXPECT_FALSE(interface_exists(loser.host_ifname()));
+  auto page = wait_for_http("10.200.116.2", 8080, winner.host_ifname(), 3s);
+  ASSERT_TRUE(page) << winner.stderr_text();
+  EXPECT_EQ(http_body(*page), "Hello, World\n");
+  EXPECT_EQ(winner.stop(SIGTERM), 0);
+}
+
 TEST_F(NetworkScenario, SigkillOfPlanExecLeavesNoVeth) {
   PlanExec container(write_plan(*rootfs_, "10.200.115", "hello"));
-  ASSERT_TRUE(wait_for_http("10.200.115.2", 8080, 5s)) << container.stderr_text();
+  ASSERT_TRUE(wait_for_http("10.200.115.2", 8080, container.host_ifname(), 5s)) << container.stderr_text();
   const std::string host_end = container.host_ifname();
   ASSERT_TRUE(interface_exists(host_end));
   container.stop(SIGKILL);  // no teardown can run: the kernel must remove the pair
   EXPECT_TRUE(wait_until_interface_gone(host_end, 5s)) << host_end << " outlived a SIGKILLed plan-exec";
-  EXPECT_FALSE(test_support::http_get("10.200.115.2", 8080, "/", 300ms)) << "the container outlived plan-exec";
+  EXPECT_FALSE(test_support::http_get("10.200.115.2", 8080, host_end, "/", 300ms)) << "the container outlived plan-exec";
 }
 
 }  // namespace

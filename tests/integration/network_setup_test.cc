@@ -229,7 +229,7 @@ TEST_F(NetworkSetup, VethConnectsTheHostToTheContainerAndTeardownRemovesIt) {
   EXPECT_EQ(child.next_line(), "eth0 up=1 mtu=1400 lo up=1");
   EXPECT_EQ(child.next_line(), "route eth0 via 10.200.101.1");
   ASSERT_EQ(child.next_line(), "listening");
-  auto response = test_support::http_get("10.200.101.2", 8080, "/", 3s);
+  auto response = test_support::http_get("10.200.101.2", 8080, host_end, "/", 3s);
   ASSERT_TRUE(response) << "the host could not reach the container at 10.200.101.2:8080";
   EXPECT_EQ(http_body(*response), "from inside");
 
@@ -254,7 +254,7 @@ TEST_F(NetworkSetup, Ipv6VethIsUsableAtOnce) {
   network->setup_host(child.pid());
   child.go();
   ASSERT_EQ(child.next_line(), "listening");
-  auto response = test_support::http_get("fd00:200:102::2", 8080, "/", 3s);
+  auto response = test_support::http_get("fd00:200:102::2", 8080, n.veth->host_ifname, "/", 3s);
   ASSERT_TRUE(response) << "no answer over IPv6: is the address still tentative (DAD)?";
   EXPECT_EQ(http_body(*response), "v6 inside");
   network->teardown();
@@ -296,8 +296,8 @@ TEST_F(NetworkSetup, TwoContainersOnDifferentAddressesAtOnce) {
   child_b.go();
   ASSERT_EQ(child_a.next_line(), "listening");
   ASSERT_EQ(child_b.next_line(), "listening");
-  auto from_b = test_support::http_get("10.200.105.2", 8080, "/", 3s);
-  auto from_a = test_support::http_get("10.200.104.2", 8080, "/", 3s);
+  auto from_b = test_support::http_get("10.200.105.2", 8080, b_name, "/", 3s);
+  auto from_a = test_support::http_get("10.200.104.2", 8080, a_name, "/", 3s);
   ASSERT_TRUE(from_a && from_b);
   EXPECT_EQ(http_body(*from_a), "I am A");
   EXPECT_EQ(http_body(*from_b), "I am B");
@@ -365,7 +365,7 @@ TEST_F(NetworkSetup, CleanupRemovesTheVethOfADeadInstanceAndOnlyThat) {
   network->setup_host(child.pid());
   ASSERT_TRUE(interface_exists(leftover));
   // Judge only our pid dead, so a parallel test's veth on this shared host is never touched.
-  NetworkEnvironment env{make_netlink_ops(), [dead](pid_t pid) { return pid != dead; }};
+  NetworkEnvironment env{make_netlink_ops(), [dead](pid_t pid) { return pid != dead; }, kNetworkLockPath};
   EXPECT_EQ(find_network_leftovers(env),
             (std::vector<std::string>{"veth " + leftover + " of plan-exec " + std::to_string(dead) + ", which is no longer running"}));
   EXPECT_EQ(cleanup_network_leftovers(env),

@@ -41,8 +41,8 @@ bool connect_before(int fd, const sockaddr* addr, socklen_t length, Clock::time_
 
 }  // namespace
 
-std::optional<std::string> http_get(const std::string& address, int port, const std::string& path,
-                                    std::chrono::milliseconds timeout) {
+std::optional<std::string> http_get(const std::string& address, int port, const std::string& device,
+                                    const std::string& path, std::chrono::milliseconds timeout) {
   const auto until = Clock::now() + timeout;
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -60,7 +60,12 @@ std::optional<std::string> http_get(const std::string& address, int port, const 
     return std::nullopt;
   }
   Fd sock{socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-  if (sock.fd < 0 || !connect_before(sock.fd, reinterpret_cast<sockaddr*>(&storage), length, until)) return std::nullopt;
+  if (sock.fd < 0) return std::nullopt;
+  if (!device.empty() &&
+      setsockopt(sock.fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0) {
+    return std::nullopt;  // no such interface (yet, or any more): never fall back to the default route
+  }
+  if (!connect_before(sock.fd, reinterpret_cast<sockaddr*>(&storage), length, until)) return std::nullopt;
   const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + address + "\r\n\r\n";
   if (send(sock.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return std::nullopt;
   std::string response;
@@ -74,10 +79,11 @@ std::optional<std::string> http_get(const std::string& address, int port, const 
   return std::nullopt;
 }
 
-std::optional<std::string> wait_for_http(const std::string& address, int port, std::chrono::milliseconds deadline) {
+std::optional<std::string> wait_for_http(const std::string& address, int port, const std::string& device,
+                                         std::chrono::milliseconds deadline) {
   const auto until = Clock::now() + deadline;
   while (Clock::now() < until) {
-    if (auto response = http_get(address, port, "/", std::chrono::milliseconds(500))) return response;
+    if (auto response = http_get(address, port, device, "/", std::chrono::milliseconds(500))) return response;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::nullopt;

@@ -8,13 +8,19 @@
 
 namespace test_support {
 
-// One HTTP/1.0 GET of `path` from address:port (IPv4 or IPv6 literal); the whole response
-// (head and body), or nullopt when the connection fails or times out.
-std::optional<std::string> http_get(const std::string& address, int port, const std::string& path = "/",
+// One HTTP/1.0 GET of `path` from address:port (IPv4 or IPv6 literal), sent only through the
+// interface `device` (SO_BINDTODEVICE; e.g. the container's host-side veth end): when that
+// interface does not exist the request fails instead of leaving the host by its default route
+// (on CI hosts a transparent proxy may answer ANY address). Empty `device`: loopback tests only.
+// Returns the whole response (head and body), or nullopt when the connection fails or times out.
+std::optional<std::string> http_get(const std::string& address, int port, const std::string& device,
+                                    const std::string& path = "/",
                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
-// Retries http_get until it answers or `deadline` passes (a server that is still starting).
-std::optional<std::string> wait_for_http(const std::string& address, int port, std::chrono::milliseconds deadline);
+// Retries http_get until it answers or `deadline` passes (a server that is still starting, an
+// interface not yet made).
+std::optional<std::string> wait_for_http(const std::string& address, int port, const std::string& device,
+                                         std::chrono::milliseconds deadline);
 
 // The body of an HTTP response ("" when there is no blank line).
 std::string http_body(const std::string& response);

@@ -27,6 +27,7 @@ struct SharedReport {
 };
 
 constexpr int kTimeoutMs = 5000;
+constexpr int kPollUs = 100;
 
 [[noreturn]] void child(const std::vector<sock_filter>& program, long nr,
                         const std::array<std::uint64_t, 6>& args, SharedReport* report) {
@@ -51,8 +52,8 @@ constexpr int kTimeoutMs = 5000;
   }
 }
 
-void sleep_ms(int ms) {
-  timespec ts{0, ms * 1000000L};
+void sleep_us(int us) {
+  timespec ts{0, us * 1000L};
   nanosleep(&ts, nullptr);
 }
 
@@ -89,12 +90,12 @@ KernelOutcome run_syscall_under_filter(const std::vector<sock_filter>& program, 
 
   int status = 0;
   bool exited = false;
-  for (int waited = 0; waited < kTimeoutMs; ++waited) {
+  for (int waited_us = 0; waited_us < kTimeoutMs * 1000; waited_us += kPollUs) {
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) { exited = true; break; }
-    // Reported but cannot exit (exit denied): give it a moment, then stop it ourselves.
-    if (report->stage.load() == 2 && waited > 50) break;
-    sleep_ms(1);
+    // The result is in; the filter may deny exit, so stop the child ourselves.
+    if (report->stage.load() == 2) break;
+    sleep_us(kPollUs);
   }
   if (!exited) {
     kill(pid, SIGKILL);

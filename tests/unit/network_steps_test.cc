@@ -53,7 +53,7 @@ struct Fixture : ::testing::Test {
   std::shared_ptr<RecordingNetlink> netlink = std::make_shared<RecordingNetlink>();
   std::vector<pid_t> running;
   NetworkEnvironment env() {
-    return {netlink, [this](pid_t pid) { return std::find(running.begin(), running.end(), pid) != running.end(); }};
+    return {netlink, [this](pid_t pid) { return std::find(running.begin(), running.end(), pid) != running.end(); }, ""};
   }
 };
 
@@ -82,7 +82,8 @@ TEST_F(NetworkSteps, VethCreatesThePairIntoTheChildThenConfiguresBothSides) {
   netlink->calls.clear();
 
   network->setup_host(777);
-  EXPECT_EQ(netlink->calls, (std::vector<std::string>{"create_veth pe-500 eth0 pid=777 mtu=1400",
+  EXPECT_EQ(netlink->calls, (std::vector<std::string>{"interfaces",  // the check again, under the lock
+                                                      "create_veth pe-500 eth0 pid=777 mtu=1400",
                                                       "address pe-500 10.200.0.1/24",
                                                       "up pe-500 alias=plan-exec:500"}));
   netlink->calls.clear();
@@ -121,6 +122,21 @@ TEST_F(NetworkSteps, TeardownNeverDeletesAPairItDidNotCreate) {
   EXPECT_THROW(network->setup_host(777), StepError);
   network->teardown();
   for (const auto& call : netlink->calls) EXPECT_FALSE(call.starts_with("delete")) << call;
+}
+
+TEST_F(NetworkSteps, AnAddressTakenBetweenPrepareAndSetupIsCaughtBeforeCreating) {
+  auto network = prepare_network(veth_network(), 500, false, env());
+  // Another plan-exec of the same plan got there first.
+  netlink->host = {{"pe-501", "veth", "plan-exec:501", {*parse_ip("10.200.0.1")}}};
+  running = {501};
+  try {
+    network->setup_host(777);
+    FAIL() << "setup_host did not notice the address was taken";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("10.200.0.1 is already on pe-501, the veth of plan-exec 501"), std::string::npos)
+        << e.what();
+  }
+  for (const auto& call : netlink->calls) EXPECT_FALSE(call.starts_with("create_veth")) << call;
 }
 
 TEST_F(NetworkSteps, RootlessVethIsAnErrorThatSuggestsLoopback) {

@@ -3,6 +3,10 @@
 // getpid and getppid are the probes: they ignore their arguments, so the filter sees exactly
 // the raw values we pass, and an allowed call is harmless.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "compiler/seccomp/bpf_interp.h"
@@ -215,6 +219,33 @@ TEST_F(SeccompVerdict, ListedArchesPassTheGuard) {
   bpf::SeccompData aarch64;
   aarch64.arch = bpf::kAuditArchAarch64;
   EXPECT_EQ(bpf::run(program_, aarch64)->ret, Action(ActionKind::KillProcess, 0).to_seccomp_ret());
+}
+
+}  // namespace
+}  // namespace policyc
+
+namespace policyc {
+namespace {
+
+// The harness itself must notice a wrong expectation, in both of its halves.
+TEST(SeccompKernelHarness, ReportsMismatchesFromInterpreterAndKernel) {
+  Diagnostics diags;
+  auto program = testing::bpf_from_text("seccomp default allow { errno(EACCES) getpid }", diags);
+  ASSERT_FALSE(program.empty()) << testing::render(diags);
+  std::string mismatch = testing::verdict_mismatch(program, SYS_getpid, {}, {seccomp::ActionKind::Allow, 0});
+  EXPECT_NE(mismatch.find("interpreter: ret 0x0005000d"), std::string::npos) << mismatch;
+  EXPECT_NE(mismatch.find("kernel: returned -1 errno 13"), std::string::npos) << mismatch;
+  auto killed = testing::run_syscall_under_filter(
+      testing::bpf_from_text("seccomp default allow { kill_process getpid }", diags), SYS_getpid);
+  EXPECT_EQ(killed.kind, testing::KernelOutcome::Kind::Signaled) << killed.to_string();
+  EXPECT_EQ(killed.signal, SIGSYS);
+}
+
+TEST(SeccompKernelHarness, ReportsAFilterTheKernelRefuses) {
+  std::vector<sock_filter> jumps_out{{BPF_JMP | BPF_JA, 0, 0, 5}};
+  auto outcome = testing::run_syscall_under_filter(jumps_out, SYS_getpid);
+  EXPECT_EQ(outcome.kind, testing::KernelOutcome::Kind::LoadFailed) << outcome.to_string();
+  EXPECT_EQ(outcome.error, EINVAL);
 }
 
 }  // namespace

@@ -1,0 +1,306 @@
+// seccomp lowering: the IR it produces (groups, numbers, DNF, widths, actions, arches) and
+// every error and warning of the seccomp block, with its text and source location.
+#include <gtest/gtest.h>
+#include <seccomp.h>
+#include <sys/socket.h>
+#include <sched.h>
+#include <fcntl.h>
+
+#include "compiler/seccomp/lower_seccomp.h"
+#include "tests/support/policy_text.h"
+
+namespace policyc {
+namespace {
+
+using seccomp::ActionKind;
+using seccomp::ArgCondition;
+using seccomp::CmpOp;
+
+struct Lowered {
+  Diagnostics diags;
+  std::optional<seccomp::Filter> filter;
+};
+
+std::unique_ptr<Lowered> lower(const std::string& body, const std::string& default_action = "errno(EPERM)") {
+  auto out = std::make_unique<Lowered>();
+  out->filter = testing::lower_text("seccomp default " + default_action + " {\n" + body + "\n}\n", out->diags);
+  return out;
+}
+
+// The one diagnostic whose message contains `text`; fails the test if there is not exactly one.
+const Diagnostic* find(const Diagnostics& diags, const std::string& text) {
+  const Diagnostic* found = nullptr;
+  int count = 0;
+  for (const auto& d : diags.all()) {
+    if (d.message.find(text) != std::string::npos) {
+      found = &d;
+      ++count;
+    }
+  }
+  EXPECT_EQ(count, 1) << "diagnostics containing \"" << text << "\":\n" << testing::render(diags);
+  return found;
+}
+
+// Expects one diagnostic containing `text` at line:column (line 1 is `seccomp default ...`).
+void expect_diag(const Diagnostics& diags, Severity severity, const std::string& text, unsigned line,
+                 unsigned column, const std::string& hint = "") {
+  const Diagnostic* d = find(diags, text);
+  if (!d) return;
+  EXPECT_EQ(d->severity, severity) << d->message;
+  EXPECT_EQ(d->where.file, "test.pol");
+  EXPECT_EQ(d->where.line, line) << d->message;
+  EXPECT_EQ(d->where.column, column) << d->message;
+  EXPECT_NE(d->hint.find(hint), std::string::npos) << "hint: " << d->hint;
+}
+
+int nr_of(const char* name) { return seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name); }
+
+// ---- the IR -------------------------------------------------------------------------------
+
+TEST(SeccompLower, NamesAndGroupsBecomeRulesWithLibseccompNumbers) {
+  auto l = lower("group @io = read write\n group @all = @io close\n allow @all getpid");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  std::vector<std::pair<std::string, int>> got;
+  for (const auto& r : l->filter->rules) got.emplace_back(r.syscall, r.nr);
+  std::vector<std::pair<std::string, int>> want = {
+      {"read", nr_of("read")}, {"write", nr_of("write")}, {"close", nr_of("close")}, {"getpid", nr_of("getpid")}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(l->filter->default_action, (seccomp::Action{ActionKind::Errno, EPERM}));
+  EXPECT_EQ(l->filter->arches, std::vector<std::string>{"x86_64"});
+  EXPECT_EQ(l->filter->bad_arch_action.kind, ActionKind::KillProcess);
+}
+
+TEST(SeccompLower, ActionsResolve) {
+  auto l = lower("allow read\n errno(ENOSYS) clone3\n errno(38) write\n kill_thread a\n", "allow");
+  // `a` is not a syscall: this only checks the resolved ones below.
+  auto l2 = lower("errno(ENOSYS) clone3\n errno(77) write\n kill_thread getpid\n kill_process ptrace\n"
+                  "trap getppid\n log personality\n trace(65535) gettid\n notify mount", "allow");
+  ASSERT_TRUE(l2->filter) << testing::render(l2->diags);
+  std::vector<seccomp::Action> want = {{ActionKind::Errno, ENOSYS}, {ActionKind::Errno, 77},
+                                       {ActionKind::KillThread, 0}, {ActionKind::KillProcess, 0},
+                                       {ActionKind::Trap, 0},        {ActionKind::Log, 0},
+                                       {ActionKind::Trace, 65535},   {ActionKind::Notify, 0}};
+  ASSERT_EQ(l2->filter->rules.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(l2->filter->rules[i].action, want[i]) << i;
+  EXPECT_FALSE(l->filter);
+}
+
+TEST(SeccompLower, ConditionsBecomeDnfInSourceOrder) {
+  auto l = lower("allow socket if (arg0 == AF_INET || arg0 == AF_INET6) && arg1 != SOCK_RAW");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  const auto& rules = l->filter->rules;
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::Eq, AF_INET, 0, 64}, {1, CmpOp::Ne, SOCK_RAW, 0, 64}}));
+  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{0, CmpOp::Eq, AF_INET6, 0, 64}, {1, CmpOp::Ne, SOCK_RAW, 0, 64}}));
+}
+
+TEST(SeccompLower, NotIsPushedDownByDeMorgan) {
+  auto l = lower("allow getpid if !(arg0 < 5 && (arg1 >= 2 || arg2 == 0) )");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  // !(a<5 && (b>=2 || c==0)) == a>=5 || (b<2 && c!=0)
+  const auto& rules = l->filter->rules;
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::Ge, 5, 0, 64}}));
+  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{1, CmpOp::Lt, 2, 0, 64}, {2, CmpOp::Ne, 0, 0, 64}}));
+}
+
+TEST(SeccompLower, MaskedNotEqualBecomesOneRulePerMaskBit) {
+  auto l = lower("allow clone if (arg0 & 0x5) != 1");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  const auto& rules = l->filter->rules;
+  ASSERT_EQ(rules.size(), 2u);  // bit 0 differs from 1, or bit 2 differs from 0
+  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::MaskedEq, 0, 1, 64}}));
+  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{0, CmpOp::MaskedEq, 4, 4, 64}}));
+}
+
+TEST(SeccompLower, NegativeNumbersAndU32Widths) {
+  auto l = lower("allow openat if u32(arg0) == AT_FDCWD\n allow read if arg0 == -1\n"
+                 "allow write if (u32(arg2) & -1) == 0x80000000");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  const auto& rules = l->filter->rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].conditions[0], (ArgCondition{0, CmpOp::Eq, 0xffffff9cULL, 0, 32}));
+  EXPECT_EQ(rules[1].conditions[0], (ArgCondition{0, CmpOp::Eq, ~0ULL, 0, 64}));
+  EXPECT_EQ(rules[2].conditions[0], (ArgCondition{2, CmpOp::MaskedEq, 0x80000000ULL, 0xffffffffULL, 32}));
+}
+
+TEST(SeccompLower, NumbersInHexOctalAndOredConstants) {
+  auto l = lower("allow openat if arg2 == O_RDWR|O_CLOEXEC|0x10|010");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_EQ(l->filter->rules[0].conditions[0].value, std::uint64_t(O_RDWR | O_CLOEXEC | 0x10 | 8));
+}
+
+TEST(SeccompLower, ArchesAddX86AndX32AfterNative) {
+  auto l = lower("arch x86_64 x32 x86 x32");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_EQ(l->filter->arches, (std::vector<std::string>{"x86_64", "x32", "x86"}));
+}
+
+TEST(SeccompLower, ConstantsComeFromTheSystemHeaders) {
+  EXPECT_EQ(seccomp::constant_value("AF_INET6"), std::uint64_t(AF_INET6));
+  EXPECT_EQ(seccomp::constant_value("CLONE_NEWUSER"), std::uint64_t(CLONE_NEWUSER));
+  EXPECT_EQ(seccomp::constant_value("AT_FDCWD"), static_cast<std::uint64_t>(-100LL));
+  EXPECT_EQ(seccomp::constant_value("O_CLOEXEC"), std::uint64_t(O_CLOEXEC));
+  EXPECT_EQ(seccomp::constant_value("EPERM"), std::uint64_t(EPERM));
+  EXPECT_FALSE(seccomp::constant_value("AF_NOPE"));
+  EXPECT_EQ(seccomp::errno_value("ENOSYS"), ENOSYS);
+  EXPECT_EQ(seccomp::errno_name(EAGAIN), "EAGAIN");  // not EWOULDBLOCK
+  EXPECT_EQ(seccomp::errno_name(4000), "4000");
+  const auto& names = seccomp::all_constant_names();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_GT(names.size(), 300u);
+}
+
+// ---- errors -------------------------------------------------------------------------------
+
+TEST(SeccompLowerErrors, UnknownSyscallWithDidYouMean) {
+  auto l = lower("allow read opnat");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "unknown syscall \"opnat\"", 2, 12, "did you mean \"openat\"?");
+}
+
+TEST(SeccompLowerErrors, SyscallOfAnotherArch) {
+  auto l = lower("allow socketcall");
+  expect_diag(l->diags, Severity::Error, "\"socketcall\" does not exist on x86_64", 2, 7);
+}
+
+TEST(SeccompLowerErrors, UnknownGroupCycleAndDuplicate) {
+  auto l = lower("group @a = @b read\n group @b = @a\n group @a = write\n allow @a @nett");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "group @a includes itself (@a -> @b -> @a)", 3, 13);
+  expect_diag(l->diags, Severity::Error, "group @a is defined twice", 4, 8);
+  expect_diag(l->diags, Severity::Error, "unknown group @nett", 5, 11);
+}
+
+TEST(SeccompLowerErrors, UnknownConstantWithDidYouMean) {
+  auto l = lower("allow socket if arg0 == AF_INTE");
+  expect_diag(l->diags, Severity::Error, "unknown constant \"AF_INTE\"", 2, 25, "did you mean \"AF_INET\"?");
+}
+
+TEST(SeccompLowerErrors, ErrnoAndTraceRanges) {
+  auto l = lower("errno(4096) read\n errno(EPREM) write\n trace(65536) close\n errno(4095) getpid", "allow");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "errno 4096 is out of range (0..4095)", 2, 7);
+  expect_diag(l->diags, Severity::Error, "unknown errno name \"EPREM\"", 3, 8, "did you mean \"EPERM\"?");
+  expect_diag(l->diags, Severity::Error, "trace(65536): the message must be a number 0..65535", 4, 8);
+  EXPECT_EQ(l->diags.error_count(), 3u) << testing::render(l->diags);
+}
+
+TEST(SeccompLowerErrors, NotifyIsNotADefaultAction) {
+  auto l = lower("allow read", "notify");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "notify cannot be the default action", 1, 17);
+}
+
+// The parser only lets errno/trace take an argument; a hand-built AST checks the lowering's
+// own guard, which the Docker importer's ASTs also go through.
+TEST(SeccompLowerErrors, ActionArgumentsAreCheckedOnHandBuiltAst) {
+  ast::Seccomp block;
+  block.default_action.kind = {"errno", {"x.pol", 1, 17, 5}};
+  ast::Rule rule;
+  rule.action.kind = {"allow", {"x.pol", 2, 3, 5}};
+  rule.action.argument = ast::Word{"3", {"x.pol", 2, 9, 1}};
+  rule.names = {{"read", {"x.pol", 2, 12, 4}}};
+  block.statements.push_back(rule);
+  Diagnostics diags;
+  EXPECT_FALSE(seccomp::lower_seccomp(block, diags));
+  ASSERT_EQ(diags.error_count(), 2u) << testing::render(diags);
+  EXPECT_EQ(diags.all()[0].message, "action errno needs an argument");
+  EXPECT_EQ(diags.all()[0].where.line, 1u);
+  EXPECT_EQ(diags.all()[1].message, "action allow takes no argument");
+  EXPECT_EQ(diags.all()[1].where.column, 9u);
+}
+
+TEST(SeccompLowerErrors, TwoComparisonsOfOneArgument) {
+  auto l = lower("allow mmap if arg2 == 1 && arg2 != 2");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "arg2 is compared twice in one condition (also at line 2:15)", 2, 28,
+              "splitting the rule would turn && into ||");
+}
+
+TEST(SeccompLowerErrors, NegatedOrOnOneArgumentIsTwoComparisons) {
+  auto l = lower("allow socket if !(arg0 == AF_INET || arg0 == AF_INET6)");
+  EXPECT_FALSE(l->filter);
+  find(l->diags, "arg0 is compared twice in one condition");
+}
+
+TEST(SeccompLowerErrors, IdenticalComparisonsAreMergedNotRefused) {
+  auto l = lower("allow mmap if arg2 == 1 && arg2 == 1");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_EQ(l->filter->rules[0].conditions.size(), 1u);
+}
+
+TEST(SeccompLowerErrors, MaskedComparisonWithAnOrderOperator) {
+  auto l = lower("allow mmap if (arg2 & PROT_EXEC) > 0");
+  expect_diag(l->diags, Severity::Error, "can only use == or !=", 2, 15);
+}
+
+TEST(SeccompLowerErrors, U32ValueTooWide) {
+  auto l = lower("allow read if u32(arg0) == 0x100000000");
+  expect_diag(l->diags, Severity::Error, "value 0x100000000 does not fit in 32 bits", 2, 28);
+}
+
+TEST(SeccompLowerErrors, ConflictingUnconditionalActions) {
+  auto l = lower("allow gettid\n errno(EACCES) gettid");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error,
+              "gettid is given two different unconditional actions: allow at line 2:7 and errno(EACCES) here", 3, 16);
+}
+
+TEST(SeccompLowerErrors, ForeignAndUnknownArches) {
+  auto l = lower("arch x86_64 aarch64 i386 x33");
+  EXPECT_FALSE(l->filter);
+  expect_diag(l->diags, Severity::Error, "arch \"aarch64\" cannot run on this x86_64 host", 2, 13);
+  expect_diag(l->diags, Severity::Error, "arch \"i386\" is spelled \"x86\" here", 2, 21);
+  expect_diag(l->diags, Severity::Error, "unknown arch \"x33\"", 2, 26, "did you mean \"x32\"?");
+}
+
+TEST(SeccompLowerErrors, DnfBlowUp) {
+  std::string condition;
+  for (int arg = 0; arg < 6; ++arg) {
+    condition += std::string(arg ? " && " : "") + "(arg" + std::to_string(arg) + " == 1 || arg" +
+                 std::to_string(arg) + " == 2)";
+  }
+  condition += " && ((arg0 & 0xff) != 0x7f)";  // 2^6 * 8 alternatives
+  auto l = lower("allow read if " + condition);
+  EXPECT_FALSE(l->filter);
+  find(l->diags, "alternatives (the limit is 64)");
+}
+
+// ---- warnings -----------------------------------------------------------------------------
+
+TEST(SeccompLowerWarnings, RuleWithTheDefaultActionHasNoEffect) {
+  auto l = lower("errno(EPERM) getppid\n allow read");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  expect_diag(l->diags, Severity::Warning,
+              "this rule for getppid has no effect: its action errno(EPERM) is the default action", 2, 14);
+}
+
+TEST(SeccompLowerWarnings, DefaultActionRuleThatShieldsALaterRuleIsFine) {
+  auto l = lower("errno(EPERM) getpid if arg0 == 1\n allow getpid");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
+}
+
+TEST(SeccompLowerWarnings, UnconditionalRuleShadowsLaterRule) {
+  auto l = lower("allow gettid\n allow gettid if arg0 == 1\n errno(EACCES) gettid if arg1 == 2");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_EQ(l->diags.all().size(), 2u) << testing::render(l->diags);
+  for (unsigned line : {3u, 4u}) {
+    bool found = false;
+    for (const auto& d : l->diags.all()) {
+      found |= d.severity == Severity::Warning && d.where.line == line &&
+               d.message == "this rule for gettid is never used: the unconditional rule at line 2:7 "
+                            "already decides every gettid call";
+    }
+    EXPECT_TRUE(found) << "line " << line << "\n" << testing::render(l->diags);
+  }
+}
+
+TEST(SeccompLowerWarnings, MaskedComparisonThatCanNeverHold) {
+  auto l = lower("allow clone if (arg0 & 0x1) == 0x2");
+  expect_diag(l->diags, Severity::Warning, "can never hold", 2, 16);
+}
+
+}  // namespace
+}  // namespace policyc
