@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <sstream>
 
 #include "launcher/error.h"
 #include "launcher/network_env.h"
@@ -71,7 +72,7 @@ class HostLock {
 
 class VethNetwork final : public ContainerNetwork {
  public:
-  VethNetwork(NetworkEnvironment env, ResolvedVeth veth, pid_t instance)
+  VethNetwork(NetworkEnvironment env, ResolvedVeth veth, InstanceId instance)
       : env_(std::move(env)), netlink_(env_.netlink), veth_(std::move(veth)), instance_(instance) {}
 
   // Parent: the pair appears with its container end already inside the child's namespace.
@@ -120,7 +121,7 @@ class VethNetwork final : public ContainerNetwork {
   NetworkEnvironment env_;
   std::shared_ptr<NetlinkOps> netlink_;
   ResolvedVeth veth_;
-  pid_t instance_;
+  InstanceId instance_;
   bool created_ = false;
 };
 
@@ -134,7 +135,7 @@ std::unique_ptr<ContainerNetwork> prepare_veth(const plan::Network& network, pid
   if (!network.veth) throw StepError("network", "network mode veth without a veth section in the plan; recompile the policy");
   ResolvedVeth veth = resolve_veth(*network.veth, instance);
   check_host_state(veth, env.netlink->interfaces(), env.instance_running);
-  return std::make_unique<VethNetwork>(env, std::move(veth), instance);
+  return std::make_unique<VethNetwork>(env, std::move(veth), env.identify(instance));
 }
 
 // The veths of plan-exec instances that are no longer running.
@@ -148,18 +149,37 @@ std::vector<HostInterface> leftovers(const NetworkEnvironment& env) {
 }
 
 std::string leftover_text(const HostInterface& iface) {
-  return "veth " + iface.name + " of plan-exec " + std::to_string(*instance_of(iface)) + ", which is no longer running";
+  return "veth " + iface.name + " of plan-exec " + std::to_string(instance_of(iface)->pid) + ", which is no longer running";
 }
 
 }  // namespace
 
-bool is_plan_exec_running(pid_t pid) {
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  return std::getline(comm, name) && name == "plan-exec";
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat_file, text)) return std::nullopt;
+  // "pid (comm) state ppid ...": comm may hold spaces and ')', so count fields after the last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int number = 3; number <= 22 && fields >> field; ++number) {
+    if (number == 22) return std::stoull(field);
+  }
+  return std::nullopt;
 }
 
-NetworkEnvironment real_network_environment() { return {make_netlink_ops(), is_plan_exec_running, kNetworkLockPath}; }
+InstanceId identify_process(pid_t pid) { return {pid, process_start_time(pid)}; }
+
+bool is_instance_running(const InstanceId& instance) {
+  const auto start = process_start_time(instance.pid);
+  if (!start) return false;
+  return !instance.start_time || *instance.start_time == *start;
+}
+
+NetworkEnvironment real_network_environment() {
+  return {make_netlink_ops(), identify_process, is_instance_running, kNetworkLockPath};
+}
 
 std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless,
                                                   const NetworkEnvironment& env) {

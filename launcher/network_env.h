@@ -6,18 +6,22 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "launcher/network.h"
 #include "launcher/network_netlink.h"
+#include "launcher/network_validate.h"
 
 namespace launcher {
 
 struct NetworkEnvironment {
   std::shared_ptr<NetlinkOps> netlink;
-  std::function<bool(pid_t)> instance_running;  // is `pid` a live plan-exec?
+  std::function<InstanceId(pid_t)> identify;    // pid -> InstanceId with its start time
+  InstanceRunning instance_running;             // is that run still alive?
   // setup_host() re-checks the host and assigns the host address under flock() on this file,
   // so two plan-execs of one plan started at the same moment cannot both pass the check.
   // Empty: no lock (unit tests).
@@ -28,8 +32,13 @@ inline constexpr const char kNetworkLockPath[] = "/run/plan-exec-network.lock";
 
 NetworkEnvironment real_network_environment();
 
-// True when /proc/<pid>/comm is "plan-exec": a reused pid of another program does not count.
-bool is_plan_exec_running(pid_t pid);
+// The start time of `pid` from /proc/<pid>/stat; nullopt when there is no such process.
+std::optional<std::uint64_t> process_start_time(pid_t pid);
+InstanceId identify_process(pid_t pid);
+// True while the process lives and, when the id has a start time, it is the same process (not
+// a later one that reused the pid). Without a start time, any process with the pid counts:
+// when unsure, a veth is kept rather than pulled from under a running container.
+bool is_instance_running(const InstanceId& instance);
 
 std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, pid_t instance, bool rootless,
                                                   const NetworkEnvironment& env);

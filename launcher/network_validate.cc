@@ -13,11 +13,24 @@ namespace {
 
 [[noreturn]] void invalid(const std::string& what) { throw StepError("network", what); }
 
-std::optional<pid_t> parse_pid(std::string_view digits) {
-  pid_t pid = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || pid <= 0) return std::nullopt;
-  return pid;
+// A whole decimal number > 0, nothing else.
+template <typename Number>
+std::optional<Number> parse_number(std::string_view digits) {
+  Number value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+// "<pid>" or "<pid>:<start time>".
+std::optional<InstanceId> parse_instance(std::string_view text) {
+  const auto colon = text.find(':');
+  const auto pid = parse_number<pid_t>(text.substr(0, colon));
+  if (!pid) return std::nullopt;
+  if (colon == std::string_view::npos) return InstanceId{*pid, std::nullopt};
+  const auto start = parse_number<std::uint64_t>(text.substr(colon + 1));
+  if (!start) return std::nullopt;
+  return InstanceId{*pid, start};
 }
 
 IpAddress parse_address(const std::string& text, const std::string& field) {
@@ -62,10 +75,10 @@ void check_mtu(std::uint32_t mtu, int family) {
 }
 
 // "pe-123, the veth of plan-exec 123 (still running)" or "eth0".
-std::string describe_owner(const HostInterface& iface, const std::function<bool(pid_t)>& instance_running) {
+std::string describe_owner(const HostInterface& iface, const InstanceRunning& instance_running) {
   const auto instance = instance_of(iface);
   if (!instance) return iface.name;
-  const std::string pid = std::to_string(*instance);
+  const std::string pid = std::to_string(instance->pid);
   if (instance_running(*instance)) return iface.name + ", the veth of plan-exec " + pid + " (still running)";
   return iface.name + ", a veth left behind by plan-exec " + pid +
          ", which is no longer running (remove it with `plan-exec --cleanup`)";
@@ -74,15 +87,21 @@ std::string describe_owner(const HostInterface& iface, const std::function<bool(
 }  // namespace
 
 std::string derived_host_ifname(pid_t instance) { return kHostIfnamePrefix + std::to_string(instance); }
-std::string instance_alias(pid_t instance) { return kInstanceAliasPrefix + std::to_string(instance); }
+std::string instance_alias(const InstanceId& instance) {
+  std::string alias = kInstanceAliasPrefix + std::to_string(instance.pid);
+  if (instance.start_time) alias += ":" + std::to_string(*instance.start_time);
+  return alias;
+}
 
-std::optional<pid_t> instance_of(const HostInterface& iface) {
+std::optional<InstanceId> instance_of(const HostInterface& iface) {
   if (iface.kind != "veth") return std::nullopt;
   const std::string_view alias = iface.alias;
-  if (alias.starts_with(kInstanceAliasPrefix)) return parse_pid(alias.substr(sizeof kInstanceAliasPrefix - 1));
+  if (alias.starts_with(kInstanceAliasPrefix)) return parse_instance(alias.substr(sizeof kInstanceAliasPrefix - 1));
   const std::string_view name = iface.name;
-  if (name.starts_with(kHostIfnamePrefix)) return parse_pid(name.substr(sizeof kHostIfnamePrefix - 1));
-  return std::nullopt;
+  if (!name.starts_with(kHostIfnamePrefix)) return std::nullopt;
+  const auto pid = parse_number<pid_t>(name.substr(sizeof kHostIfnamePrefix - 1));
+  if (!pid) return std::nullopt;
+  return InstanceId{*pid, std::nullopt};
 }
 
 void validate_ifname(const std::string& name, const std::string& role) {
@@ -133,7 +152,7 @@ ResolvedVeth resolve_veth(const plan::Veth& veth, pid_t instance) {
 }
 
 void check_host_state(const ResolvedVeth& veth, const std::vector<HostInterface>& host,
-                      const std::function<bool(pid_t)>& instance_running) {
+                      const InstanceRunning& instance_running) {
   for (const HostInterface& iface : host) {
     if (iface.name == veth.host_ifname) {
       const std::string hint = veth.host_ifname_pinned ? "pick another host_name in the policy, or leave it out to derive one"

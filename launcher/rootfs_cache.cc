@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -82,62 +83,95 @@ bool safe_member_name(const std::string& name) {
   return true;
 }
 
+// libarchive is opened only when an archive is unpacked (once per archive): linked normally
+// it drags libxml2 and ICU into every start of plan-exec, several milliseconds for nothing.
+struct Libarchive {
+#define PLAN_EXEC_ARCHIVE_FUNCTIONS(X)                                                             \
+  X(archive_read_new) X(archive_read_free) X(archive_write_disk_new) X(archive_write_free)          \
+  X(archive_read_support_filter_all) X(archive_read_support_format_tar)                            \
+  X(archive_read_support_format_gnutar) X(archive_write_disk_set_options) X(archive_read_open_filename) \
+  X(archive_error_string) X(archive_read_next_header) X(archive_entry_pathname)                    \
+  X(archive_entry_filetype) X(archive_entry_set_pathname) X(archive_entry_hardlink)                \
+  X(archive_entry_set_hardlink) X(archive_write_header) X(archive_read_data_block)                 \
+  X(archive_write_data_block) X(archive_write_finish_entry) X(archive_write_close)
+#define PLAN_EXEC_DECLARE(name) decltype(&::name) name = nullptr;
+  PLAN_EXEC_ARCHIVE_FUNCTIONS(PLAN_EXEC_DECLARE)
+#undef PLAN_EXEC_DECLARE
+};
+
+const Libarchive& libarchive() {
+  static Libarchive api = [] {
+    Libarchive a;
+    void* handle = ::dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) throw StepError("rootfs", std::string("load libarchive to unpack the rootfs archive: ") + ::dlerror() +
+                                               " (install libarchive13)");
+#define PLAN_EXEC_LOAD(name)                                                                   \
+  a.name = reinterpret_cast<decltype(a.name)>(::dlsym(handle, #name));                         \
+  if (!a.name) throw StepError("rootfs", "libarchive lacks " #name "; install libarchive13 3.x");
+    PLAN_EXEC_ARCHIVE_FUNCTIONS(PLAN_EXEC_LOAD)
+#undef PLAN_EXEC_LOAD
+    return a;
+  }();
+  return api;
+}
+
 using ReadArchive = std::unique_ptr<archive, int (*)(archive*)>;
 
 void extract(const std::string& archive_path, const std::string& into, bool rootless) {
-  ReadArchive in(archive_read_new(), archive_read_free);
-  ReadArchive out(archive_write_disk_new(), archive_write_free);
-  archive_read_support_filter_all(in.get());
-  archive_read_support_format_tar(in.get());
-  archive_read_support_format_gnutar(in.get());
+  const Libarchive& L = libarchive();
+  ReadArchive in(L.archive_read_new(), L.archive_read_free);
+  ReadArchive out(L.archive_write_disk_new(), L.archive_write_free);
+  L.archive_read_support_filter_all(in.get());
+  L.archive_read_support_format_tar(in.get());
+  L.archive_read_support_format_gnutar(in.get());
   int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
               ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK;
   if (!rootless) flags |= ARCHIVE_EXTRACT_OWNER;
-  archive_write_disk_set_options(out.get(), flags);
-  if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw StepError("rootfs", "open archive " + archive_path + ": " + archive_error_string(in.get()));
+  L.archive_write_disk_set_options(out.get(), flags);
+  if (L.archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw StepError("rootfs", "open archive " + archive_path + ": " + L.archive_error_string(in.get()));
   }
   archive_entry* entry = nullptr;
   int rc;
-  while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    std::string name = archive_entry_pathname(entry);
+  while ((rc = L.archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+    std::string name = L.archive_entry_pathname(entry);
     while (name.rfind("./", 0) == 0) name.erase(0, 2);
     if (name.empty() || name == ".") continue;  // the top directory itself
     if (!safe_member_name(name)) throw StepError("rootfs", "archive " + archive_path + ": unsafe member name " + name);
-    const mode_t type = archive_entry_filetype(entry);
+    const mode_t type = L.archive_entry_filetype(entry);
     if (rootless && (type == AE_IFCHR || type == AE_IFBLK)) continue;  // mknod needs root; /dev is a tmpfs anyway
-    archive_entry_set_pathname(entry, (into + "/" + name).c_str());
-    if (const char* link = archive_entry_hardlink(entry)) {
+    L.archive_entry_set_pathname(entry, (into + "/" + name).c_str());
+    if (const char* link = L.archive_entry_hardlink(entry)) {
       std::string target = link;
       while (target.rfind("./", 0) == 0) target.erase(0, 2);
       if (!safe_member_name(target)) throw StepError("rootfs", "archive " + archive_path + ": unsafe hard link " + target);
-      archive_entry_set_hardlink(entry, (into + "/" + target).c_str());
+      L.archive_entry_set_hardlink(entry, (into + "/" + target).c_str());
     }
-    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
-      throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+    if (L.archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
+      throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }
     const void* block;
     size_t size;
     la_int64_t offset;
     int r;
-    while ((r = archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
-      if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
-        throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+    while ((r = L.archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
+      if (L.archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
+        throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
       }
     }
     if (r != ARCHIVE_EOF) {
-      throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + archive_error_string(in.get()));
+      throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + L.archive_error_string(in.get()));
     }
-    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-      throw StepError("rootfs", "finish " + name + " from " + archive_path + ": " + archive_error_string(out.get()));
+    if (L.archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
+      throw StepError("rootfs", "finish " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }
   }
   if (rc != ARCHIVE_EOF) {
     throw StepError("rootfs", "read archive " + archive_path + " (is it a .tar or .tar.gz?): " +
-                                  archive_error_string(in.get()));
+                                  L.archive_error_string(in.get()));
   }
-  if (archive_write_close(out.get()) != ARCHIVE_OK) {
-    throw StepError("rootfs", "unpack " + archive_path + ": " + archive_error_string(out.get()));
+  if (L.archive_write_close(out.get()) != ARCHIVE_OK) {
+    throw StepError("rootfs", "unpack " + archive_path + ": " + L.archive_error_string(out.get()));
   }
 }
 

@@ -154,6 +154,10 @@ struct ExecArgs {
 void child_steps(const Launch& l, Steps& step, int error_fd) {
   const plan::Plan& p = l.plan;
   std::string root;  // "" until a rootfs is mounted: mounts then go to the current root
+  // A new user namespace starts us as the overflow uid unless our outside id is mapped: become
+  // its root, so the files and mounts we make below belong to a mapped id (EOVERFLOW otherwise).
+  step("userns-root", [&] { return l.userns ? "setresgid/setresuid 0 inside the user namespace, if 0 is mapped" : ""; },
+       [&] { if (l.userns) become_namespace_root(); });
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
        [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
@@ -261,21 +265,14 @@ struct HookGuard {
   }
 };
 
-std::string human_bytes(std::uint64_t bytes) {
-  if (bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
-  if (bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  if (bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-  return std::to_string(bytes) + " bytes";
-}
-
 void print_stats(const Launch& l, const CgroupReport& r) {
   if (!l.cgroup) return print_error("stats: the plan has no limits, so no cgroup measured the command");
-  auto field = [](const char* name, const std::optional<std::uint64_t>& v) {
-    return std::string(" ") + name + "=" + (v ? std::to_string(*v) : "n/a");
-  };
-  print_error("stats:" + field("memory_peak_bytes", r.memory_peak_bytes) + field("cpu_usage_us", r.cpu_usage_us) +
-              field("throttled_us", r.throttled_us) + field("nr_throttled", r.nr_throttled) +
-              field("pids_peak", r.pids_peak) + " oom_killed=" + (r.oom_killed ? "yes" : "no"));
+  const std::string text = format_cgroup_stats(r);
+  if (text.empty()) return print_error("stats: this host measured nothing for the command's cgroup");
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    print_error("stats: " + text.substr(start, end - start));
+  }
 }
 
 int exit_code_of(int status) {
@@ -350,8 +347,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (failure) return report_child_failure(*failure);
   if (options.stats) print_stats(l, report);
   if (report.oom_killed) {
-    const auto& limit = l.plan.cgroups->memory_max_bytes;
-    print_error("killed: out of memory" + (limit ? " (limit " + human_bytes(*limit) + ")" : std::string()));
+    print_error(oom_message(*l.plan.cgroups));
     return 137;
   }
   return exit_code_of(status);
@@ -379,7 +375,7 @@ int run_plan(const RunOptions& options) {
     }, [&] { resolve_rootfs_and_command(l, false); });
     return launch(l, step, options);
   } catch (const plan::PlanError& e) {
-    print_error(options.plan_path + ": " + e.what());
+    print_error(e.what());  // the loader names the file and the key
   } catch (const CommandError& e) {
     print_error(e.describe());
     return e.exit_code();

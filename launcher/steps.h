@@ -64,5 +64,7 @@ struct IdMaps {
 };
 IdMaps choose_id_maps(const plan::User& user, bool rootless, uid_t caller_uid, gid_t caller_gid);
 void write_id_maps(pid_t child, const IdMaps& maps);
+// Child, first step in a new user namespace: uid/gid 0 when mapped (else unchanged).
+void become_namespace_root();
 
 }  // namespace launcher

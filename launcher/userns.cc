@@ -51,6 +51,13 @@ static void write_proc_file(pid_t child, const char* name, const std::string& te
   }
 }
 
+void become_namespace_root() {
+  // EINVAL: 0 is not mapped (rootless with a non-root plan user); the mapped caller id is then
+  // already ours, which is enough.
+  if (::setresgid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become gid 0 in the user namespace", errno);
+  if (::setresuid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become uid 0 in the user namespace", errno);
+}
+
 void write_id_maps(pid_t child, const IdMaps& maps) {
   if (maps.deny_setgroups) write_proc_file(child, "setgroups", "deny");
   write_proc_file(child, "gid_map", maps.gid_map);

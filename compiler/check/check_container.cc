@@ -159,6 +159,20 @@ void check_mounts(const ast::Container& c, Diagnostics& diags) {
   }
 }
 
+// Legal but probably not what the author wants.
+void warn_weak_isolation(const ast::Container& c, Diagnostics& diags) {
+  for (const auto& m : c.mounts) {
+    if (m.kind.text == "proc" && !has_namespace(c, "pid")) {
+      diags.warning(m.kind.where, "/proc without the pid namespace shows every process of the host",
+                    "add `pid` to the namespaces");
+    }
+  }
+  if (c.rootfs && c.rootfs->chroot) {
+    diags.warning(c.rootfs->where, "chroot can be escaped by a process with CAP_SYS_CHROOT",
+                  "leave out `chroot` to get pivot_root, which unmounts the host's root");
+  }
+}
+
 void check_path_lists(const ast::Container& c, Diagnostics& diags) {
   bool none = std::any_of(c.masked_paths.begin(), c.masked_paths.end(), [](const ast::Word& w) { return w.text == "none"; });
   for (const auto& p : c.masked_paths) {
@@ -277,6 +291,7 @@ bool check_container(const ast::Container& container, Diagnostics& diags) {
   check_rootfs(container, diags);
   check_mounts(container, diags);
   check_path_lists(container, diags);
+  warn_weak_isolation(container, diags);
   check_hostname(container, diags);
   detail::check_network(container, diags);
   detail::check_limits(container, diags);

@@ -55,6 +55,14 @@ ArgCondition make(unsigned arg, CmpOp op, std::uint64_t value) {
   return c;
 }
 
+// Satisfiable but not one comparison: keep every comparison (the meaning must never be lost)
+// and let the caller refuse it.
+bool keep_as_written(const std::vector<ArgCondition>& comparisons, Conjunction& out, bool& inexpressible) {
+  out.insert(out.end(), comparisons.begin(), comparisons.end());
+  inexpressible = true;
+  return true;
+}
+
 // The comparisons of one argument, merged. Returns false when unsatisfiable.
 bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, Conjunction& out,
                     bool& inexpressible) {
@@ -95,7 +103,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
       out.push_back(make(arg, CmpOp::Eq, bits));
       return true;
     }
-    if (!full) inexpressible = true;
+    if (!full) return keep_as_written(comparisons, out, inexpressible);
     out.push_back(m);
     return true;
   }
@@ -105,7 +113,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
     if (lo == hi) out.push_back(make(arg, CmpOp::Eq, lo));
     else if (lo == 0) out.push_back(make(arg, CmpOp::Le, hi));
     else if (hi == kMax) out.push_back(make(arg, CmpOp::Ge, lo));
-    else inexpressible = true;
+    else return keep_as_written(comparisons, out, inexpressible);
     return true;
   }
   if (range.size() == 2 && range[0].first == 0 && range[1].second == kMax &&
@@ -113,8 +121,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
     out.push_back(make(arg, CmpOp::Ne, range[0].second + 1));
     return true;
   }
-  inexpressible = true;
-  return true;
+  return keep_as_written(comparisons, out, inexpressible);
 }
 
 }  // namespace

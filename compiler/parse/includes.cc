@@ -169,6 +169,9 @@ class IncludeResolver {
 
 std::vector<std::string> caps_for_docker(const ast::Policy& policy, const ParseOptions& options) {
   if (!policy.container || !policy.container->capabilities_keep) return options.docker_caps;
+  // `capabilities keep none`: the importer spells "no capabilities" as {"none"}, because an
+  // empty list means Docker's default set.
+  if (policy.container->capabilities_keep->empty()) return {"none"};
   std::vector<std::string> caps;
   for (const auto& name : *policy.container->capabilities_keep) caps.push_back(docker_cap_name(name.text));
   return caps;

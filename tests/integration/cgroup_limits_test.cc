@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "launcher/cgroup.h"
+#include "launcher/cgroup_backend.h"
 #include "launcher/cgroup_layout.h"
 #include "launcher/error.h"
 
@@ -43,18 +44,22 @@ plan::Cgroups memory_limit(std::uint64_t bytes) {
   return c;
 }
 
-// With the highest weight, so that the run without a real quota gets (nearly) a whole CPU even
-// when this shared host is busy: the cgroup competes as one entity against its siblings.
+// A CPU quota (or none: quota_us 0) with the highest weight, directly under the hierarchy's
+// root (parent "/"): on this busy shared host a new cgroup competes with the other tasks (and
+// autogroups) as ONE entity of its parent's weight, so only a top-level cgroup of top weight gets
+// a whole CPU for the baseline. The quota run gets the same place: only the quota differs.
 plan::Cgroups cpu_limit(std::uint64_t quota_us, std::uint64_t period_us) {
   plan::Cgroups c;
-  c.cpu_quota_us = quota_us;
+  c.parent = "/";
+  if (quota_us) c.cpu_quota_us = quota_us;
   c.cpu_period_us = period_us;
   c.cpu_weight = 10000;
-  c.v2 = {{"cpu.max", std::to_string(quota_us) + " " + std::to_string(period_us)}, {"cpu.weight", "10000"}};
+  std::string quota = quota_us ? std::to_string(quota_us) : "max";
+  c.v2 = {{"cpu.max", quota + " " + std::to_string(period_us)}, {"cpu.weight", "10000"}};
   c.v1 = {{"cpu",
            {{"cpu.cfs_period_us", std::to_string(period_us)},
-            {"cpu.cfs_quota_us", std::to_string(quota_us)},
-            {"cpu.shares", "102400"}}}};  // weight 10000 on the v1 scale (x 1024 / 100)
+            {"cpu.cfs_quota_us", quota_us ? quota : "-1"},
+            {"cpu.shares", "262144"}}}};  // the v1 maximum
   return c;
 }
 
@@ -81,15 +86,16 @@ constexpr std::uint64_t kCloneIntoCgroup = 0x200000000ULL;
 
 // Starts `argv` in the cgroup the way plan-exec does: clone3(CLONE_INTO_CGROUP) when the backend
 // offers a cgroup2 fd, else fork and attach() before the child may exec.
-pid_t spawn_in(ContainerCgroup& cg, const std::vector<std::string>& argv, int stdout_fd) {
+// `cg` null: no cgroup at all (the unlimited baseline).
+pid_t spawn_in(ContainerCgroup* cg, const std::vector<std::string>& argv, int stdout_fd) {
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_t pid;
-  if (cg.clone_into_fd() >= 0) {
+  if (cg && cg->clone_into_fd() >= 0) {
     CloneArgs args{};
     args.flags = kCloneIntoCgroup;
     args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<std::uint64_t>(cg.clone_into_fd());
+    args.cgroup = static_cast<std::uint64_t>(cg->clone_into_fd());
     pid = static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
   } else {
     pid = fork();
@@ -100,9 +106,6 @@ pid_t spawn_in(ContainerCgroup& cg, const std::vector<std::string>& argv, int st
     if (read(go[0], &byte, 1) != 1) _exit(120);  // the parent failed to attach us
     if (stdout_fd < 0) stdout_fd = open("/dev/null", O_WRONLY);
     dup2(stdout_fd, 1);
-    // The same share of a CPU for both runs of the CPU test whatever else this host runs: a
-    // high priority against other load; the cgroup's quota caps it regardless.
-    [[maybe_unused]] int ignored = nice(-15);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -115,7 +118,7 @@ pid_t spawn_in(ContainerCgroup& cg, const std::vector<std::string>& argv, int st
     throw std::runtime_error("fork/clone3 failed");
   }
   try {
-    cg.attach(pid);
+    if (cg) cg->attach(pid);
   } catch (...) {
     close(go[1]);
     waitpid(pid, nullptr, 0);
@@ -126,7 +129,7 @@ pid_t spawn_in(ContainerCgroup& cg, const std::vector<std::string>& argv, int st
   return pid;
 }
 
-ChildRun run_in(ContainerCgroup& cg, const std::vector<std::string>& argv) {
+ChildRun run_in(ContainerCgroup* cg, const std::vector<std::string>& argv) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_t pid = spawn_in(cg, argv, out[1]);
@@ -167,6 +170,14 @@ class CgroupLimitsTest : public ::testing::Test {
   std::unique_ptr<ContainerCgroup> make(const plan::Cgroups& c, const std::string& name) {
     return prepare_cgroups(c, name, getpid());
   }
+  // Top-level cgroups in the cpu hierarchy only (v1): the test's processes stay in this
+  // session's memory and pids cgroups.
+  std::unique_ptr<ContainerCgroup> make_cpu_only(const plan::Cgroups& c, const std::string& name) {
+    CgroupEnv env;
+    env.layout = layout_;
+    std::erase_if(env.layout.v1, [](const CgroupMount& m) { return !m.has_controller("cpu"); });
+    return make_cgroup_backend(c, name, getpid(), std::move(env));
+  }
   CgroupLayout layout_;
 };
 
@@ -176,7 +187,7 @@ TEST_F(CgroupLimitsTest, MemoryLimitOomKillsAndTheCgroupReportsIt) {
   cg->create();
   auto paths = cg->paths();
   ASSERT_FALSE(paths.empty());
-  ChildRun run = run_in(*cg, {kStress, "500"});
+  ChildRun run = run_in(cg.get(), {kStress, "500"});
   CgroupReport report = cg->finish();
   EXPECT_TRUE(run.killed_by(SIGKILL)) << "status " << run.status << ", output: " << run.output;
   EXPECT_EQ(run.output.find("allocated 500 MiB"), std::string::npos) << run.output;
@@ -192,7 +203,7 @@ TEST_F(CgroupLimitsTest, SameWorkloadFitsUnderAHigherLimit) {
   auto cg = make(memory_limit(550 * kMiB), "cgtest-fits");
   cg->create();
   auto paths = cg->paths();
-  ChildRun run = run_in(*cg, {kStress, "500"});
+  ChildRun run = run_in(cg.get(), {kStress, "500"});
   CgroupReport report = cg->finish();
   EXPECT_EQ(run.exit_code(), 0) << run.output;
   EXPECT_NE(run.output.find("allocated 500 MiB"), std::string::npos) << run.output;
@@ -205,14 +216,14 @@ TEST_F(CgroupLimitsTest, SameWorkloadFitsUnderAHigherLimit) {
 TEST_F(CgroupLimitsTest, CpuQuotaMakesTheSameWorkSeveralTimesSlower) {
   if (!has("cpu")) GTEST_SKIP() << "no cpu controller: " << layout_.describe();
   const std::string units = "120";  // about 0.3 s of CPU here
-  auto free_cg = make(cpu_limit(1000000, 100000), "cgtest-cpufree");  // 10 CPUs: no real limit
+  auto free_cg = make_cpu_only(cpu_limit(0, 100000), "cgtest-cpufree");  // no quota
   free_cg->create();
-  ChildRun free_run = run_in(*free_cg, {kStress, "1", units});
+  ChildRun free_run = run_in(free_cg.get(), {kStress, "1", units});
   free_cg->finish();
-  auto cg = make(cpu_limit(10000, 100000), "cgtest-cpu");  // cpu 0.1
+  auto cg = make_cpu_only(cpu_limit(10000, 100000), "cgtest-cpu");  // cpu 0.1
   cg->create();
   auto paths = cg->paths();
-  ChildRun slow_run = run_in(*cg, {kStress, "1", units});
+  ChildRun slow_run = run_in(cg.get(), {kStress, "1", units});
   CgroupReport report = cg->finish();
 
   double free_s = cpu_seconds_in(free_run.output), slow_s = cpu_seconds_in(slow_run.output);
@@ -237,7 +248,7 @@ TEST_F(CgroupLimitsTest, PidsLimitMakesThe17thProcessFailWithEagain) {
   auto cg = make(pids_limit(16), "cgtest-pids");
   cg->create();
   auto paths = cg->paths();
-  ChildRun run = run_in(*cg, {kStress, "0", "0", "20"});
+  ChildRun run = run_in(cg.get(), {kStress, "0", "0", "20"});
   CgroupReport report = cg->finish();
   // stress itself is process 1 of 16: 15 children fit, the 16th fork (17th process) fails.
   EXPECT_EQ(run.exit_code(), 3) << run.output;
@@ -253,7 +264,7 @@ TEST_F(CgroupLimitsTest, FinishKillsWhatIsStillRunning) {
   auto cg = make(pids_limit(64), "cgtest-leftover");
   cg->create();
   auto paths = cg->paths();
-  pid_t pid = spawn_in(*cg, {kStress, "0", "100000000"}, -1);  // would burn CPU for hours
+  pid_t pid = spawn_in(cg.get(), {kStress, "0", "100000000"}, -1);  // would burn CPU for hours
   cg->finish();
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -273,7 +284,7 @@ TEST_F(CgroupLimitsTest, WatcherCleansUpAfterSigkillOfPlanExec) {
     try {
       auto cg = prepare_cgroups(memory_limit(64 * kMiB), "cgtest-sigkill", getpid());
       cg->create();
-      pid_t workload = spawn_in(*cg, {kStress, "1", "100000000"}, -1);
+      pid_t workload = spawn_in(cg.get(), {kStress, "1", "100000000"}, -1);
       std::string text = std::to_string(workload) + "\n";
       for (const auto& p : cg->paths()) text += p + "\n";
       [[maybe_unused]] ssize_t n = write(report[1], text.data(), text.size());

@@ -233,3 +233,29 @@ TEST_F(LauncherIsolation, ChrootWhenThePlanAsksForIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(LauncherIsolation, RootWithAUserNamespaceUsesThePlansMappings) {
+  const std::string out = scratch_->path() + "/userns-out";
+  mkdir(out.c_str(), 0755);
+  ASSERT_EQ(chown(out.c_str(), 101000, 101000), 0);
+  plan::Plan p = base();
+  p.namespaces.push_back(plan::Namespace::User);
+  p.user.uid = 1000;
+  p.user.gid = 1000;
+  p.user.uid_map = {{0, 100000, 65536}};
+  p.user.gid_map = {{0, 100000, 65536}};
+  p.mounts.push_back(bind_mount(out, "/out", false));
+  mkdir((rootfs() + "/out").c_str(), 0755);
+  p.command = {"/home/probe", "status", "write", "/out/by-1000"};
+  auto r = run(p);
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(probe_value(r.out, "uid"), "1000");
+  EXPECT_EQ(probe_value(r.out, "write:/out/by-1000"), "ok");
+  struct stat st {};
+  ASSERT_EQ(stat((out + "/by-1000").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 101000u) << "uid 1000 inside is 101000 outside";
+}
+
+}  // namespace

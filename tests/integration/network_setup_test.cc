@@ -222,7 +222,7 @@ TEST_F(NetworkSetup, VethConnectsTheHostToTheContainerAndTeardownRemovesIt) {
   network->setup_host(child.pid());
   EXPECT_TRUE(interface_exists(host_end));
   EXPECT_EQ(test_support::read_sys_net(host_end, "mtu"), "1400");
-  EXPECT_EQ(test_support::read_sys_net(host_end, "ifalias"), "plan-exec:" + std::to_string(getpid()));
+  EXPECT_EQ(test_support::read_sys_net(host_end, "ifalias"), instance_alias(identify_process(getpid())));
   EXPECT_FALSE(interface_exists("eth0") && test_support::read_sys_net("eth0", "ifalias").starts_with("plan-exec"))
       << "the container end must never appear on the host";
   child.go();
@@ -236,6 +236,7 @@ TEST_F(NetworkSetup, VethConnectsTheHostToTheContainerAndTeardownRemovesIt) {
   network->teardown();
   EXPECT_FALSE(interface_exists(host_end)) << "teardown must delete the host end at once";
   EXPECT_NO_THROW(network->teardown());
+  EXPECT_FALSE(make_netlink_ops()->delete_link(host_end)) << "deleting a missing interface is not an error";
 }
 
 TEST_F(NetworkSetup, Ipv6VethIsUsableAtOnce) {
@@ -365,7 +366,8 @@ TEST_F(NetworkSetup, CleanupRemovesTheVethOfADeadInstanceAndOnlyThat) {
   network->setup_host(child.pid());
   ASSERT_TRUE(interface_exists(leftover));
   // Judge only our pid dead, so a parallel test's veth on this shared host is never touched.
-  NetworkEnvironment env{make_netlink_ops(), [dead](pid_t pid) { return pid != dead; }, kNetworkLockPath};
+  NetworkEnvironment env = real_network_environment();
+  env.instance_running = [dead](const InstanceId& id) { return id.pid != dead; };
   EXPECT_EQ(find_network_leftovers(env),
             (std::vector<std::string>{"veth " + leftover + " of plan-exec " + std::to_string(dead) + ", which is no longer running"}));
   EXPECT_EQ(cleanup_network_leftovers(env),
@@ -373,6 +375,35 @@ TEST_F(NetworkSetup, CleanupRemovesTheVethOfADeadInstanceAndOnlyThat) {
                                       ", which is no longer running"}));
   EXPECT_FALSE(interface_exists(leftover));
   EXPECT_TRUE(cleanup_network_leftovers(env).empty());
+}
+
+TEST_F(NetworkSetup, AVethWhosePidWasReusedIsALeftoverAndALiveInstanceIsNot) {
+  // Our own pid, but with another start time: what a veth of a dead plan-exec looks like once
+  // its pid went to another process.
+  NetworkEnvironment env = real_network_environment();
+  const InstanceId self = identify_process(getpid());
+  env.identify = [](pid_t pid) { return InstanceId{pid, 1}; };
+  // Judge only interfaces of our pid, with the real check, so no other veth on this host is touched.
+  env.instance_running = [](const InstanceId& id) { return id.pid != getpid() || is_instance_running(id); };
+  plan::Network n = veth("10.200.109", 0, "pt-r-" + std::to_string(getpid()));
+  LinkGuard guard{n.veth->host_ifname};
+  NetnsChild child([&](const auto& send) { send("idle"); });
+  prepare_network(n, getpid(), false, env)->setup_host(child.pid());
+  ASSERT_EQ(test_support::read_sys_net(n.veth->host_ifname, "ifalias"), "plan-exec:" + std::to_string(getpid()) + ":1");
+
+  // The same kind of veth made with our true identity is alive: cleanup keeps it.
+  plan::Network live = veth("10.200.110", 0, "pt-l-" + std::to_string(getpid()));
+  LinkGuard live_guard{live.veth->host_ifname};
+  NetworkEnvironment live_env = env;
+  live_env.identify = [self](pid_t) { return self; };
+  NetnsChild live_child([&](const auto& send) { send("idle"); });
+  prepare_network(live, getpid(), false, live_env)->setup_host(live_child.pid());
+
+  EXPECT_EQ(cleanup_network_leftovers(env),
+            (std::vector<std::string>{"veth " + n.veth->host_ifname + " of plan-exec " + std::to_string(getpid()) +
+                                      ", which is no longer running"}));
+  EXPECT_FALSE(interface_exists(n.veth->host_ifname));
+  EXPECT_TRUE(interface_exists(live.veth->host_ifname)) << "cleanup removed the veth of a running instance";
 }
 
 }  // namespace

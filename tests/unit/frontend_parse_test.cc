@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "compiler/parse/parse.h"
@@ -419,6 +420,31 @@ TEST_F(FrontendIncludes, DockerProfileIsImportedAndParsedAsAnIncludedPolicy) {
     for (const auto& n : r->names) allows_read = allows_read || (n.text == "read" && r->action.kind.text == "allow");
   }
   EXPECT_TRUE(allows_read);
+}
+
+// The profile's capability-gated rules follow the container's `capabilities keep`: Docker's
+// profile allows bpf only with CAP_SYS_ADMIN (or CAP_BPF), reboot only with CAP_SYS_BOOT.
+TEST_F(FrontendIncludes, DockerProfileRulesFollowTheKeptCapabilities) {
+  fs::copy_file(fs::path(SHARED_TESTDATA_DIR) / "seccomp" / "docker-default.json", dir_ / "docker.json");
+  auto allowed_names = [&](const std::string& caps_line) {
+    std::string main = write("caps.pol", "container c {\n  " + caps_line +
+                                             "\n  seccomp default errno(EPERM) { include \"docker.json\" }\n}\n");
+    Diagnostics diags;
+    auto policy = parse_file(main, diags);
+    EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+    std::set<std::string> names;
+    if (!policy) return names;
+    for (auto* r : rules_of(*policy->container->seccomp)) {
+      if (r->action.kind.text == "allow") for (const auto& n : r->names) names.insert(n.text);
+    }
+    return names;
+  };
+  auto admin = allowed_names("capabilities keep sys_admin sys_boot");
+  auto none = allowed_names("capabilities keep none");
+  EXPECT_TRUE(admin.count("reboot"));
+  EXPECT_FALSE(none.count("reboot"));
+  EXPECT_FALSE(none.count("chroot")) << "keep none must not fall back to Docker's default set (sys_chroot)";
+  EXPECT_TRUE(none.count("read"));
 }
 
 TEST(FrontendParseFile, UnreadableFileIsAnErrorNamingIt) {

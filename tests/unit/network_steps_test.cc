@@ -53,7 +53,8 @@ struct Fixture : ::testing::Test {
   std::shared_ptr<RecordingNetlink> netlink = std::make_shared<RecordingNetlink>();
   std::vector<pid_t> running;
   NetworkEnvironment env() {
-    return {netlink, [this](pid_t pid) { return std::find(running.begin(), running.end(), pid) != running.end(); }, ""};
+    return {netlink, [](pid_t pid) { return InstanceId{pid, 42}; },
+            [this](const InstanceId& id) { return std::find(running.begin(), running.end(), id.pid) != running.end(); }, ""};
   }
 };
 
@@ -85,7 +86,7 @@ TEST_F(NetworkSteps, VethCreatesThePairIntoTheChildThenConfiguresBothSides) {
   EXPECT_EQ(netlink->calls, (std::vector<std::string>{"interfaces",  // the check again, under the lock
                                                       "create_veth pe-500 eth0 pid=777 mtu=1400",
                                                       "address pe-500 10.200.0.1/24",
-                                                      "up pe-500 alias=plan-exec:500"}));
+                                                      "up pe-500 alias=plan-exec:500:42"}));
   netlink->calls.clear();
   network->setup_inside();
   EXPECT_EQ(netlink->calls, (std::vector<std::string>{"up lo", "address eth0 10.200.0.2/24", "up eth0",
@@ -127,7 +128,7 @@ TEST_F(NetworkSteps, TeardownNeverDeletesAPairItDidNotCreate) {
 TEST_F(NetworkSteps, AnAddressTakenBetweenPrepareAndSetupIsCaughtBeforeCreating) {
   auto network = prepare_network(veth_network(), 500, false, env());
   // Another plan-exec of the same plan got there first.
-  netlink->host = {{"pe-501", "veth", "plan-exec:501", {*parse_ip("10.200.0.1")}}};
+  netlink->host = {{"pe-501", "veth", "plan-exec:501:7", {*parse_ip("10.200.0.1")}}};
   running = {501};
   try {
     network->setup_host(777);
@@ -183,9 +184,9 @@ TEST_F(NetworkSteps, DescribeSaysWhatWillBeMade) {
 
 TEST_F(NetworkSteps, CleanupRemovesOnlyVethsOfDeadInstances) {
   netlink->host = {{"lo", "", "", {}},
-                   {"pe-10", "veth", "plan-exec:10", {}},   // dead instance
-                   {"pe-11", "veth", "plan-exec:11", {}},   // running
-                   {"pinned", "veth", "plan-exec:12", {}},  // dead, pinned name
+                   {"pe-10", "veth", "plan-exec:10:5", {}},   // dead instance
+                   {"pe-11", "veth", "plan-exec:11:5", {}},   // running
+                   {"pinned", "veth", "plan-exec:12:5", {}},  // dead, pinned name
                    {"pe-13", "dummy", "", {}},              // not a veth: not ours
                    {"vethxyz", "veth", "", {}}};            // someone else's veth
   running = {11};
@@ -202,9 +203,16 @@ TEST_F(NetworkSteps, CleanupRemovesOnlyVethsOfDeadInstances) {
   EXPECT_TRUE(cleanup_network_leftovers(env()).empty());
 }
 
-TEST(NetworkInstanceCheck, OnlyALivePlanExecCounts) {
-  EXPECT_FALSE(is_plan_exec_running(getpid())) << "the test binary is not plan-exec";
-  EXPECT_FALSE(is_plan_exec_running(999999999));
+TEST(NetworkInstanceCheck, APidCountsOnlyWithItsOwnStartTime) {
+  const InstanceId self = identify_process(getpid());
+  ASSERT_TRUE(self.start_time) << "no start time for our own pid in /proc/self/stat";
+  EXPECT_TRUE(is_instance_running(self));
+  EXPECT_TRUE(is_instance_running({getpid(), std::nullopt})) << "without a start time, a live pid counts";
+  EXPECT_FALSE(is_instance_running({getpid(), *self.start_time + 1})) << "same pid, another process: a reused pid";
+  EXPECT_FALSE(is_instance_running({999999999, std::nullopt}));
+  EXPECT_FALSE(process_start_time(999999999));
+  // Our parent started before us: start times are ordered.
+  EXPECT_LE(*process_start_time(getppid()), *self.start_time);
 }
 
 }  // namespace

@@ -149,7 +149,7 @@ HostInterface iface(std::string name, std::string kind, std::string alias, std::
 
 std::string host_state_error(const plan::Veth& veth, const std::vector<HostInterface>& host, pid_t running = 0) {
   try {
-    check_host_state(resolve_veth(veth, 4242), host, [running](pid_t pid) { return pid == running; });
+    check_host_state(resolve_veth(veth, 4242), host, [running](const InstanceId& id) { return id.pid == running; });
     return "";
   } catch (const StepError& e) {
     return e.what();
@@ -194,15 +194,21 @@ TEST(NetworkHostState, APinnedNameThatExistsIsAnError) {
 }
 
 TEST(NetworkInstances, OnlyVethsNamedOrAliasedByPlanExecBelongToAnInstance) {
-  EXPECT_EQ(instance_of(iface("pe-123", "veth", "", {})), 123);
-  EXPECT_EQ(instance_of(iface("veth-h", "veth", "plan-exec:456", {})), 456);
-  EXPECT_EQ(instance_of(iface("pe-123", "veth", "plan-exec:456", {})), 456);  // the alias wins
-  EXPECT_FALSE(instance_of(iface("pe-123", "", "", {})));                      // not a veth
+  using Id = std::optional<InstanceId>;
+  EXPECT_EQ(instance_of(iface("pe-123", "veth", "", {})), Id(InstanceId{123, std::nullopt}));
+  EXPECT_EQ(instance_of(iface("veth-h", "veth", "plan-exec:456:789", {})), Id(InstanceId{456, 789}));
+  EXPECT_EQ(instance_of(iface("veth-h", "veth", "plan-exec:456", {})), Id(InstanceId{456, std::nullopt}));
+  EXPECT_EQ(instance_of(iface("pe-123", "veth", "plan-exec:456:1", {})), Id(InstanceId{456, 1}));  // the alias wins
+  EXPECT_FALSE(instance_of(iface("pe-123", "", "", {})));                                         // not a veth
   EXPECT_FALSE(instance_of(iface("pe-12x", "veth", "", {})));
   EXPECT_FALSE(instance_of(iface("pe-", "veth", "", {})));
   EXPECT_FALSE(instance_of(iface("pe-0", "veth", "", {})));
+  EXPECT_FALSE(instance_of(iface("veth-h", "veth", "plan-exec:456:", {})));
+  EXPECT_FALSE(instance_of(iface("veth-h", "veth", "plan-exec:456:x", {})));
   EXPECT_FALSE(instance_of(iface("eth0", "veth", "someone else", {})));
-  EXPECT_EQ(instance_alias(9), "plan-exec:9");
+  EXPECT_EQ(instance_alias({9, 1234}), "plan-exec:9:1234");
+  EXPECT_EQ(instance_alias({9, std::nullopt}), "plan-exec:9");
+  EXPECT_EQ(instance_of(iface("x", "veth", instance_alias({9, 1234}), {})), Id(InstanceId{9, 1234}));
 }
 
 }  // namespace

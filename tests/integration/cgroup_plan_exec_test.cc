@@ -1,0 +1,126 @@
+// The cgroup scenarios end to end through plan-exec (root, this host's real cgroups): the OOM
+// message and exit 137, a workload that fits, --stats, and no cgroup left after plan-exec is
+// SIGKILLed mid-run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "launcher/cgroup_layout.h"
+#include "tests/support/plan_builder.h"
+#include "tests/support/plan_exec_runner.h"
+#include "tests/support/rootfs.h"
+
+using namespace testsupport;
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+plan::Cgroups memory_limit(std::uint64_t bytes) {
+  plan::Cgroups c;
+  c.memory_max_bytes = bytes;
+  c.swap_max_bytes = 0;
+  c.parent = "plan-exec";  // the schema's default, spelled out (write_plan writes every field)
+  std::string v = std::to_string(bytes);
+  c.v2 = {{"memory.max", v}, {"memory.swap.max", "0"}};
+  c.v1 = {{"memory", {{"memory.limit_in_bytes", v}, {"memory.memsw.limit_in_bytes", v}}}};
+  return c;
+}
+
+// Where plan-exec puts the container's memory cgroup for the default parent, as documented in
+// docs/cgroups.md: under the caller's cgroup (v1), next to it (v2).
+std::string memory_cgroup_of(const std::string& name, pid_t plan_exec) {
+  auto layout = launcher::detect_cgroup_layout();
+  std::string leaf = "/plan-exec/" + name + "-" + std::to_string(plan_exec);
+  if (layout.kind == launcher::CgroupLayoutKind::Unified) {
+    std::string caller = layout.unified->caller_dir().value_or("");
+    if (caller != layout.unified->mount_point) caller = caller.substr(0, caller.rfind('/'));
+    return caller + leaf;
+  }
+  const auto* memory = layout.v1_for("memory");
+  return memory ? memory->caller_dir().value_or("") + leaf : "";
+}
+
+class CgroupPlanExec : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    scratch_ = new ScratchDir("cgroup-plan-exec");
+    build_rootfs(scratch_->path() + "/rootfs");
+  }
+  static void TearDownTestSuite() {
+    delete scratch_;
+    scratch_ = nullptr;
+  }
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, cgroups)";
+    if (!fs::exists(PLAN_EXEC_BIN)) GTEST_SKIP() << "plan-exec not built";
+  }
+  static plan::Plan plan_with(const plan::Cgroups& limits, const std::string& name) {
+    plan::Plan p = container_plan(scratch_->path() + "/rootfs");
+    p.name = name;
+    p.cgroups = limits;
+    return p;
+  }
+  static std::string plan_file(const plan::Plan& p) { return write_plan(p, scratch_->path() + "/" + p.name + ".json"); }
+  static ScratchDir* scratch_;
+};
+
+ScratchDir* CgroupPlanExec::scratch_ = nullptr;
+
+TEST_F(CgroupPlanExec, OutOfMemoryIsReportedAndExits137) {
+  auto r = run_plan_exec({plan_file(plan_with(memory_limit(250 * kMiB), "cg-oom")), "--", "/home/stress", "500"});
+  EXPECT_EQ(r.exit_code, 137) << r.summary();
+  EXPECT_NE(r.err.find("plan-exec: killed: out of memory (limit 250 MiB)"), std::string::npos) << r.summary();
+  EXPECT_EQ(r.out.find("allocated 500 MiB"), std::string::npos) << r.summary();
+}
+
+TEST_F(CgroupPlanExec, TheSameWorkloadFitsUnder550MiB) {
+  auto r = run_plan_exec(
+      {"--stats", plan_file(plan_with(memory_limit(550 * kMiB), "cg-fits")), "--", "/home/stress", "500"});
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_NE(r.out.find("allocated 500 MiB"), std::string::npos) << r.summary();
+  EXPECT_EQ(r.err.find("out of memory"), std::string::npos) << r.summary();
+  EXPECT_NE(r.err.find("memory peak: 50"), std::string::npos) << "--stats: " << r.summary();
+}
+
+TEST_F(CgroupPlanExec, NoCgroupLeftAfterSigkillOfPlanExec) {
+  const std::string name = "cg-sigkill";
+  Background pe({PLAN_EXEC_BIN, plan_file(plan_with(memory_limit(64 * kMiB), name)), "--", "/home/stress", "1",
+                 "100000000"});
+  ASSERT_TRUE(pe.wait_for_output("allocated 1 MiB", 10000)) << "the workload never started";
+  const std::string cgroup = memory_cgroup_of(name, pe.pid());
+  ASSERT_TRUE(fs::exists(cgroup)) << cgroup;
+  std::vector<pid_t> inside;
+  {
+    std::ifstream procs(cgroup + "/cgroup.procs");
+    for (pid_t p; procs >> p;) inside.push_back(p);
+  }
+  ASSERT_FALSE(inside.empty()) << "the workload must be in " << cgroup;
+
+  ASSERT_EQ(kill(pe.pid(), SIGKILL), 0);
+  pe.finish(10);
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = !fs::exists(cgroup);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << cgroup << " left behind";
+  for (pid_t p : inside) {
+    std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
+    std::string skip, state;
+    if (stat) {
+      std::getline(stat, skip, ')');
+      stat >> state;
+    }
+    EXPECT_TRUE(state.empty() || state == "Z") << "pid " << p << " still running (" << state << ")";
+  }
+}
+
+}  // namespace

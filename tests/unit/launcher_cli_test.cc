@@ -1,0 +1,53 @@
+// plan-exec's hand-written command line parser.
+#include <gtest/gtest.h>
+
+#include "launcher/cli.h"
+
+namespace {
+
+launcher::CliArgs parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "plan-exec");
+  return launcher::parse_cli(static_cast<int>(args.size()), args.data());
+}
+
+TEST(LauncherCli, PlanAndFlags) {
+  auto a = parse({"--dry-run", "--stats", "--init", "app.plan"});
+  ASSERT_EQ(a.mode, launcher::CliMode::Run) << a.error;
+  EXPECT_EQ(a.run.plan_path, "app.plan");
+  EXPECT_TRUE(a.run.dry_run);
+  EXPECT_TRUE(a.run.stats);
+  EXPECT_TRUE(a.run.init);
+  EXPECT_TRUE(a.run.command.empty());
+}
+
+TEST(LauncherCli, CommandAfterDoubleDashIsKeptVerbatim) {
+  auto a = parse({"app.plan", "--", "/bin/sh", "-c", "--dry-run"});
+  ASSERT_EQ(a.mode, launcher::CliMode::Run) << a.error;
+  EXPECT_FALSE(a.run.dry_run);
+  EXPECT_EQ(a.run.command, (std::vector<std::string>{"/bin/sh", "-c", "--dry-run"}));
+}
+
+TEST(LauncherCli, ModesWithoutAPlan) {
+  EXPECT_EQ(parse({"--help"}).mode, launcher::CliMode::Help);
+  EXPECT_EQ(parse({"--version"}).mode, launcher::CliMode::Version);
+  EXPECT_EQ(parse({"--cleanup"}).mode, launcher::CliMode::Cleanup);
+  EXPECT_EQ(parse({"--list-steps"}).mode, launcher::CliMode::ListSteps);
+}
+
+TEST(LauncherCli, ErrorsSayWhatToDo) {
+  auto a = parse({});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  EXPECT_NE(a.error.find("no plan"), std::string::npos);
+  a = parse({"--frobnicate", "app.plan"});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  EXPECT_NE(a.error.find("--frobnicate"), std::string::npos);
+  a = parse({"app.plan", "/bin/sh"});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  EXPECT_NE(a.error.find("plan-exec app.plan -- /bin/sh"), std::string::npos) << a.error;
+  a = parse({"app.plan", "--"});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  a = parse({"--cleanup", "app.plan"});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+}
+
+}  // namespace
