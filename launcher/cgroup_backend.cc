@@ -166,7 +166,8 @@ CgroupBackend::CgroupBackend(std::string backend_name, std::vector<CgroupDir> di
       parent_is_ours_(parent_is_ours) {}
 
 CgroupBackend::~CgroupBackend() {
-  if (!created_ || finished_) return;
+  // A container child that unwinds (it is a copy of plan-exec) must not destroy its own cgroup.
+  if (!created_ || finished_ || ::getpid() != owner_) return;
   // Exception path in the launcher: never leave the directories behind.
   std::string problem = teardown();
   if (problem.empty())
@@ -258,6 +259,7 @@ void CgroupBackend::create() {
   if (created_) throw StepError(kStep, "cgroups created twice for one container (launcher bug)");
   // The watcher first: if plan-exec dies half-way through, it removes what was made.
   if (env_.spawn_reaper) reaper_.start(leaves(), removable_parents(false));
+  owner_ = ::getpid();
   created_ = true;
   try {
     for (auto& dir : dirs_) {
@@ -296,7 +298,7 @@ std::string CgroupBackend::teardown() {
 }
 
 CgroupReport CgroupBackend::finish() {
-  if (finished_) return report_;
+  if (finished_ || (created_ && ::getpid() != owner_)) return report_;
   finished_ = true;
   if (!created_) return report_;
   report_ = read_report();

@@ -85,6 +85,7 @@ class CgroupBackend : public ContainerCgroup {
   bool parent_is_ours_;  // a relative (plan-exec owned) parent is removed when empty
   std::vector<std::string> created_parents_;
   std::vector<std::string> created_leaves_;
+  pid_t owner_ = -1;  // the process that ran create(): a cloned child never tears down
   bool created_ = false;
   bool finished_ = false;
   CgroupReport report_;

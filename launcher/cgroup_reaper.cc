@@ -87,10 +87,16 @@ void CgroupReaper::start(std::vector<std::string> leaves, std::vector<std::strin
   ::close(fds[0]);
   write_fd_ = fds[1];
   pid_ = pid;
+  owner_ = ::getpid();
 }
 
 void CgroupReaper::close_and_wait(bool done) {
   if (write_fd_ < 0) return;
+  if (::getpid() != owner_) {  // a cloned child's copy: only plan-exec speaks to the watcher
+    ::close(write_fd_);
+    write_fd_ = -1;
+    return;
+  }
   if (done) {
     // A failed write leaves the watcher at EOF without "done": it cleans up, which is safe.
     [[maybe_unused]] ssize_t n = ::write(write_fd_, kDone.data(), kDone.size());

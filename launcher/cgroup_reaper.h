@@ -35,6 +35,7 @@ class CgroupReaper {
   void close_and_wait(bool done);
   int write_fd_ = -1;
   pid_t pid_ = -1;
+  pid_t owner_ = -1;
 };
 
 // What the watcher does on EOF; also used by cleanup_cgroup_leftovers(). Returns problems.

@@ -131,7 +131,7 @@ std::unique_ptr<ContainerCgroup> make_v1_backend(const plan::Cgroups& cgroups, c
   if (dirs.empty()) {
     missing_controller(env, cgroups.best_effort, "memory, cpu or pids", hierarchies(env.layout));
   }
-  std::string name = "cgroup v1 (" + to_string(env.layout.kind) + ")";
+  std::string name = env.layout.kind == CgroupLayoutKind::Hybrid ? "cgroup v1 (hybrid host)" : "cgroup v1";
   bool best_effort = cgroups.best_effort;
   return std::make_unique<V1Cgroup>(name, std::move(dirs), std::move(env), best_effort, !absolute);
 }

@@ -141,7 +141,7 @@ std::unique_ptr<ContainerCgroup> make_v2_backend(const plan::Cgroups& cgroups, c
   }
   std::vector<CgroupDir> dirs{std::move(dir)};
   bool best_effort = cgroups.best_effort;
-  return std::make_unique<V2Cgroup>("cgroup v2 (" + to_string(env.layout.kind) + ")", std::move(dirs), std::move(env),
+  return std::make_unique<V2Cgroup>("cgroup v2", std::move(dirs), std::move(env),
                                     best_effort, !absolute, std::move(controllers));
 }
 

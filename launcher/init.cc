@@ -45,10 +45,12 @@ pid_t fork_under_init(int error_fd) {
   sigset_t previous;
   sigprocmask(SIG_BLOCK, &set, &previous);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);  // orphans come to us even without a pid namespace
+  const pid_t init = ::getpid();
   const pid_t command = ::fork();
   if (command < 0) throw StepError("init", "fork the command under the init process", errno);
   if (command == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != init) _exit(125);  // init died before PDEATHSIG was armed
     sigprocmask(SIG_SETMASK, &previous, nullptr);
     return 0;
   }

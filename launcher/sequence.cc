@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "launcher/cgroup.h"
 #include "launcher/dry_run.h"
@@ -211,8 +212,9 @@ void child_steps(const Launch& l, Steps& step, int error_fd) {
        [&] { exec_command(l.exec_path, args, error_fd); });
 }
 
-[[noreturn]] void child_main(const Launch& l, Pipe sync, Pipe errors, const sigset_t& mask, pid_t parent) {
-  if (!bind_lifetime_to_parent(parent, l.clone_flags & CLONE_NEWPID)) _exit(125);
+[[noreturn]] void child_main(const Launch& l, Pipe sync, Pipe errors, const sigset_t& mask, pid_t parent,
+                             int parent_pidfd) {
+  if (!bind_lifetime_to_parent(parent, parent_pidfd)) _exit(125);
   ::close(sync.write_fd);
   ::close(errors.read_fd);
   restore_signal_mask(mask);
@@ -302,11 +304,13 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   }
   ChildGuard child;
   const pid_t self = ::getpid();
+  const int self_pidfd = step.dry() ? -1 : open_self_pidfd();
   // Straight into the namespaces (and the cgroup, with clone3) in one call.
   step("clone", [&] { return describe_clone_flags(l.clone_flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
     const sigset_t previous = block_forwarded_signals();
     const pid_t pid = clone_child(l.clone_flags, l.cgroup ? l.cgroup->clone_into_fd() : -1);
-    if (pid == 0) child_main(l, sync, errors, previous, self);
+    if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd);
+    ::close(self_pidfd);
     child.pid = pid;
     ::close(std::exchange(sync.read_fd, -1));
     ::close(std::exchange(errors.write_fd, -1));

@@ -1,6 +1,7 @@
 #include "launcher/spawn.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -49,10 +50,20 @@ pid_t clone_child(unsigned long long namespace_flags, int cgroup_fd) {
   return static_cast<pid_t>(pid);
 }
 
-bool bind_lifetime_to_parent(pid_t parent, bool new_pid_namespace) {
+int open_self_pidfd() {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  if (fd < 0) throw StepError("clone", "open a pidfd of plan-exec (Linux 5.3 or later is needed)", errno);
+  return fd;
+}
+
+bool bind_lifetime_to_parent(pid_t parent, int parent_pidfd) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return false;
-  // In a new pid namespace getppid() is 0; there the sync pipe's EOF covers the race.
-  return new_pid_namespace || ::getppid() == parent;
+  pollfd exited{parent_pidfd, POLLIN, 0};
+  const int ready = ::poll(&exited, 1, 0);
+  ::close(parent_pidfd);
+  if (ready != 0) return false;  // exited (or cannot tell): do not run orphaned
+  const pid_t ppid = ::getppid();
+  return ppid == parent || ppid == 0;  // 0: our parent is outside our new pid namespace
 }
 
 bool wait_for_release(int sync_read_fd) {

@@ -25,9 +25,13 @@ void close_pipe(Pipe& p);
 // the child pid in the parent, 0 in the child. Uses clone3, or clone when the kernel lacks it.
 pid_t clone_child(unsigned long long namespace_flags, int cgroup_fd);
 
-// Child side, first thing: die with the parent (PR_SET_PDEATHSIG) and make sure it is still
-// the one that cloned us. Returns false when the parent is already gone.
-bool bind_lifetime_to_parent(pid_t parent, bool new_pid_namespace);
+// Parent, before clone: a pidfd of plan-exec itself (O_CLOEXEC), for the check below.
+int open_self_pidfd();
+// Child side, first thing: die with the parent (PR_SET_PDEATHSIG), then make sure the parent
+// did not already die before that (it may even have released us: the byte waits in the pipe).
+// `parent_pidfd` becomes readable when the parent has exited; it works in a new pid namespace,
+// where getppid() is 0. Returns false when the parent is already gone. Closes the pidfd.
+bool bind_lifetime_to_parent(pid_t parent, int parent_pidfd);
 // Child: blocks until released; false on EOF (the parent died or gave up).
 bool wait_for_release(int sync_read_fd);
 // Parent: releases the child (and closes the channel).

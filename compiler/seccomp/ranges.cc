@@ -41,14 +41,13 @@ Outcome reduce_rules(const std::vector<const Rule*>& rules, const Action& defaul
   Outcome outcome;
   outcome.fallback = default_action;
   for (const Rule* rule : rules) {
-    ArgRule reduced{{}, rule->action};
-    bool never = false;
-    for (const ArgCondition& c : rule->conditions) {
-      const std::optional<bool> truth = constant_truth(c);
-      if (truth == false) never = true;
-      if (!truth) reduced.conditions.push_back(c);
-    }
-    if (never) continue;
+    std::optional<std::vector<ArgCondition>> conditions = simplify_conditions(rule->conditions);
+    if (!conditions) continue;  // can never hold
+    ArgRule reduced{std::move(*conditions), rule->action};
+    const bool shadowed = std::any_of(outcome.rules.begin(), outcome.rules.end(), [&](const ArgRule& earlier) {
+      return earlier.conditions == reduced.conditions;  // an identical earlier rule always wins
+    });
+    if (shadowed) continue;
     if (reduced.conditions.empty()) {
       outcome.fallback = reduced.action;
       break;

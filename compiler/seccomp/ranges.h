@@ -42,6 +42,10 @@ std::uint32_t seccomp_ret(const Action& action);
 // its mask) is dropped; a condition that always holds is removed. Exposed for tests.
 std::optional<bool> constant_truth(const ArgCondition& condition);
 
+// The conditions of one rule with the comparisons of each argument merged into an interval
+// (plus excluded points) and constant ones removed; nullopt when the rule can never hold.
+std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<ArgCondition>& conditions);
+
 // The ranges for calls made with AUDIT_ARCH_X86_64 (x86_64 and x32 numbers). Errors (an arch
 // we cannot generate for, a rule without a number) go to `diags`; nullopt then.
 std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags);

@@ -50,6 +50,7 @@ class Faults : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: plan-exec makes a veth, cgroups and namespaces";
     ASSERT_EQ(setup_error_, nullptr) << *setup_error_;
+    suite_before_ = proof::baseline();
   }
   static std::string rootfs() { return scratch_->path() + "/rootfs"; }
   static std::string subnet() { return "10.201." + std::to_string(10 + getpid() % 240); }
@@ -58,12 +59,22 @@ class Faults : public ::testing::Test {
   static int port() { return 20000 + getpid() % 20000; }
   static std::string server_marker() { return "hello-world --port " + std::to_string(port()); }
 
+  // Even when a test failed half-way (its Background SIGKILLed plan-exec), the next test must
+  // not meet this one's veth: the kernel removes it a moment after the namespace died.
+  void TearDown() override {
+    if (geteuid() != 0) return;
+    for (pid_t pid : started_) {
+      const auto left = proof::wait_for_no_leftovers(traces_of(pid, ""), suite_before_, kCleanupDeadline);
+      EXPECT_TRUE(left.empty()) << "plan-exec " << pid << " left behind:\n" << proof::lines(left);
+    }
+  }
   // plan-exec PLAN -- CMD..., in the background, with extra environment.
-  static std::unique_ptr<Background> start(const std::vector<std::string>& command,
-                                           const std::vector<std::string>& env = {}) {
+  std::unique_ptr<Background> start(const std::vector<std::string>& command, const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv = {PLAN_EXEC_BIN, *plan_, "--"};
     argv.insert(argv.end(), command.begin(), command.end());
-    return std::make_unique<Background>(argv, ProcessOptions{env, -1, 30});
+    auto process = std::make_unique<Background>(argv, ProcessOptions{env, -1, 30});
+    started_.push_back(process->pid());
+    return process;
   }
   static std::vector<std::string> server() { return {"/home/hello-world", "--port", std::to_string(port())}; }
   static bool serves(pid_t plan_exec, std::chrono::milliseconds deadline) {
@@ -74,6 +85,8 @@ class Faults : public ::testing::Test {
     return proof::InstanceTraces{plan_exec, "hello", scratch_->path(), marker};
   }
 
+  std::vector<pid_t> started_;
+  proof::Baseline suite_before_;
   static testsupport::ScratchDir* scratch_;
   static std::string* plan_;
   static std::string* setup_error_;
@@ -156,8 +169,19 @@ TEST_F(Faults, CommandKilledFromOutsideIs137WithoutAnOomMessage) {
   auto pe = start(server());
   const pid_t pid = pe->pid();
   ASSERT_TRUE(serves(pid, 5s)) << "the server never answered";
-  const auto servers = proof::processes_with(server_marker());
-  ASSERT_EQ(servers.size(), 1u) << "expected exactly one server process";
+  // Control: while it runs, the leftover search does see the instance's veth, cgroups, process.
+  const auto running = proof::leftovers(traces_of(pid, server_marker()), before);
+  const std::string seen = proof::lines(running);
+  EXPECT_NE(seen.find("veth pe-" + std::to_string(pid)), std::string::npos) << seen;
+  EXPECT_NE(seen.find("/hello-" + std::to_string(pid) + "\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("process "), std::string::npos) << seen;
+  std::printf("while running, the leftover search sees:\n%s", seen.c_str());
+  // plan-exec and its cgroup watcher share the marker; the server is the one named hello-world.
+  std::vector<pid_t> servers;
+  for (pid_t p : proof::processes_with(server_marker())) {
+    if (testsupport::read_text("/proc/" + std::to_string(p) + "/comm") == "hello-world\n") servers.push_back(p);
+  }
+  ASSERT_EQ(servers.size(), 1u) << "expected exactly one hello-world process";
   ASSERT_EQ(kill(servers.front(), SIGKILL), 0);  // the container's pid 1, seen from the host
   const ProcessResult r = pe->finish(10);
   EXPECT_EQ(r.exit_code, 137) << r.summary();

@@ -228,6 +228,8 @@ TEST_F(LauncherLifecycle, UsageErrorsExit125) {
   auto r = run_plan_exec({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("usage: plan-exec"), std::string::npos);
+  // (--cleanup itself is not run here: it would remove leftovers other tests may be inspecting.)
+  EXPECT_EQ(run_plan_exec({"--cleanup", "extra"}).exit_code, 125);
   r = run_plan_exec({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("plan-exec "), std::string::npos);
@@ -278,6 +280,44 @@ TEST_F(LauncherLifecycle, KilledAfterAnyStepLeavesNothingBehind) {
     const auto after = snapshot_host();
     EXPECT_EQ(new_entries(before.mounts, after.mounts, scratch_->path()), std::vector<std::string>{}) << step;
     EXPECT_EQ(new_entries(before.cgroups, after.cgroups), std::vector<std::string>{}) << step;
+  }
+}
+
+TEST_F(LauncherLifecycle, KilledAfterAnyStepWithLimitsAndVethLeavesNothingBehind) {
+  auto steps_result = run_plan_exec({"--list-steps"});
+  std::vector<std::string> steps;
+  std::istringstream lines(steps_result.out);
+  for (std::string s; std::getline(lines, s);) steps.push_back(s);
+  const std::string marker = "marker-veth-" + std::to_string(getpid());
+  const std::string host_if = "pelt" + std::to_string(getpid() % 100000);
+  for (const auto& step : steps) {
+    const bool ends_itself = step == "wait" || step == "network-teardown" || step == "cgroup-finish";
+    plan::Plan p = container_plan(rootfs());
+    p.namespaces.push_back(plan::Namespace::Net);
+    p.network.mode = plan::NetworkMode::Veth;
+    p.network.veth = plan::Veth{host_if, "eth0", "10.200.250.1", 24, "10.200.250.2", 24, "", 0};
+    plan::Cgroups limits;
+    limits.pids_max = 16;
+    limits.parent = "plan-exec";
+    limits.v2 = {{"pids.max", "16"}};
+    limits.v1 = {{"pids", {{"pids.max", "16"}}}};
+    p.cgroups = limits;
+    p.command = {"/home/probe", "sleep", ends_itself ? "0" : "20", marker};
+    const auto before = snapshot_host();
+    auto r = run(p, {}, ProcessOptions{{"PLAN_EXEC_FAULT_AFTER=" + step}, -1, 30});
+    if (!ends_itself) EXPECT_EQ(r.exit_code, 128 + SIGKILL) << step << "\n" << r.summary();
+    bool clean = false;
+    for (int i = 0; i < 300 && !clean; ++i) {  // the reaper and the kernel work asynchronously
+      const auto now = snapshot_host();
+      clean = processes_with(marker).empty() && new_entries(before.cgroups, now.cgroups).empty() &&
+              new_entries(before.interfaces, now.interfaces, host_if).empty();
+      if (!clean) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto after = snapshot_host();
+    EXPECT_TRUE(processes_with(marker).empty()) << "container process outlived plan-exec killed after " << step;
+    EXPECT_EQ(new_entries(before.cgroups, after.cgroups), std::vector<std::string>{}) << step;
+    EXPECT_EQ(new_entries(before.interfaces, after.interfaces, host_if), std::vector<std::string>{}) << step;
+    EXPECT_EQ(new_entries(before.mounts, after.mounts, scratch_->path()), std::vector<std::string>{}) << step;
   }
 }
 

@@ -114,4 +114,17 @@ TEST_F(LauncherRootless, LoopbackNetworkAndArchiveRootfs) {
   EXPECT_EQ(access((out_ + "/.cache/plan-exec/rootfs").c_str(), F_OK), 0) << "rootless cache goes under $HOME";
 }
 
+TEST_F(LauncherRootless, RefusesToRunSetuid) {
+  // plan-exec is never installed setuid: a copy made setuid root must refuse, before anything.
+  const std::string copy = scratch_->path() + "/plan-exec-setuid";
+  testsupport::write_text(copy, testsupport::read_text(PLAN_EXEC_BIN), 04755);
+  ASSERT_EQ(chmod(copy.c_str(), 04755), 0);
+  const std::string file = write_plan(base(), scratch_->path() + "/plan.json");
+  chmod(file.c_str(), 0644);
+  auto r = run_process({copy, file}, ProcessOptions{{}, kNobody, 30});
+  EXPECT_EQ(r.exit_code, 125) << r.summary();
+  EXPECT_NE(r.err.find("setuid"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 }  // namespace

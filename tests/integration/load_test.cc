@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "tests/support/network_probe.h"
 #include "tests/support/plan_exec_runner.h"
@@ -26,7 +27,7 @@ using testsupport::ProcessResult;
 
 constexpr int kSequentialRuns = 100;
 constexpr int kConcurrentRuns = 20;
-constexpr auto kTotalBudget = 120s;  // for each of the two tests
+constexpr double kBudgetMs = 120000;  // for each of the two tests
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
@@ -34,24 +35,32 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 std::string summary_of(std::vector<double> ms) {
   if (ms.empty()) return "no samples";
   std::sort(ms.begin(), ms.end());
-  char text[128];
-  std::snprintf(text, sizeof text, "min %.1f ms, median %.1f ms, max %.1f ms (%zu runs)", ms.front(),
-                ms[ms.size() / 2], ms.back(), ms.size());
+  const auto slow = std::count_if(ms.begin(), ms.end(), [](double v) { return v > 500; });
+  char text[160];
+  std::snprintf(text, sizeof text, "min %.1f ms, median %.1f ms, max %.1f ms (%zu runs, %zd over 500 ms)", ms.front(),
+                ms[ms.size() / 2], ms.back(), ms.size(), static_cast<ssize_t>(slow));
   return text;
 }
 
 // One run of the plan: plan-exec in the background serving on `port`; `page()` fetches the page
 // through the run's host-side veth end; `terminate()` sends SIGTERM (plan-exec forwards it; the
 // server exits 0); `finish()` returns plan-exec's exit.
-class Run {
+class ServerRun {
  public:
-  Run(const std::string& plan, std::string address, int port)
+  ServerRun(const std::string& plan, std::string address, int port)
       : address_(std::move(address)), port_(port),
         process_({PLAN_EXEC_BIN, plan, "--", "/home/hello-world", "--port", std::to_string(port)},
                  ProcessOptions{{}, -1, 30}) {}
   pid_t pid() const { return process_.pid(); }
   bool page(std::chrono::milliseconds deadline) {
-    auto response = test_support::wait_for_http(address_, port_, "pe-" + std::to_string(pid()), deadline);
+    const std::string host_end = "pe-" + std::to_string(pid());
+    // A SYN sent before the container's end is up fails its ARP, and the kernel then waits a
+    // full second (retrans_time) before asking again: wait for the link's carrier first.
+    const auto until = Clock::now() + deadline;
+    while (test_support::read_sys_net(host_end, "operstate") != "up" && Clock::now() < until) {
+      std::this_thread::sleep_for(2ms);
+    }
+    auto response = test_support::wait_for_http(address_, port_, host_end, deadline);
     return response && test_support::http_body(*response) == "Hello, World\n";
   }
   void terminate() { kill(pid(), SIGTERM); }
@@ -122,10 +131,10 @@ TEST_F(Load, HundredSequentialRunsEachServeThePage) {
   std::vector<double> to_page, whole_run;
   std::vector<pid_t> pids;
   int failures = 0;
-  for (int i = 0; i < kSequentialRuns && ms_since(t0) < std::chrono::duration<double, std::milli>(kTotalBudget).count();
+  for (int i = 0; i < kSequentialRuns && ms_since(t0) < kBudgetMs;
        ++i) {
     const auto start = Clock::now();
-    Run run(plans_->front(), "10.202.200.2", port());
+    ServerRun run(plans_->front(), "10.202.200.2", port());
     pids.push_back(run.pid());
     const bool served = run.page(5s);
     to_page.push_back(ms_since(start));
@@ -143,16 +152,16 @@ TEST_F(Load, HundredSequentialRunsEachServeThePage) {
               total / 1000, failures, summary_of(to_page).c_str(), summary_of(whole_run).c_str());
   EXPECT_EQ(pids.size(), static_cast<std::size_t>(kSequentialRuns)) << "ran out of the time budget";
   EXPECT_EQ(failures, 0);
-  EXPECT_LT(total, std::chrono::duration<double, std::milli>(kTotalBudget).count());
+  EXPECT_LT(total, kBudgetMs);
   expect_nothing_left(pids);
 }
 
 TEST_F(Load, TwentyConcurrentRunsEachServeThePage) {
   const auto t0 = Clock::now();
-  std::vector<std::unique_ptr<Run>> runs;
+  std::vector<std::unique_ptr<ServerRun>> runs;
   std::vector<pid_t> pids;
   for (int i = 1; i <= kConcurrentRuns; ++i) {
-    runs.push_back(std::make_unique<Run>((*plans_)[i], "10.202." + std::to_string(i) + ".2", port()));
+    runs.push_back(std::make_unique<ServerRun>((*plans_)[i], "10.202." + std::to_string(i) + ".2", port()));
     pids.push_back(runs.back()->pid());
   }
   const double started = ms_since(t0);
@@ -182,7 +191,7 @@ TEST_F(Load, TwentyConcurrentRunsEachServeThePage) {
               "  start -> page (from the first start): %s\n",
               kConcurrentRuns, started, all_served, total, failures, summary_of(to_page).c_str());
   EXPECT_EQ(failures, 0);
-  EXPECT_LT(total, std::chrono::duration<double, std::milli>(kTotalBudget).count());
+  EXPECT_LT(total, kBudgetMs);
   expect_nothing_left(pids);
 }
 

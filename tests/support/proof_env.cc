@@ -92,8 +92,10 @@ void add_network_leftovers(pid_t pid, const testsupport::HostState& before, cons
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/sys/class/net", ec)) {
     const std::string name = entry.path().filename().string();
-    if (name == host_end || read_first_line(entry.path().string() + "/ifalias") == alias) {
-      out.push_back("veth " + name + " (ifalias \"" + read_first_line(entry.path().string() + "/ifalias") + "\")");
+    // The alias is "plan-exec:<pid>" or "plan-exec:<pid>:<start time>".
+    const std::string ifalias = read_first_line(entry.path().string() + "/ifalias");
+    if (name == host_end || ifalias == alias || ifalias.starts_with(alias + ":")) {
+      out.push_back("veth " + name + " (ifalias \"" + ifalias + "\")");
     }
   }
   for (const auto& ns : testsupport::new_entries(before.netns, now.netns)) out.push_back("netns /run/netns/" + ns);

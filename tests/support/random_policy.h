@@ -15,9 +15,9 @@
 namespace policyc::testing {
 
 struct RandomFilterOptions {
-  std::size_t max_rules = 48;
+  std::size_t max_rules = 24;
   std::size_t syscall_pool = 14;      // rules pick from this many syscalls, so several share one
-  std::size_t max_conditions = 3;
+  std::size_t max_conditions = 2;
   bool allow_x32 = true;              // sometimes add "x32" to the arches
   bool only_allow_and_errno = false;  // for filters loaded into the kernel
   std::vector<int> syscalls;          // pick from these numbers instead of all x86_64 syscalls

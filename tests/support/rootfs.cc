@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -107,12 +108,22 @@ void make_tarball(const std::string& dir, const std::string& archive_path) {
   }
 }
 
+// TEST_SCRATCH_DIR, or the temp directory when an unprivileged run cannot write there.
+static std::string scratch_base() {
+  std::error_code ec;
+  fs::create_directories(TEST_SCRATCH_DIR, ec);
+  if (::access(TEST_SCRATCH_DIR, W_OK) == 0) return TEST_SCRATCH_DIR;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
 ScratchDir::ScratchDir(const std::string& name)
-    : path_(std::string(TEST_SCRATCH_DIR) + "/" + name + "-" + std::to_string(::getpid())) {
+    : path_(scratch_base() + "/" + name + "-" + std::to_string(::getpid())) {
   fs::remove_all(path_);
   fs::create_directories(path_);
-  for (fs::path p = path_; p != fs::path(TEST_SCRATCH_DIR).parent_path() && p.has_parent_path(); p = p.parent_path()) {
-    ::chmod(p.c_str(), 0755);
+  if (path_.rfind(TEST_SCRATCH_DIR, 0) == 0) {  // readable by the rootless tests' uid
+    ::chmod(TEST_SCRATCH_DIR, 0755);
+    ::chmod(path_.c_str(), 0755);
   }
 }
 

@@ -2,6 +2,8 @@
 // made, every file written with its value and in order, the cpuset copy, attach, the OOM and
 // stats reading, cleanup, best effort, and leftover removal.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/unit/cgroup_fake_fs.h"
 
@@ -282,6 +284,24 @@ TEST_F(CgroupV1Test, DestroyingWithoutFinishStillRemovesTheCgroups) {
   }
   EXPECT_FALSE(std::filesystem::exists(root() + "/pids/plan-exec"));
   EXPECT_FALSE(std::filesystem::exists(root() + "/memory/session/abc/plan-exec"));
+}
+
+TEST_F(CgroupV1Test, AClonedChildsCopyNeverTearsDown) {
+  auto cg = make(limits());
+  cg->create();
+  const std::string leaf = root() + "/pids/plan-exec/web-4242";
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the container child unwinding through the launcher's objects
+    cg.reset();
+    _exit(std::filesystem::exists(leaf) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(std::filesystem::exists(leaf));
+  cg->finish();
+  EXPECT_FALSE(std::filesystem::exists(leaf));
 }
 
 TEST_F(CgroupV1Test, CleanupRemovesOnlyDeadInstances) {

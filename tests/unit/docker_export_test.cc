@@ -12,7 +12,6 @@
 #include "compiler/docker/conjunction.h"
 #include "compiler/docker/export.h"
 #include "compiler/docker/profile.h"
-#include "compiler/seccomp/backend.h"
 #include "compiler/seccomp/bpf_interp.h"
 #include "tests/support/docker_oracle.h"
 
@@ -80,12 +79,49 @@ std::string export_error(const Filter& filter) {
   return messages(diags);
 }
 
-// Verdicts of the IR (our libseccomp backend) and of the exported JSON (the Docker oracle)
-// agree on every argument combination built from the interesting values.
+// The IR's meaning, straight from compiler/seccomp/ir.h: the first rule of the syscall whose
+// conditions all hold decides, else the default. The reference the exported JSON must match.
+std::uint32_t ret_of(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::Allow: return 0x7fff0000U;
+    case ActionKind::Errno: return 0x00050000U | action.data;
+    case ActionKind::KillProcess: return 0x80000000U;
+    case ActionKind::KillThread: return 0;
+    case ActionKind::Trap: return 0x00030000U | action.data;
+    case ActionKind::Log: return 0x7ffc0000U;
+    case ActionKind::Trace: return 0x7ff00000U | action.data;
+    case ActionKind::Notify: return 0x7fc00000U;
+  }
+  return 0;
+}
+
+bool holds(const ArgCondition& c, std::uint64_t arg) {
+  if (c.width == 32) arg &= 0xffffffffULL;
+  switch (c.op) {
+    case CmpOp::Eq: return arg == c.value;
+    case CmpOp::Ne: return arg != c.value;
+    case CmpOp::Lt: return arg < c.value;
+    case CmpOp::Le: return arg <= c.value;
+    case CmpOp::Gt: return arg > c.value;
+    case CmpOp::Ge: return arg >= c.value;
+    case CmpOp::MaskedEq: return (arg & c.mask) == c.value;
+  }
+  return false;
+}
+
+std::uint32_t first_match(const Filter& filter, const std::string& name, const bpf::SeccompData& data) {
+  for (const auto& r : filter.rules) {
+    if (r.syscall != name) continue;
+    bool all = true;
+    for (const auto& c : r.conditions) all = all && holds(c, data.args[c.arg]);
+    if (all) return ret_of(r.action);
+  }
+  return ret_of(filter.default_action);
+}
+
+// The exported JSON, compiled by the Docker oracle (libseccomp as runc uses it), gives the
+// IR's first-match verdict on every argument combination built from the interesting values.
 void expect_same_verdicts(const Filter& filter, const std::vector<std::string>& names) {
-  Diagnostics diags;
-  auto ours = seccomp::compile_libseccomp(filter, diags);
-  ASSERT_FALSE(ours.empty()) << messages(diags);
   ordered_json exported = export_ok(filter);
   std::string error;
   auto docker = testsupport::compile_docker_profile(exported.dump(), {}, &error);
@@ -99,9 +135,10 @@ void expect_same_verdicts(const Filter& filter, const std::vector<std::string>& 
       for (auto a1 : values) {
         data.args[0] = a0;
         data.args[1] = a1;
-        auto want = bpf::run(ours, data), got = bpf::run(*docker, data);
-        ASSERT_TRUE(want && got);
-        ASSERT_EQ(want->ret, got->ret) << name << " a0=" << a0 << " a1=" << a1 << "\n" << exported.dump(2);
+        auto got = bpf::run(*docker, data);
+        ASSERT_TRUE(got);
+        ASSERT_EQ(first_match(filter, name, data), got->ret)
+            << name << " a0=" << a0 << " a1=" << a1 << "\n" << exported.dump(2);
       }
     }
   }

@@ -1,0 +1,91 @@
+// Condition simplification for the range IR: the ordered comparisons of one argument (one
+// width) in one rule are an interval with some excluded points, so `arg1 >= 5 && arg1 <= 9`
+// is tested once as an interval, `arg0 > 9 && arg0 < 3` drops the rule, and a repeated
+// comparison costs nothing.
+#include <algorithm>
+#include <map>
+
+#include "compiler/seccomp/ranges.h"
+
+namespace policyc::seccomp {
+namespace {
+
+struct Interval {
+  std::uint64_t lo = 0, hi = 0;
+  std::vector<std::uint64_t> excluded;
+};
+
+// Applies `c` (not MaskedEq) to `range`; false when the range became empty.
+bool narrow(Interval& range, const ArgCondition& c, std::uint64_t value) {
+  switch (c.op) {
+    case CmpOp::Eq: range.lo = std::max(range.lo, value); range.hi = std::min(range.hi, value); break;
+    case CmpOp::Ne: range.excluded.push_back(value); break;
+    case CmpOp::Lt: if (value == 0) return false; range.hi = std::min(range.hi, value - 1); break;
+    case CmpOp::Le: range.hi = std::min(range.hi, value); break;
+    case CmpOp::Gt: if (value == ~0ULL) return false; range.lo = std::max(range.lo, value + 1); break;
+    case CmpOp::Ge: range.lo = std::max(range.lo, value); break;
+    case CmpOp::MaskedEq: break;
+  }
+  return range.lo <= range.hi;
+}
+
+// The fewest comparisons that say `x in range`, in the order lo, hi, exclusions.
+bool emit_interval(Interval range, unsigned arg, unsigned width, std::vector<ArgCondition>& out) {
+  const std::uint64_t max = width == 32 ? 0xffffffffULL : ~0ULL;
+  std::sort(range.excluded.begin(), range.excluded.end());
+  // an excluded end point moves the end (common: `!= 0 && >= 0`)
+  for (const std::uint64_t x : range.excluded) {
+    if (x == range.lo && range.lo < range.hi) ++range.lo;
+  }
+  for (auto it = range.excluded.rbegin(); it != range.excluded.rend(); ++it) {
+    if (*it == range.hi && range.lo < range.hi) --range.hi;
+  }
+  for (const std::uint64_t x : range.excluded) {
+    if (x == range.lo && range.lo == range.hi) return false;
+  }
+  auto add = [&](CmpOp op, std::uint64_t value) { out.push_back({arg, op, value, 0, width}); };
+  if (range.lo == range.hi) {
+    add(CmpOp::Eq, range.lo);
+    return true;
+  }
+  if (range.lo > 0) add(CmpOp::Ge, range.lo);
+  if (range.hi < max) add(CmpOp::Le, range.hi);
+  std::uint64_t last = 0;
+  bool any = false;
+  for (const std::uint64_t x : range.excluded) {
+    if (x <= range.lo || x >= range.hi || (any && x == last)) continue;
+    add(CmpOp::Ne, x);
+    last = x, any = true;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<ArgCondition>& conditions) {
+  std::map<std::pair<unsigned, unsigned>, Interval> intervals;  // (arg, width) -> interval
+  std::vector<std::pair<unsigned, unsigned>> order;              // first appearance
+  std::vector<ArgCondition> masked;
+  for (const ArgCondition& c : conditions) {
+    const std::optional<bool> truth = constant_truth(c);
+    if (truth == true) continue;
+    if (truth == false) return std::nullopt;
+    if (c.op == CmpOp::MaskedEq) {
+      if (std::find(masked.begin(), masked.end(), c) == masked.end()) masked.push_back(c);
+      continue;
+    }
+    const std::uint64_t max = c.width == 32 ? 0xffffffffULL : ~0ULL;
+    const auto key = std::make_pair(c.arg, c.width);
+    auto [it, fresh] = intervals.try_emplace(key, Interval{0, max, {}});
+    if (fresh) order.push_back(key);
+    if (!narrow(it->second, c, c.value & max)) return std::nullopt;
+  }
+  std::vector<ArgCondition> out;
+  for (const auto& key : order) {
+    if (!emit_interval(intervals[key], key.first, key.second, out)) return std::nullopt;
+  }
+  out.insert(out.end(), masked.begin(), masked.end());
+  return out;
+}
+
+}  // namespace policyc::seccomp
