@@ -126,7 +126,8 @@ class LibnlOps final : public NetlinkOps {
     Socket sock = connect_route_socket();
     Veth link(rtnl_link_veth_alloc());
     if (!link) throw StepError("network", "allocate a veth link: out of memory", ENOMEM);
-    rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
+    Link peer_ref(rtnl_link_veth_get_peer(link.get()));  // get_peer takes a reference
+    rtnl_link* peer = peer_ref.get();
     rtnl_link_set_name(link.get(), request.host_ifname.c_str());
     rtnl_link_set_name(peer, request.container_ifname.c_str());
     // The peer is born in the container's namespace: it never exists on the host under its

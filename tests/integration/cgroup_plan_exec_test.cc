@@ -123,4 +123,35 @@ TEST_F(CgroupPlanExec, NoCgroupLeftAfterSigkillOfPlanExec) {
   }
 }
 
+// plan-exec's test-only fault switch kills it right after a step: whatever the cgroup step had
+// made by then must disappear (the watcher's work), in every hierarchy.
+TEST_F(CgroupPlanExec, KilledAfterEachCgroupStepLeavesNoCgroup) {
+  const std::string name = "cg-fault";
+  const std::string parent = memory_cgroup_of(name, 1);
+  auto leftovers = [&] {
+    std::vector<std::string> found;
+    auto layout = launcher::detect_cgroup_layout();
+    std::vector<std::string> parents = {parent.substr(0, parent.rfind('/'))};
+    for (const auto& m : layout.v1)
+      if (m.caller_dir()) parents.push_back(*m.caller_dir() + "/plan-exec");
+    for (const auto& dir : parents) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename().string().starts_with(name + "-")) found.push_back(entry.path());
+    }
+    return found;
+  };
+  for (const char* step : {"cgroup-create", "clone", "cgroup-attach", "release"}) {
+    auto r = run_plan_exec({plan_file(plan_with(memory_limit(64 * kMiB), name)), "--", "/home/stress", "1", "100000000"},
+                           ProcessOptions{{std::string("PLAN_EXEC_FAULT_AFTER=") + step}, -1, 30});
+    EXPECT_EQ(r.exit_code, 128 + SIGKILL) << step << "\n" << r.summary();
+    std::vector<std::string> left = leftovers();
+    for (int i = 0; i < 250 && !left.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      left = leftovers();
+    }
+    EXPECT_EQ(left, std::vector<std::string>{}) << "after a kill following " << step;
+  }
+}
+
 }  // namespace

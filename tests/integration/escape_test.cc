@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "compiler/seccomp/bpf_interp.h"
@@ -219,6 +220,23 @@ TEST_F(EscapeProbe, ASetuidBinaryOfTheContainersRootGivesNoPrivileges) {
   const ProcessResult r = testsupport::run_plan_exec({plan_path(), "--", "/home/euid-setuid-mapped"});
   EXPECT_EQ(r.exit_code, 1) << "exit 0 means the setuid binary ran with euid 0 inside the container\n"
                             << r.summary();
+}
+
+// Control: the probe does find escapes when the plan's defences are taken out (no filter, no
+// no_new_privs), so the test above would fail if plan-exec stopped applying them. Still run
+// inside plan-exec's namespaces: the probe never runs on the host.
+TEST_F(EscapeProbe, WithoutTheFilterAndNoNewPrivsTheProbeFindsEscapes) {
+  nlohmann::json j = nlohmann::json::parse(testsupport::read_text(plan_path()));
+  j.erase("seccomp");
+  j["no_new_privs"] = false;
+  const std::string weak = scratch_->path() + "/weakened.plan";
+  testsupport::write_text(weak, j.dump());
+  const ProcessResult r = testsupport::run_plan_exec(
+      {weak, "--", "/home/escape_probe", "--setuid-helper", "/home/euid-setuid-mapped"}, ProcessOptions{{}, -1, 60});
+  std::printf("---- escape_probe in the weakened plan (exit %d)\n%s", r.exit_code, r.out.c_str());
+  EXPECT_GT(r.exit_code, 0) << r.summary();
+  EXPECT_NE(line_of(r.out, "setuid binary").find("ESCAPED"), std::string::npos) << r.summary();
+  EXPECT_NE(line_of(r.out, "ptrace").find("ESCAPED"), std::string::npos) << r.summary();
 }
 
 }  // namespace

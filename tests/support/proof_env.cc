@@ -122,8 +122,10 @@ std::vector<std::string> leftovers(const InstanceTraces& traces, const Baseline&
     const bool new_parent = std::find(known.begin(), known.end(), dir) == known.end();
     if (ours || new_parent) out.push_back("cgroup " + dir);
   }
-  if (!traces.mount_needle.empty()) {
-    for (const auto& m : testsupport::new_entries(before.host.mounts, now.mounts, traces.mount_needle)) {
+  // Its rootfs and mounts (under the test's scratch dir), and the rootfs cache (/tmp/plan-exec-*).
+  for (const std::string& needle : {traces.mount_needle, std::string("plan-exec")}) {
+    if (needle.empty()) continue;
+    for (const auto& m : testsupport::new_entries(before.host.mounts, now.mounts, needle)) {
       out.push_back("mount " + m);
     }
   }

@@ -34,7 +34,7 @@ std::string compile_hello_variant(const std::string& dir, const std::string& nam
 struct InstanceTraces {
   pid_t plan_exec_pid = -1;
   std::string container_name;  // plan.name: its cgroup leaf is "<name>-<pid>"
-  std::string mount_needle;    // host mounts containing this (the scratch dir) are its mounts
+  std::string mount_needle;    // new host mounts containing this (the scratch dir) or "plan-exec" are its mounts
   std::string process_marker;  // a process whose cmdline holds this is its command
 };
 
