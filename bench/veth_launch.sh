@@ -72,7 +72,9 @@ now_ns() { date +%s%N; }
 # Polls the server through `$1` (host end) at `$2` until it answers; fails after 10 s.
 wait_for_page() {
   local deadline=$(($(now_ns) + 10000000000))
-  until curl -s --max-time 1 --interface "$1" "http://$2:$PORT/" 2>/dev/null | grep -q "Hello, World"; do
+  # A SYN sent before the container end is configured is dropped, not refused: a short
+  # connect timeout retries at once instead of waiting for the kernel's 1 s SYN retransmit.
+  until curl -s --connect-timeout 0.1 --max-time 1 --interface "$1" "http://$2:$PORT/" 2>/dev/null | grep -q "Hello, World"; do
     [ "$(now_ns)" -lt "$deadline" ] || { echo "no answer from $2 through $1" >&2; return 1; }
   done
 }
@@ -130,7 +132,7 @@ read -r p_med p_min p_max < <(stats <"$WORK/plan-exec.us")
 read -r m_med m_min m_max < <(stats <"$WORK/manual.us")
 
 echo "launch until the hello-world server answers the host over a veth ($RUNS runs each, ms)"
-printf '%-44s %8s %8s %8s\n' "" median min max
-printf '%-44s %8s %8s %8s\n' "plan-exec veth.plan" "$p_med" "$p_min" "$p_max"
-printf '%-44s %8s %8s %8s\n' "ip netns/link/addr/route + unshare -fmiup chroot" "$m_med" "$m_min" "$m_max"
+printf '%-50s %8s %8s %8s\n' "" median min max
+printf '%-50s %8s %8s %8s\n' "plan-exec veth.plan" "$p_med" "$p_min" "$p_max"
+printf '%-50s %8s %8s %8s\n' "ip netns/link/addr/route + unshare -fmiup chroot" "$m_med" "$m_min" "$m_max"
 awk -v p="$p_med" -v m="$m_med" 'BEGIN { printf "ratio manual / plan-exec: %.2fx\n", m / p }'

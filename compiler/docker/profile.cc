@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -362,6 +364,24 @@ class Reader {
   Diagnostics& diags_;
 };
 
+// The start of the token that ends at `end` (exclusive): a string literal back to its opening
+// quote, a word or number back to its first character, otherwise the single character.
+std::size_t token_start(const std::string& text, std::size_t end) {
+  if (end == 0) return 0;
+  std::size_t last = end - 1;
+  if (text[last] == '"' && last > 0) {
+    for (std::size_t i = last; i-- > 0;) {
+      if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) return i;
+    }
+    return last;
+  }
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.' || c == '_'; };
+  if (!word(text[last])) return last;
+  std::size_t i = last;
+  while (i > 0 && word(text[i - 1])) --i;
+  return i;
+}
+
 }  // namespace
 
 std::pair<unsigned, unsigned> line_column(const std::string& text, std::size_t offset) {
@@ -378,14 +398,17 @@ std::optional<Profile> parse_profile(const std::string& json_text, const std::st
   try {
     document = json::parse(json_text);
   } catch (const json::parse_error& e) {
-    // e.byte counts the bytes read including the offending one (1-based).
-    std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    auto [line, column] = line_column(json_text, offset);
+    // e.byte counts the bytes read up to and including the end of the offending token; the
+    // caret goes under the whole token.
+    std::size_t end = e.byte > 0 ? std::min<std::size_t>(e.byte, json_text.size()) : 0;
+    std::size_t start = token_start(json_text, end);
+    auto [line, column] = line_column(json_text, start);
     diags.add_source(file_name, json_text);
     std::string what = e.what();
-    auto detail = what.find("parse error");
-    diags.error({file_name, line, column}, "invalid JSON: " + (detail == std::string::npos ? what : what.substr(detail)),
-                "fix the JSON syntax at this position (a missing comma or quote, or a trailing comma)");
+    auto detail = what.find(": ", what.find("parse error"));  // drop nlohmann's own position
+    Location where{file_name, line, column, static_cast<unsigned>(std::max<std::size_t>(1, end - start))};
+    diags.error(where, "invalid JSON: " + (detail == std::string::npos ? what : what.substr(detail + 2)),
+                "fix the JSON syntax here (often a missing comma or quote before this point, or a trailing comma)");
     return std::nullopt;
   }
   std::size_t errors_before = diags.error_count();

@@ -54,20 +54,41 @@ class TreeWriter {
   std::vector<std::pair<const Outcome*, Target>> written_;
 };
 
+// How far above the smallest achievable worst case the tree may go to serve hot syscalls.
+constexpr std::size_t kWorstCaseSlack = 0;
+
+// The most instructions each range's leaf code executes, measured on a scratch copy.
+std::vector<std::size_t> leaf_costs(const std::vector<Range>& ranges) {
+  std::vector<std::size_t> costs;
+  for (const Range& range : ranges) {
+    if (range.outcome.is_constant()) {
+      costs.push_back(1);
+      continue;
+    }
+    Emitter scratch;
+    costs.push_back(scratch.worst_path(codegen::emit_outcome(scratch, range.outcome)));
+  }
+  return costs;
+}
+
 }  // namespace
 
 std::vector<sock_filter> generate_policyc(const Filter& filter, Diagnostics& diags, const FrequencyProfile* profile) {
   const std::optional<std::vector<Range>> ranges = build_x86_64_ranges(filter, diags);
   if (!ranges) return {};
   const std::vector<double> weights = codegen::range_weights(*ranges, profile ? *profile : default_frequency_profile());
-  const codegen::SearchTree tree(*ranges, weights);
+  const codegen::SearchTree tree(*ranges, weights, leaf_costs(*ranges), kWorstCaseSlack);
 
   Emitter e;
   TreeWriter writer(e, *ranges, tree);
   const Target dispatch = writer.write(0, ranges->size() - 1);
-  e.fall_into(dispatch);
-  const Target load_nr = e.load(kNrOffset);
-  e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, load_nr, Target::ret_of(seccomp_ret(filter.bad_arch_action)));
+  // One range: every x86_64 call gets the same verdict, no need to look at nr.
+  Target after_arch = dispatch;
+  if (!dispatch.is_ret) {
+    e.fall_into(dispatch);
+    after_arch = e.load(kNrOffset);
+  }
+  e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, after_arch, Target::ret_of(seccomp_ret(filter.bad_arch_action)));
   e.load(kArchOffset);
 
   std::vector<sock_filter> program = e.program();

@@ -211,6 +211,21 @@ Target Emitter::thread(Target target, Knowledge known) const {
   return Target::insn(first_effect ? *first_effect : at);
 }
 
+std::size_t Emitter::worst_path(const Target& from) const {
+  if (from.is_ret) return 1;
+  std::vector<std::size_t> longest(from.at + 1, 0);  // by position from the end; targets lie below
+  for (std::size_t at = 0; at <= from.at; ++at) {
+    const sock_filter& insn = reversed_[at];
+    std::size_t next = 0;
+    if (BPF_CLASS(insn.code) == BPF_RET) next = 0;
+    else if (insn.code == (BPF_JMP | BPF_JA)) next = longest[at - 1 - insn.k];
+    else if (BPF_CLASS(insn.code) == BPF_JMP) next = std::max(longest[at - 1 - insn.jt], longest[at - 1 - insn.jf]);
+    else next = longest[at - 1];
+    longest[at] = 1 + next;
+  }
+  return longest[from.at];
+}
+
 std::vector<sock_filter> Emitter::program() const {
   return std::vector<sock_filter>(reversed_.rbegin(), reversed_.rend());
 }

@@ -58,6 +58,8 @@ class Emitter {
   Target fall_into(Target target);
   Target thread(Target target, Knowledge known) const;
   std::size_t size() const { return reversed_.size(); }
+  // Most instructions executed from `from` to a return (the code is a DAG: jumps go forward).
+  std::size_t worst_path(const Target& from) const;
   std::vector<sock_filter> program() const;                    // in execution order
 
  private:

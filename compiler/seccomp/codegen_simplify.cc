@@ -80,10 +80,13 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
     if (fresh) order.push_back(key);
     if (!narrow(it->second, c, c.value & max)) return std::nullopt;
   }
+  // Arguments in ascending order, like libseccomp's tree, so both test the same word first.
+  std::sort(order.begin(), order.end());
   std::vector<ArgCondition> out;
   for (const auto& key : order) {
     if (!emit_interval(intervals[key], key.first, key.second, out)) return std::nullopt;
   }
+  std::stable_sort(masked.begin(), masked.end(), [](const ArgCondition& a, const ArgCondition& b) { return a.arg < b.arg; });
   out.insert(out.end(), masked.begin(), masked.end());
   return out;
 }

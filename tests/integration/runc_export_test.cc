@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -185,6 +187,14 @@ TEST_F(RuncExport, StrictPolicyDeniesLikePlanExec) {
   ASSERT_EQ(plan_exec.exit_code, 0) << plan_exec.summary();
   EXPECT_EQ(probe_value(runc.out, "syscall:170"), probe_value(plan_exec.out, "syscall:170"));
   EXPECT_EQ(runc.out, plan_exec.out) << "runc:\n" << runc.out << "plan-exec:\n" << plan_exec.out;
+
+  // kill_process ptrace: the process dies of SIGSYS under both.
+  const std::vector<std::string> ptrace = {"/home/probe", "syscall", "101", "0", "0"};
+  ProcessResult runc_killed = bundle.run(ptrace);
+  ProcessResult plan_exec_killed = run_under_plan_exec(bundle, policy, ptrace);
+  EXPECT_EQ(runc_killed.exit_code, 128 + SIGSYS) << runc_killed.summary();
+  EXPECT_EQ(plan_exec_killed.exit_code, runc_killed.exit_code) << plan_exec_killed.summary();
+  EXPECT_EQ(probe_value(runc_killed.out, "syscall:101"), "");
 }
 
 TEST_F(RuncExport, HelloPolicyRunsWithItsHostnameLimitsAndDeniesLikePlanExec) {

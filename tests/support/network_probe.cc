@@ -83,7 +83,7 @@ std::optional<std::string> wait_for_http(const std::string& address, int port, c
                                          std::chrono::milliseconds deadline) {
   const auto until = Clock::now() + deadline;
   while (Clock::now() < until) {
-    if (auto response = http_get(address, port, device, "/", std::chrono::milliseconds(500))) return response;
+    if (auto response = http_get(address, port, device, "/", std::chrono::milliseconds(200))) return response;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::nullopt;

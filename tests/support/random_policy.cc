@@ -81,11 +81,12 @@ std::uint64_t random_mask(std::mt19937_64& rng) {
   }
 }
 
-ArgCondition random_condition(std::mt19937_64& rng) {
+ArgCondition random_condition(std::mt19937_64& rng, const RandomFilterOptions& options) {
   ArgCondition c;
   c.arg = chance(rng, 80) ? rng() % 3 : rng() % 6;
   c.op = static_cast<CmpOp>(rng() % 7);
-  c.width = chance(rng, 40) ? 32 : 64;
+  const bool equality = c.op == CmpOp::Eq || c.op == CmpOp::Ne || c.op == CmpOp::MaskedEq;
+  c.width = chance(rng, 40) && (equality || !options.u32_only_for_equality) ? 32 : 64;
   c.value = random_value(rng);
   if (c.op == CmpOp::MaskedEq) {
     c.mask = random_mask(rng);
@@ -135,7 +136,7 @@ seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& o
     rule.action = random_action(rng, false, options.only_allow_and_errno);
     if (!chance(rng, 25)) {
       const std::size_t n = 1 + rng() % options.max_conditions;
-      for (std::size_t j = 0; j < n; ++j) rule.conditions.push_back(random_condition(rng));
+      for (std::size_t j = 0; j < n; ++j) rule.conditions.push_back(random_condition(rng, options));
     }
     filter.rules.push_back(std::move(rule));
   }

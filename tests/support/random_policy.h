@@ -20,6 +20,8 @@ struct RandomFilterOptions {
   std::size_t max_conditions = 2;
   bool allow_x32 = true;              // sometimes add "x32" to the arches
   bool only_allow_and_errno = false;  // for filters loaded into the kernel
+  bool u32_only_for_equality = false; // width 32 only on ==, != and masks (libseccomp's rewrite
+                                      // of u32 ranges is too slow for thousands of filters)
   std::vector<int> syscalls;          // pick from these numbers instead of all x86_64 syscalls
 };
 

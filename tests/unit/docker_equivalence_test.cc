@@ -60,11 +60,14 @@ docker::ImportOptions import_options() {
   return options;
 }
 
-Program compile_pol_text(const std::string& text, const std::string& name) {
+Program compile_pol_text(const std::string& text, const std::string& name,
+                         seccomp::Backend backend = seccomp::Backend::Libseccomp) {
   std::string path = scratch(name);
   plan::write_file_atomically(path, text);
   Diagnostics diags;
-  auto result = compile_policy(path, CompileOptions{}, diags);
+  CompileOptions options;
+  options.backend = backend;
+  auto result = compile_policy(path, options, diags);
   EXPECT_TRUE(result.has_value()) << render(diags) << "\n" << text;
   std::remove(path.c_str());
   if (!result || !result->plan.seccomp) return {};
@@ -219,6 +222,34 @@ INSTANTIATE_TEST_SUITE_P(SharedProfiles, DockerEquivalence,
                            return name.substr(0, name.find('-')) == "docker" ? std::string("DockerDefault")
                                                                               : std::string("ContainersCommon");
                          });
+
+// `include "profile.json"` inside a .pol goes through the same importer (with the running
+// kernel for minKernel and Docker's default caps): the same verdicts as Docker's filter.
+TEST(DockerEquivalenceInclude, IncludedProfileGivesDockersVerdicts) {
+  std::string profile = std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json";
+  std::string error;
+  auto oracle = testsupport::compile_docker_profile(read(profile), {}, &error);
+  ASSERT_TRUE(oracle.has_value()) << error;
+  Program included = compile_pol_text(
+      "seccomp default errno(EPERM) {\n  arch x86_64 x86 x32\n  include \"" + profile + "\"\n}\n", "include.pol");
+  ASSERT_FALSE(included.empty());
+  Comparison result;
+  compare(*oracle, included, 0x00050001U, result, "oracle vs include");
+  EXPECT_EQ(result.differences, 0u);
+  EXPECT_TRUE(result.i386_only_stricter.count(140));
+}
+
+// Our own code generator (--backend policyc) on the imported profiles: Docker's verdicts too.
+TEST_P(DockerEquivalence, PolicycBackendAgreesWithTheOracle) {
+  auto [file, default_ret] = GetParam();
+  Pipelines p = build(file);
+  ASSERT_FALSE(p.oracle.empty());
+  Program generated = compile_pol_text(p.pol, std::string(file) + ".policyc.pol", seccomp::Backend::Policyc);
+  ASSERT_FALSE(generated.empty());
+  Comparison result;
+  compare(p.oracle, generated, default_ret, result, "(a) vs policyc backend");
+  EXPECT_EQ(result.differences, 0u);
+}
 
 // A sample in the real kernel: the imported filter and the oracle agree on calls that are
 // safe to make (they fail on bad arguments or are harmless), including denied ones.
