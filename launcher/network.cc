@@ -84,6 +84,7 @@ class VethNetwork final : public ContainerNetwork {
     created_ = true;
     try {
       netlink_->add_address(veth_.host_ifname, veth_.host_address, veth_.host_prefix);
+      netlink_->disable_ipv4_forwarding(veth_.host_ifname);  // no forwarding, no NAT: the host end only
       // The alias marks the interface as ours even when the plan pinned its name.
       netlink_->set_up(veth_.host_ifname, instance_alias(instance_));
     } catch (...) {

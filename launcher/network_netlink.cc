@@ -14,7 +14,9 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -197,6 +199,16 @@ class LibnlOps final : public NetlinkOps {
     if (int err = rtnl_route_add(sock.get(), route.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
       fail("add default route via " + gateway.to_string() + " dev " + ifname, err);
     }
+  }
+
+  void disable_ipv4_forwarding(const std::string& ifname) override {
+    const std::string path = "/proc/sys/net/ipv4/conf/" + ifname + "/forwarding";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw StepError("network", "open " + path + " to turn forwarding off on the host end", errno);
+    const bool written = ::write(fd, "0\n", 2) == 2;
+    const int err = errno;
+    ::close(fd);
+    if (!written) throw StepError("network", "write 0 to " + path, err);
   }
 
   bool delete_link(const std::string& ifname) override {

@@ -42,6 +42,10 @@ class NetlinkOps {
   virtual void set_up(const std::string& ifname, const std::string& alias) = 0;
   virtual void add_address(const std::string& ifname, const IpAddress& address, unsigned prefix) = 0;
   virtual void add_default_route(const std::string& ifname, const IpAddress& gateway) = 0;
+  // net.ipv4.conf.<ifname>.forwarding = 0: IPv4 packets arriving on the interface are never
+  // routed on, even on a host with ip_forward=1 (a Docker host), so the container reaches the
+  // host end's address and nothing beyond. (A sysctl file, not netlink; it belongs here anyway.)
+  virtual void disable_ipv4_forwarding(const std::string& ifname) = 0;
   // Returns false when there is no such interface (teardown is idempotent).
   virtual bool delete_link(const std::string& ifname) = 0;
 };

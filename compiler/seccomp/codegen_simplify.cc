@@ -66,7 +66,9 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
   std::map<std::pair<unsigned, unsigned>, Interval> intervals;  // (arg, width) -> interval
   std::vector<std::pair<unsigned, unsigned>> order;              // first appearance
   std::vector<ArgCondition> masked;
-  for (const ArgCondition& c : conditions) {
+  for (ArgCondition c : conditions) {
+    const std::uint64_t width_max = c.width == 32 ? 0xffffffffULL : ~0ULL;
+    if (c.op == CmpOp::MaskedEq && (c.mask & width_max) == width_max) c.op = CmpOp::Eq, c.mask = 0;  // a plain ==
     const std::optional<bool> truth = constant_truth(c);
     if (truth == true) continue;
     if (truth == false) return std::nullopt;
@@ -80,6 +82,25 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
     if (fresh) order.push_back(key);
     if (!narrow(it->second, c, c.value & max)) return std::nullopt;
   }
+  // A masked test of an argument whose value an equality already fixes is decided here.
+  std::vector<ArgCondition> undecided;
+  for (const ArgCondition& c : masked) {
+    const std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
+    const std::uint64_t mask = c.mask & width_mask;
+    std::optional<std::uint64_t> known;
+    if (auto it = intervals.find({c.arg, 64}); it != intervals.end() && it->second.lo == it->second.hi) {
+      known = it->second.lo;
+    } else if (auto it32 = intervals.find({c.arg, 32}); it32 != intervals.end() && it32->second.lo == it32->second.hi &&
+               (mask >> 32) == 0) {
+      known = it32->second.lo;
+    }
+    if (!known) {
+      undecided.push_back(c);
+    } else if ((*known & mask) != (c.value & width_mask)) {
+      return std::nullopt;
+    }
+  }
+  masked = std::move(undecided);
   // Arguments in ascending order, like libseccomp's tree, so both test the same word first.
   std::sort(order.begin(), order.end());
   std::vector<ArgCondition> out;

@@ -25,23 +25,25 @@ using test_support::interface_exists;
 using test_support::wait_for_http;
 using test_support::wait_until_interface_gone;
 
-// A throwaway rootfs: the static server at /home/hello-world and the mount points the plan
-// uses. Removed at the end (plan-exec mounts only inside its own mount namespace).
+// A throwaway directory holding the rootfs (the static server at /home/hello-world and the
+// mount points the plan uses), the plans and plan-exec's logs. Removed at the end, whatever
+// happened (plan-exec mounts only inside its own mount namespace).
 class ScratchRootfs {
  public:
-  ScratchRootfs() : root_(fs::path(TEST_SCRATCH_DIR) / ("network-rootfs-" + std::to_string(getpid()))) {
-    fs::remove_all(root_);
-    for (const char* dir : {"home", "proc", "tmp", "dev"}) fs::create_directories(root_ / dir);
-    fs::copy_file(fs::path(TEST_PROGRAMS_DIR) / "hello_world", root_ / "home/hello-world");
+  ScratchRootfs() : dir_(fs::path(TEST_SCRATCH_DIR) / ("network-scenario-" + std::to_string(getpid()))) {
+    fs::remove_all(dir_);
+    for (const char* sub : {"home", "proc", "tmp", "dev"}) fs::create_directories(path() / sub);
+    fs::copy_file(fs::path(TEST_PROGRAMS_DIR) / "hello_world", path() / "home/hello-world");
   }
   ~ScratchRootfs() {
     std::error_code ignored;
-    fs::remove_all(root_, ignored);
+    fs::remove_all(dir_, ignored);
   }
-  const fs::path& path() const { return root_; }
+  fs::path path() const { return dir_ / "rootfs"; }
+  const fs::path& dir() const { return dir_; }
 
  private:
-  fs::path root_;
+  fs::path dir_;
 };
 
 // The hello plan of the issue, as plan-exec reads it: mount pid ipc uts net namespaces, proc,
@@ -70,7 +72,7 @@ std::string write_plan(const ScratchRootfs& rootfs, const std::string& subnet, c
   p.env = {"PATH=/bin"};
   p.cwd = "/home";
   p.command = {"/home/hello-world"};
-  const fs::path file = rootfs.path().parent_path() / (name + "-" + std::to_string(getpid()) + ".plan");
+  const fs::path file = rootfs.dir() / (name + ".plan");
   plan::write_file_atomically(file.string(), plan::to_json(p));
   return file.string();
 }
@@ -79,7 +81,7 @@ std::string write_plan(const ScratchRootfs& rootfs, const std::string& subnet, c
 // failure shows plan-exec's message. Killed and reaped when the object goes.
 class PlanExec {
  public:
-  explicit PlanExec(const std::string& plan_file) : log_(plan_file + ".stderr") {
+  explicit PlanExec(const std::string& plan_file) : log_(plan_file + "." + std::to_string(next_log_++) + ".stderr") {
     pid_ = started_ = fork();
     if (pid_ == 0) {
       int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -93,8 +95,6 @@ class PlanExec {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
-    std::error_code ignored;
-    fs::remove(log_, ignored);
   }
   pid_t pid() const { return started_; }  // still the right number after the exit was reaped
   std::string host_ifname() const { return "pe-" + std::to_string(started_); }
@@ -123,6 +123,7 @@ class PlanExec {
   }
 
  private:
+  static inline int next_log_ = 0;  // two runs of one plan must not share a log
   std::string log_;
   pid_t pid_ = -1;      // -1 once reaped
   pid_t started_ = -1;

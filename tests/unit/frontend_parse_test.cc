@@ -143,6 +143,29 @@ TEST(FrontendParse, SectionsAreRecordedInOrderForDuplicateChecks) {
   EXPECT_EQ(policy.container->hostname->text, "a");   // the first one is kept
 }
 
+// `readonly`, `mount` and `user` are both options/list items and section keywords; the
+// parser must tell them apart by what follows, with no separator to help.
+TEST(FrontendParse, WordsThatAreBothOptionAndSectionAreTakenApart) {
+  ast::Policy policy = parse_ok(
+      "container a {\n"
+      "  rootfs \"/r\" readonly\n"
+      "  readonly /proc/sys\n"
+      "  namespaces pid user mount\n"
+      "  mount bind \"/a\" at /b readonly\n"
+      "  readonly /proc/bus\n"
+      "  user 1000\n"
+      "  mount proc at /proc\n"
+      "}\n");
+  const ast::Container& c = *policy.container;
+  EXPECT_TRUE(c.rootfs->readonly);
+  EXPECT_EQ(texts(c.readonly_paths), (std::vector<std::string>{"/proc/sys", "/proc/bus"}));
+  EXPECT_EQ(texts(c.namespaces), (std::vector<std::string>{"pid", "user", "mount"}));
+  ASSERT_EQ(c.mounts.size(), 2u);
+  EXPECT_TRUE(c.mounts[0].readonly);
+  EXPECT_EQ(c.mounts[1].kind.text, "proc");
+  EXPECT_EQ(c.user->uid.text, "1000");
+}
+
 TEST(FrontendParse, RootfsArchiveAndNetworkModes) {
   ast::Policy policy = parse_ok("container x { rootfs archive \"/x/alpine.tar.gz\" network loopback }");
   EXPECT_TRUE(policy.container->rootfs->archive);

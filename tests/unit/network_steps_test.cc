@@ -34,6 +34,7 @@ class RecordingNetlink : public NetlinkOps {
   void add_default_route(const std::string& ifname, const IpAddress& gateway) override {
     record("route default via " + gateway.to_string() + " dev " + ifname);
   }
+  void disable_ipv4_forwarding(const std::string& ifname) override { record("no-forwarding " + ifname); }
   bool delete_link(const std::string& ifname) override {
     record("delete " + ifname);
     const auto it = std::find_if(host.begin(), host.end(), [&](const HostInterface& i) { return i.name == ifname; });
@@ -86,6 +87,7 @@ TEST_F(NetworkSteps, VethCreatesThePairIntoTheChildThenConfiguresBothSides) {
   EXPECT_EQ(netlink->calls, (std::vector<std::string>{"interfaces",  // the check again, under the lock
                                                       "create_veth pe-500 eth0 pid=777 mtu=1400",
                                                       "address pe-500 10.200.0.1/24",
+                                                      "no-forwarding pe-500",
                                                       "up pe-500 alias=plan-exec:500:42"}));
   netlink->calls.clear();
   network->setup_inside();
