@@ -169,7 +169,9 @@ Target Emitter::fall_into(Target target) {
 Target Emitter::thread(Target target, Knowledge known) const {
   if (target.is_ret) return target;
   std::size_t at = target.at;
-  std::optional<std::size_t> first_effect;  // first instruction that changed A on the way
+  std::optional<std::size_t> first_effect;  // where execution must resume to set A as `known` says
+  const std::optional<std::uint32_t> source_word = known.a_word;  // A at the jump being threaded
+  const std::uint32_t source_mask = known.a_mask;
   for (int steps = 0; steps < 512; ++steps) {
     const sock_filter& insn = reversed_[at];
     if (insn.code == (BPF_RET | BPF_K)) return Target::ret_of(insn.k);  // verdict reached: go straight there
@@ -183,8 +185,17 @@ Target Emitter::thread(Target target, Knowledge known) const {
         at -= 1;
         continue;
       }
-      if (!first_effect) first_effect = at;
+      // A load overwrites A: whatever an earlier pending load put there only fed jumps we
+      // decided statically, so execution may start right here - or after it, when A still
+      // holds that word at the jump we are threading.
+      const bool source_has_it = source_word == insn.k && source_mask == kPlain && !and_follows;
+      if (source_has_it) first_effect.reset();
+      else first_effect = at;
       known = known.holding(insn.k);
+      if (source_has_it) {
+        at -= 1;
+        continue;
+      }
       at -= 1;
       continue;
     }

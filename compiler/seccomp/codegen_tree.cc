@@ -9,7 +9,7 @@
 namespace policyc::seccomp::codegen {
 namespace {
 
-constexpr std::size_t kBudgetLimit = 200;   // exact budgeted DP up to this many ranges
+constexpr std::size_t kBudgetLimit = 400;   // exact budgeted DP up to this many ranges
 constexpr std::size_t kTableLimit = 1500;   // above this many ranges, n^2 tables get too big
 constexpr std::size_t kProfiledNumbers = 1024;
 constexpr std::size_t kSyscallNumbers = 512;  // x86_64 syscalls live below this

@@ -222,10 +222,20 @@ TEST_F(NetworkSetup, VethConnectsTheHostToTheContainerAndTeardownRemovesIt) {
   network->setup_host(child.pid());
   EXPECT_TRUE(interface_exists(host_end));
   EXPECT_EQ(test_support::read_sys_net(host_end, "mtu"), "1400");
-  std::ifstream forwarding("/proc/sys/net/ipv4/conf/" + host_end + "/forwarding");
-  std::string forwarding_value;
-  std::getline(forwarding, forwarding_value);
-  EXPECT_EQ(forwarding_value, "0") << "the host end must not route the container's packets on";
+  const std::string forwarding = "/proc/sys/net/ipv4/conf/" + host_end + "/forwarding";
+  const auto read_forwarding = [&] {
+    std::ifstream file(forwarding);
+    std::string value;
+    std::getline(file, value);
+    return value;
+  };
+  EXPECT_EQ(read_forwarding(), "0") << "the host end must not route the container's packets on";
+  // What a Docker host (default forwarding 1) would give the new interface; only our own
+  // interface is touched, never the host's global settings.
+  std::ofstream(forwarding) << "1\n";
+  ASSERT_EQ(read_forwarding(), "1");
+  make_netlink_ops()->disable_ipv4_forwarding(host_end);
+  EXPECT_EQ(read_forwarding(), "0");
   EXPECT_EQ(test_support::read_sys_net(host_end, "ifalias"), instance_alias(identify_process(getpid())));
   EXPECT_FALSE(interface_exists("eth0") && test_support::read_sys_net("eth0", "ifalias").starts_with("plan-exec"))
       << "the container end must never appear on the host";
