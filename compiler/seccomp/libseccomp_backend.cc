@@ -2,11 +2,16 @@
 // libseccomp_backend_rules.h, are handed to libseccomp 2.5 (binary tree layout), exported as
 // BPF through a memfd (2.5.4 has no export-to-memory), decoded, and checked against the IR
 // in the interpreter before anyone gets to load it.
+#include <fcntl.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -17,6 +22,8 @@
 
 namespace policyc::seccomp {
 namespace {
+
+constexpr std::chrono::seconds kLibseccompDeadline{10};
 
 struct ContextDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -30,6 +37,10 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
  private:
   int fd_;
 };
@@ -110,23 +121,12 @@ bool add_rules(void* ctx, const std::vector<LibseccompRule>& rules, Diagnostics&
   return true;
 }
 
-std::optional<std::vector<sock_filter>> export_bpf(void* ctx, Diagnostics& diags) {
-  Fd fd(memfd_create("policyc-bpf", MFD_CLOEXEC));
-  if (fd.get() < 0) {
-    diags.error({}, std::string("memfd_create for the BPF export failed: ") + std::strerror(errno),
-                "the kernel must support memfd_create (Linux >= 3.17)");
-    return std::nullopt;
-  }
-  int rc = seccomp_export_bpf(ctx, fd.get());
-  if (rc < 0) {
-    diags.error({}, failure("libseccomp: exporting the BPF program", rc));
-    return std::nullopt;
-  }
-  off_t size = lseek(fd.get(), 0, SEEK_END);
+std::optional<std::vector<sock_filter>> read_bpf(int fd, Diagnostics& diags) {
+  off_t size = lseek(fd, 0, SEEK_END);
   std::vector<std::uint8_t> bytes(size > 0 ? static_cast<std::size_t>(size) : 0);
   std::size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    ssize_t n = pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
     if (n <= 0) {
       diags.error({}, std::string("reading back the exported BPF failed: ") + std::strerror(errno));
       return std::nullopt;
@@ -141,19 +141,134 @@ std::optional<std::vector<sock_filter>> export_bpf(void* ctx, Diagnostics& diags
   return bpf::decode(bytes);
 }
 
+// Everything that calls libseccomp: build the filter and export it into `bpf_fd`.
+bool build_and_export(const Filter& filter, const std::vector<LibseccompRule>& rules, int optimize, int bpf_fd,
+                      Diagnostics& diags) {
+  Context ctx(seccomp_init(scmp_action(filter.default_action)));
+  if (!ctx) {
+    diags.error({}, "libseccomp refused the default action " + filter.default_action.to_string(),
+                "use allow, errno(E), kill_thread, kill_process, trap, log or trace(N)");
+    return false;
+  }
+  if (!configure(ctx.get(), filter, optimize, diags) || !add_rules(ctx.get(), rules, diags)) return false;
+  int rc = seccomp_export_bpf(ctx.get(), bpf_fd);
+  if (rc < 0) {
+    diags.error({}, failure("libseccomp: exporting the BPF program", rc));
+    return false;
+  }
+  return true;
+}
+
+// Diagnostics cross the pipe from the child as fields separated by \x1f, records by \x1e.
+std::string serialize(const Diagnostics& diags) {
+  std::string out;
+  for (const Diagnostic& d : diags.all()) {
+    out += d.where.file + '\x1f' + std::to_string(d.where.line) + '\x1f' + std::to_string(d.where.column) +
+           '\x1f' + d.message + '\x1f' + d.hint + '\x1e';
+  }
+  return out;
+}
+
+void deserialize(const std::string& text, Diagnostics& diags) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\x1e', start);
+    if (end == std::string::npos) break;
+    std::vector<std::string> fields;
+    std::size_t field_start = start;
+    for (std::size_t i = start; i <= end; ++i) {
+      if (i == end || text[i] == '\x1f') {
+        fields.push_back(text.substr(field_start, i - field_start));
+        field_start = i + 1;
+      }
+    }
+    if (fields.size() == 5) {
+      Location where{fields[0], static_cast<unsigned>(std::stoul(fields[1])),
+                     static_cast<unsigned>(std::stoul(fields[2])), 1};
+      diags.error(where, fields[3], fields[4]);
+    }
+    start = end + 1;
+  }
+}
+
+// libseccomp 2.5.4 can loop forever merging some overlapping rules, so it runs in a forked
+// child with a deadline; the BPF comes back through a memfd both share, the diagnostics
+// through a pipe. (policyc is single-threaded, so the child may call malloc.)
+std::optional<std::vector<sock_filter>> build_in_child(const Filter& filter, const std::vector<LibseccompRule>& rules,
+                                                       int optimize, Diagnostics& diags) {
+  Fd bpf_fd(memfd_create("policyc-bpf", MFD_CLOEXEC));
+  int pipe_fds[2];
+  if (bpf_fd.get() < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    diags.error({}, std::string("creating the memfd/pipe for libseccomp's export failed: ") + std::strerror(errno),
+                "the kernel must support memfd_create (Linux >= 3.17)");
+    return std::nullopt;
+  }
+  Fd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  pid_t pid = fork();
+  if (pid < 0) {
+    diags.error({}, std::string("fork for the libseccomp backend failed: ") + std::strerror(errno));
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    Diagnostics child_diags;
+    bool ok = build_and_export(filter, rules, optimize, bpf_fd.get(), child_diags);
+    std::string report = serialize(child_diags);
+    for (std::size_t done = 0; done < report.size();) {
+      ssize_t n = write(write_end.get(), report.data() + done, report.size() - done);
+      if (n <= 0) _exit(3);
+      done += static_cast<std::size_t>(n);
+    }
+    _exit(ok ? 0 : 1);
+  }
+  write_end.reset();  // so the read below sees EOF when the child is done
+  std::string report;
+  bool timed_out = false;
+  auto deadline = std::chrono::steady_clock::now() + kLibseccompDeadline;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{read_end.get(), POLLIN, 0};
+    int ready = left.count() > 0 ? poll(&p, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      timed_out = true;
+      break;
+    }
+    char buffer[4096];
+    ssize_t n = read(read_end.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    report.append(buffer, static_cast<std::size_t>(n));
+  }
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    diags.error({}, "libseccomp did not finish merging the rules within " +
+                        std::to_string(kLibseccompDeadline.count()) + " s (a libseccomp 2.5.4 weakness with "
+                        "many overlapping argument conditions on one syscall)",
+                "simplify the conditions of the syscalls with many rules, or use the policyc backend");
+    return std::nullopt;
+  }
+  deserialize(report, diags);
+  if (WIFSIGNALED(status)) {
+    diags.error({}, "libseccomp crashed (signal " + std::to_string(WTERMSIG(status)) + ") building the filter",
+                "please report this policy; the policyc backend may compile it");
+    return std::nullopt;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (report.empty()) diags.error({}, "the libseccomp backend failed without a message");
+    return std::nullopt;
+  }
+  return read_bpf(bpf_fd.get(), diags);
+}
+
 // One attempt with one rule form; verification errors go to `check_diags`.
 std::vector<sock_filter> attempt(const Filter& filter, LibseccompForm form, int optimize, Diagnostics& diags,
                                  Diagnostics& check_diags) {
   std::optional<std::vector<LibseccompRule>> rules = to_libseccomp_rules(filter, form, diags);
   if (!rules) return {};
-  Context ctx(seccomp_init(scmp_action(filter.default_action)));
-  if (!ctx) {
-    diags.error({}, "libseccomp refused the default action " + filter.default_action.to_string(),
-                "use allow, errno(E), kill_thread, kill_process, trap, log or trace(N)");
-    return {};
-  }
-  if (!configure(ctx.get(), filter, optimize, diags) || !add_rules(ctx.get(), *rules, diags)) return {};
-  std::optional<std::vector<sock_filter>> program = export_bpf(ctx.get(), diags);
+  std::optional<std::vector<sock_filter>> program = build_in_child(filter, *rules, optimize, diags);
   if (!program || !verify_filter(filter, *program, "libseccomp", check_diags)) return {};
   return *program;
 }
@@ -163,7 +278,7 @@ std::vector<sock_filter> attempt(const Filter& filter, LibseccompForm form, int 
 std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& diags, int optimize) {
   Diagnostics first_check;
   std::size_t errors_before = diags.error_count();
-  std::vector<sock_filter> program = attempt(filter, LibseccompForm::NativeRanges, optimize, diags, first_check);
+  std::vector<sock_filter> program = attempt(filter, LibseccompForm::Auto, optimize, diags, first_check);
   if (!program.empty() || diags.error_count() > errors_before) return program;
   // libseccomp merged the compact form wrongly: retry with equality nodes only.
   Diagnostics second_check;

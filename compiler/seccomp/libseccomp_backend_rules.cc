@@ -240,8 +240,8 @@ std::vector<const Rule*> live_rules(const std::vector<const Rule*>& rules) {
   return out;
 }
 
-bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_action, LibseccompForm form,
-                   std::vector<LibseccompRule>& out, Diagnostics& diags) {
+bool lower_syscall_in(const std::vector<const Rule*>& all, const Action& default_action, LibseccompForm form,
+                      std::vector<LibseccompRule>& out, Diagnostics& diags) {
   std::vector<const Rule*> rules = live_rules(all);
   std::size_t emitted = 0;
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -285,6 +285,23 @@ bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_ac
     }
   }
   return true;
+}
+
+// Auto: ranges as <= / >= only where the syscall gets a single libseccomp rule (nothing to
+// merge); as soon as rules of one syscall must be merged, equality nodes only.
+bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_action, LibseccompForm form,
+                   std::vector<LibseccompRule>& out, Diagnostics& diags) {
+  if (form == LibseccompForm::Auto) {
+    std::vector<LibseccompRule> compact;
+    Diagnostics scratch;
+    if (lower_syscall_in(all, default_action, LibseccompForm::NativeRanges, compact, scratch) &&
+        compact.size() <= 1) {
+      out.insert(out.end(), compact.begin(), compact.end());
+      return true;
+    }
+    form = LibseccompForm::EqualityOnly;
+  }
+  return lower_syscall_in(all, default_action, form, out, diags);
 }
 
 }  // namespace

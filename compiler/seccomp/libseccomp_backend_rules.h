@@ -36,11 +36,12 @@ struct LibseccompRule {
 inline constexpr std::size_t kMaxLibseccompRulesPerSyscall = 64;
 
 // How a range of one argument is handed to libseccomp. NativeRanges uses its <=, >= and ==
-// (compact). EqualityOnly uses only == and masked == (aligned blocks): libseccomp 2.5.4 can
-// mis-merge <=/>= nodes of overlapping rules into each other's subtrees (found by the random
-// tests), while its equality nodes merge soundly; the backend falls back to it when the
-// translation check rejects the compact form.
-enum class LibseccompForm { NativeRanges, EqualityOnly };
+// (compact). EqualityOnly uses only == and masked == (aligned blocks). libseccomp 2.5.4 merges
+// <=/>= nodes of several rules of one syscall badly: it can copy one rule's subtree under
+// another's node (wrong verdicts) or loop forever in seccomp_rule_add (both found by the
+// random tests), while its equality nodes merge soundly. Auto, the default, uses the compact
+// form only for a syscall that ends up with a single libseccomp rule.
+enum class LibseccompForm { Auto, NativeRanges, EqualityOnly };
 
 std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, LibseccompForm form,
                                                                Diagnostics& diags);
