@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -23,7 +24,7 @@
 namespace policyc::seccomp {
 namespace {
 
-constexpr std::chrono::seconds kLibseccompDeadline{10};
+constexpr std::chrono::seconds kLibseccompDeadline{5};
 
 struct ContextDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -276,17 +277,21 @@ std::vector<sock_filter> attempt(const Filter& filter, LibseccompForm form, int 
 }  // namespace
 
 std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& diags, int optimize) {
-  Diagnostics first_check;
-  std::size_t errors_before = diags.error_count();
-  std::vector<sock_filter> program = attempt(filter, LibseccompForm::Auto, optimize, diags, first_check);
-  if (!program.empty() || diags.error_count() > errors_before) return program;
-  // libseccomp merged the compact form wrongly: retry with equality nodes only.
-  Diagnostics second_check;
-  program = attempt(filter, LibseccompForm::EqualityOnly, optimize, diags, second_check);
-  if (program.empty() && diags.error_count() == errors_before) {
-    for (const Diagnostic& d : second_check.all()) diags.error(d.where, d.message, d.hint);
+  Diagnostics first_problems;
+  std::vector<sock_filter> program = attempt(filter, LibseccompForm::Auto, optimize, first_problems, first_problems);
+  if (!program.empty()) return program;
+  // A limit or a refused name is final; a wrong merge or a hang may not recur in the other shape.
+  bool libseccomp_fault = std::any_of(first_problems.all().begin(), first_problems.all().end(), [](const Diagnostic& d) {
+    return d.message.find("backend's filter gives") != std::string::npos ||
+           d.message.find("did not finish merging") != std::string::npos;
+  });
+  if (libseccomp_fault) {
+    Diagnostics second_problems;
+    program = attempt(filter, LibseccompForm::NativeRanges, optimize, second_problems, second_problems);
+    if (!program.empty()) return program;
   }
-  return program;
+  for (const Diagnostic& d : first_problems.all()) diags.error(d.where, d.message, d.hint);
+  return {};
 }
 
 }  // namespace policyc::seccomp

@@ -287,21 +287,24 @@ bool lower_syscall_in(const std::vector<const Rule*>& all, const Action& default
   return true;
 }
 
-// Auto: ranges as <= / >= only where the syscall gets a single libseccomp rule (nothing to
-// merge); as soon as rules of one syscall must be merged, equality nodes only.
+// Auto: ranges as <= / >= where the syscall gets a single libseccomp rule (nothing to merge);
+// when its rules must be merged, equality nodes only, unless that takes more rules than the
+// limit (a 64-bit `>= 11` is 62 blocks): then the compact form, which the caller's
+// translation check and deadline guard.
 bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_action, LibseccompForm form,
                    std::vector<LibseccompRule>& out, Diagnostics& diags) {
-  if (form == LibseccompForm::Auto) {
-    std::vector<LibseccompRule> compact;
+  if (form != LibseccompForm::Auto) return lower_syscall_in(all, default_action, form, out, diags);
+  std::vector<LibseccompRule> compact;
+  if (!lower_syscall_in(all, default_action, LibseccompForm::NativeRanges, compact, diags)) return false;
+  if (compact.size() > 1) {
+    std::vector<LibseccompRule> equality;
     Diagnostics scratch;
-    if (lower_syscall_in(all, default_action, LibseccompForm::NativeRanges, compact, scratch) &&
-        compact.size() <= 1) {
-      out.insert(out.end(), compact.begin(), compact.end());
-      return true;
+    if (lower_syscall_in(all, default_action, LibseccompForm::EqualityOnly, equality, scratch)) {
+      compact = std::move(equality);
     }
-    form = LibseccompForm::EqualityOnly;
   }
-  return lower_syscall_in(all, default_action, form, out, diags);
+  out.insert(out.end(), compact.begin(), compact.end());
+  return true;
 }
 
 }  // namespace

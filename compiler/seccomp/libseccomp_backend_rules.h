@@ -39,8 +39,9 @@ inline constexpr std::size_t kMaxLibseccompRulesPerSyscall = 64;
 // (compact). EqualityOnly uses only == and masked == (aligned blocks). libseccomp 2.5.4 merges
 // <=/>= nodes of several rules of one syscall badly: it can copy one rule's subtree under
 // another's node (wrong verdicts) or loop forever in seccomp_rule_add (both found by the
-// random tests), while its equality nodes merge soundly. Auto, the default, uses the compact
-// form only for a syscall that ends up with a single libseccomp rule.
+// random tests), while its equality nodes merged soundly in every random test. Auto, the
+// default, uses the compact form for a syscall with a single libseccomp rule, and for one
+// whose equality form would exceed the limit below; otherwise equality only.
 enum class LibseccompForm { Auto, NativeRanges, EqualityOnly };
 
 std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, LibseccompForm form,

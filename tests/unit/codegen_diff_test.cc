@@ -12,14 +12,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
 
+#include "compiler/docker/import.h"
+#include "compiler/lower/compile.h"
+#include "compiler/parse/parse.h"
 #include "compiler/seccomp/backend.h"
+#include "compiler/seccomp/lower_seccomp.h"
 #include "compiler/seccomp/bpf_interp.h"
 #include "compiler/seccomp/codegen.h"
 #include "compiler/seccomp/frequency.h"
@@ -240,6 +250,139 @@ TEST(CodegenDiff, RandomFiltersMatchIrSemantics) {
   }
   std::printf("checked %zu random filters against the IR semantics\n", compared);
   EXPECT_GE(compared, bounded ? 300U : iterations);
+}
+
+// A filter from a policy or profile, both ways: with libseccomp as the oracle when it takes the
+// filter, else against ir.h directly (libseccomp's backend refuses some real profiles).
+void expect_same_verdicts(const Filter& original, const std::string& what) {
+  Filter filter = original;
+  // Our generator emits no i386 code yet (it refuses "x86"): compare both without it.
+  filter.arches.erase(std::remove(filter.arches.begin(), filter.arches.end(), "x86"), filter.arches.end());
+  const std::vector<sock_filter> ours = ours_or_fail(filter);
+  ASSERT_FALSE(ours.empty()) << what;
+  std::mt19937_64 rng(1);
+  const std::vector<bpf::SeccompData> calls = testing::probe_calls(filter, rng, 96);
+  Diagnostics oracle_diags;
+  const std::vector<sock_filter> oracle = seccomp::compile_libseccomp(filter, oracle_diags, 2);
+  if (!oracle.empty()) {
+    EXPECT_EQ(first_difference(filter, ours, oracle, calls), "") << what;
+    const CostStats mine = cost_of(ours, calls), theirs = cost_of(oracle, calls);
+    EXPECT_LE(mine.worst, theirs.worst) << what;
+    EXPECT_LE(mine.mean, theirs.mean) << what;
+    std::printf("%s: %zu rules, equal to libseccomp on %zu calls; worst %zu vs %zu, weighted mean %.2f vs %.2f\n",
+                what.c_str(), filter.rules.size(), calls.size(), mine.worst, theirs.worst, mine.mean, theirs.mean);
+    return;
+  }
+  for (const bpf::SeccompData& call : calls) {
+    const auto verdict = bpf::run(ours, call);
+    ASSERT_TRUE(verdict) << what;
+    ASSERT_EQ(verdict->ret, ir_expected(filter, call)) << what << " on " << testing::describe_call(call);
+  }
+  std::printf("%s: %zu rules, libseccomp refused it; equal to ir.h on %zu calls\n", what.c_str(), filter.rules.size(),
+              calls.size());
+}
+
+std::optional<Filter> import_profile(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path);
+  std::stringstream json;
+  json << in.rdbuf();
+  const std::optional<std::string> pol = docker::import_to_pol(json.str(), path, {}, diags);
+  if (!pol) return std::nullopt;
+  const std::optional<ast::Policy> policy = parse_text(*pol, path + " (imported)", diags);
+  if (!policy || !policy->seccomp_block()) return std::nullopt;
+  return seccomp::lower_seccomp(*policy->seccomp_block(), diags);
+}
+
+TEST(CodegenDiff, DockerAndPodmanProfiles) {
+  for (const char* name : {"docker-default.json", "containers-common.json"}) {
+    const std::string path = std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + name;
+    Diagnostics diags;
+    const std::optional<Filter> filter = import_profile(path, diags);
+    std::ostringstream rendered;
+    diags.render(rendered);
+    ASSERT_TRUE(filter) << rendered.str();
+    expect_same_verdicts(*filter, name);
+  }
+}
+
+TEST(CodegenDiff, EveryPolicyInPoliciesDir) {
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SOURCE_DIR) + "/policies")) {
+    if (entry.path().extension() != ".pol") continue;
+    Diagnostics diags;
+    const std::optional<CompileResult> result = compile_policy(entry.path().string(), CompileOptions{}, diags);
+    std::ostringstream rendered;
+    diags.render(rendered);
+    ASSERT_TRUE(result) << rendered.str();
+    if (!result->filter) continue;
+    expect_same_verdicts(*result->filter, entry.path().filename().string());
+    ++seen;
+  }
+  std::printf("%zu policies compared\n", seen);
+}
+
+// Loads a few random filters into the kernel in a child process and makes the calls: the
+// kernel's verdict (an errno >= 200 we chose, or the call running) must be the interpreter's.
+TEST(CodegenDiff, SampleRunsInTheKernel) {
+  // Syscalls harmless with any arguments, in a throwaway child.
+  const std::vector<int> harmless = {SYS_getppid, SYS_getpriority, SYS_dup, SYS_umask, SYS_getpgid, SYS_getsid,
+                                     SYS_sched_getscheduler, SYS_getuid, SYS_getgid, SYS_geteuid};
+  testing::RandomFilterOptions options;
+  options.only_allow_and_errno = true;
+  options.allow_x32 = false;
+  options.syscalls = harmless;
+  options.syscall_pool = harmless.size();
+  std::mt19937_64 rng(99);
+  std::size_t calls_made = 0;
+  for (int sample = 0; sample < 6; ++sample) {
+    Filter filter = testing::random_filter(rng, options);
+    filter.default_action = {seccomp::ActionKind::Allow, 0};  // the child must still write and exit
+    for (seccomp::Rule& rule : filter.rules) {
+      if (rule.action.kind == seccomp::ActionKind::Errno) rule.action.data = 200 + rule.action.data % 3800;
+    }
+    const std::vector<sock_filter> ours = ours_or_fail(filter);
+    ASSERT_FALSE(ours.empty());
+    std::vector<bpf::SeccompData> calls;
+    for (const bpf::SeccompData& call : testing::probe_calls(filter, rng, 24)) {
+      const bool harmless_call = std::find(harmless.begin(), harmless.end(), call.nr) != harmless.end();
+      if (call.arch == bpf::kAuditArchX86_64 && harmless_call) calls.push_back(call);
+    }
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      sock_fprog prog{static_cast<unsigned short>(ours.size()), const_cast<sock_filter*>(ours.data())};
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) _exit(3);
+      for (const bpf::SeccompData& call : calls) {
+        const long r = syscall(call.nr, call.args[0], call.args[1], call.args[2], call.args[3], call.args[4], call.args[5]);
+        const int result[2] = {static_cast<int>(r), r == -1 ? errno : 0};
+        if (write(fds[1], result, sizeof result) != sizeof result) _exit(4);
+      }
+      _exit(0);
+    }
+    close(fds[1]);
+    for (const bpf::SeccompData& call : calls) {
+      int result[2];
+      ASSERT_EQ(read(fds[0], result, sizeof result), static_cast<ssize_t>(sizeof result)) << "child stopped early";
+      const auto verdict = bpf::run(ours, call);
+      ASSERT_TRUE(verdict);
+      if (verdict->action() == SECCOMP_RET_ERRNO) {
+        EXPECT_EQ(result[0], -1) << testing::describe_call(call);
+        EXPECT_EQ(static_cast<std::uint32_t>(result[1]), verdict->data()) << testing::describe_call(call);
+      } else {
+        EXPECT_LT(result[1], 200) << "the kernel refused an allowed call: " << testing::describe_call(call);
+      }
+      ++calls_made;
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  std::printf("made %zu calls under our filters in the kernel\n", calls_made);
+  EXPECT_GT(calls_made, 100U);
 }
 
 }  // namespace
