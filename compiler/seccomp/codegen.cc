@@ -55,7 +55,7 @@ class TreeWriter {
 };
 
 // How far above the smallest achievable worst case the tree may go to serve hot syscalls.
-constexpr std::size_t kWorstCaseSlack = 2;
+constexpr std::size_t kWorstCaseSlack = 0;
 
 // The most instructions each range's leaf code executes, measured on a scratch copy.
 std::vector<std::size_t> leaf_costs(const std::vector<Range>& ranges) {
