@@ -38,7 +38,7 @@ std::optional<std::vector<sock_filter>> load_filter(const ExplainArgs& args, con
       }
       return bpf::decode(loaded.seccomp->bpf);
     } catch (const plan::PlanError& e) {
-      diags.error({args.file}, e.what(), "recompile the plan with this policyc");
+      diags.error({args.file}, e.what(), "check the path; a plan from another policyc version must be recompiled");
       return std::nullopt;
     }
   }

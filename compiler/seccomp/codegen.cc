@@ -71,6 +71,42 @@ std::vector<std::size_t> leaf_costs(const std::vector<Range>& ranges) {
   return costs;
 }
 
+// Jump threading leaves some instructions no path reaches any more; drop them. Jumps only
+// get shorter, so every offset still fits.
+std::vector<sock_filter> without_unreachable(const std::vector<sock_filter>& program) {
+  std::vector<bool> reached(program.size(), false);
+  if (!program.empty()) reached[0] = true;
+  for (std::size_t pc = 0; pc < program.size(); ++pc) {
+    if (!reached[pc]) continue;
+    const sock_filter& insn = program[pc];
+    if (BPF_CLASS(insn.code) == BPF_RET) continue;
+    if (insn.code == (BPF_JMP | BPF_JA)) reached[pc + 1 + insn.k] = true;
+    else if (BPF_CLASS(insn.code) == BPF_JMP) reached[pc + 1 + insn.jt] = reached[pc + 1 + insn.jf] = true;
+    else reached[pc + 1] = true;
+  }
+  std::vector<std::size_t> new_index(program.size() + 1, 0);
+  std::size_t kept = 0;
+  for (std::size_t pc = 0; pc < program.size(); ++pc) {
+    new_index[pc] = kept;
+    kept += reached[pc];
+  }
+  std::vector<sock_filter> out;
+  out.reserve(kept);
+  for (std::size_t pc = 0; pc < program.size(); ++pc) {
+    if (!reached[pc]) continue;
+    sock_filter insn = program[pc];
+    const std::size_t here = new_index[pc];
+    if (insn.code == (BPF_JMP | BPF_JA)) {
+      insn.k = static_cast<std::uint32_t>(new_index[pc + 1 + insn.k] - here - 1);
+    } else if (BPF_CLASS(insn.code) == BPF_JMP) {
+      insn.jt = static_cast<std::uint8_t>(new_index[pc + 1 + insn.jt] - here - 1);
+      insn.jf = static_cast<std::uint8_t>(new_index[pc + 1 + insn.jf] - here - 1);
+    }
+    out.push_back(insn);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<sock_filter> generate_policyc(const Filter& filter, Diagnostics& diags, const FrequencyProfile* profile) {
@@ -91,7 +127,7 @@ std::vector<sock_filter> generate_policyc(const Filter& filter, Diagnostics& dia
   e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, after_arch, Target::ret_of(seccomp_ret(filter.bad_arch_action)));
   e.load(kArchOffset);
 
-  std::vector<sock_filter> program = e.program();
+  std::vector<sock_filter> program = without_unreachable(e.program());
   if (program.size() > BPF_MAXINSNS) {
     diags.error({}, "the generated seccomp filter has " + std::to_string(program.size()) +
                     " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS),

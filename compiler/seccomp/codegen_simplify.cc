@@ -112,4 +112,35 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
   return out;
 }
 
+bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<ArgCondition>& those) {
+  for (const ArgCondition& c : those) {
+    if (c.op == CmpOp::MaskedEq) {
+      if (std::find(these.begin(), these.end(), c) == these.end()) return false;
+      continue;
+    }
+    // what `these` say about the same argument and width
+    const std::uint64_t max = c.width == 32 ? 0xffffffffULL : ~0ULL;
+    Interval range{0, max, {}};
+    for (const ArgCondition& t : these) {
+      if (t.arg == c.arg && t.width == c.width && t.op != CmpOp::MaskedEq) narrow(range, t, t.value & max);
+    }
+    const std::uint64_t v = c.value & max;
+    bool implied = false;
+    switch (c.op) {
+      case CmpOp::Eq: implied = range.lo == v && range.hi == v; break;
+      case CmpOp::Ge: implied = range.lo >= v; break;
+      case CmpOp::Le: implied = range.hi <= v; break;
+      case CmpOp::Gt: implied = v < max && range.lo > v; break;
+      case CmpOp::Lt: implied = v > 0 && range.hi < v; break;
+      case CmpOp::Ne:
+        implied = v < range.lo || v > range.hi ||
+                  std::find(range.excluded.begin(), range.excluded.end(), v) != range.excluded.end();
+        break;
+      case CmpOp::MaskedEq: break;
+    }
+    if (!implied) return false;
+  }
+  return true;
+}
+
 }  // namespace policyc::seccomp

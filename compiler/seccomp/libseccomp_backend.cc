@@ -280,10 +280,9 @@ std::vector<sock_filter> compile_libseccomp(const Filter& filter, Diagnostics& d
   Diagnostics first_problems;
   std::vector<sock_filter> program = attempt(filter, LibseccompForm::Auto, optimize, first_problems, first_problems);
   if (!program.empty()) return program;
-  // A limit or a refused name is final; a wrong merge or a hang may not recur in the other shape.
+  // A limit, a refused rule or a hang is final; a wrong merge may not recur in the other shape.
   bool libseccomp_fault = std::any_of(first_problems.all().begin(), first_problems.all().end(), [](const Diagnostic& d) {
-    return d.message.find("backend's filter gives") != std::string::npos ||
-           d.message.find("did not finish merging") != std::string::npos;
+    return d.message.find("backend's filter gives") != std::string::npos;
   });
   if (libseccomp_fault) {
     Diagnostics second_problems;

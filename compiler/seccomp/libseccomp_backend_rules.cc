@@ -117,6 +117,10 @@ Alternatives intervals_as_conditions(unsigned arg, const IntervalSet& set) {
 // All comparisons of one argument (any widths, any number) -> alternatives of at most one
 // 64-bit comparison each. Empty result: the comparisons contradict each other.
 Alternatives reduce_arg(unsigned arg, const Conditions& conditions, LibseccompForm form) {
+  if (form == LibseccompForm::NativeRanges && conditions.size() == 1 && conditions[0].width == 64 &&
+      conditions[0].op == CmpOp::Ne) {
+    return {{conditions[0]}};  // libseccomp's own != : one rule instead of two ranges
+  }
   IntervalSet r64{{0, kMax64}}, r32{{0, kMax32}};
   std::optional<Masked> masked = Masked{};
   for (const ArgCondition& c : conditions) {

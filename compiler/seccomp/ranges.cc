@@ -45,7 +45,7 @@ Outcome reduce_rules(const std::vector<const Rule*>& rules, const Action& defaul
     if (!conditions) continue;  // can never hold
     ArgRule reduced{std::move(*conditions), rule->action};
     const bool shadowed = std::any_of(outcome.rules.begin(), outcome.rules.end(), [&](const ArgRule& earlier) {
-      return earlier.conditions == reduced.conditions;  // an identical earlier rule always wins
+      return conditions_imply(reduced.conditions, earlier.conditions);  // the earlier rule always wins
     });
     if (shadowed) continue;
     if (reduced.conditions.empty()) {

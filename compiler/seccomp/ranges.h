@@ -46,6 +46,10 @@ std::optional<bool> constant_truth(const ArgCondition& condition);
 // (plus excluded points) and constant ones removed; nullopt when the rule can never hold.
 std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<ArgCondition>& conditions);
 
+// True when every call satisfying `these` (simplified conditions) also satisfies `those`:
+// a later rule whose conditions imply an earlier rule's can never decide.
+bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<ArgCondition>& those);
+
 // The ranges for calls made with AUDIT_ARCH_X86_64 (x86_64 and x32 numbers). Errors (an arch
 // we cannot generate for, a rule without a number) go to `diags`; nullopt then.
 std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags);
