@@ -32,7 +32,7 @@ struct CompileArgs {
   std::string policy;
   std::string output;
   std::string emit_bpf;
-  std::string backend = "libseccomp";
+  std::string backend = "auto";
   std::string profile;
   bool require_rootfs = false;
 };
@@ -58,7 +58,9 @@ void report(const Diagnostics& diags, const std::string& policy) {
 std::optional<CompileResult> run_compiler(const CompileArgs& args, Diagnostics& diags,
                                           std::optional<seccomp::FrequencyProfile>& profile) {
   CompileOptions options;
-  options.backend = args.backend == "policyc" ? seccomp::Backend::Policyc : seccomp::Backend::Libseccomp;
+  // auto: our generator, or libseccomp for filters that allow i386 (see CompileOptions).
+  options.backend = args.backend == "libseccomp" ? seccomp::Backend::Libseccomp : seccomp::Backend::Policyc;
+  options.fallback_for_x86 = args.backend == "auto";
   options.require_container = args.require_rootfs;
   if (!args.profile.empty()) {
     profile = seccomp::load_frequency_profile(args.profile, diags);
@@ -130,8 +132,9 @@ int run_check(const CompileArgs& args) {
 }
 
 void add_backend_options(CLI::App& app, CompileArgs& args) {
-  app.add_option("--backend", args.backend, "seccomp code generator")
-      ->check(CLI::IsMember({"libseccomp", "policyc"}))
+  app.add_option("--backend", args.backend,
+                 "seccomp code generator: policyc (ours), libseccomp, or auto (policyc; libseccomp when arch x86 is allowed)")
+      ->check(CLI::IsMember({"auto", "libseccomp", "policyc"}))
       ->capture_default_str();
   app.add_option("--profile", args.profile, "syscall frequency profile (`name count` lines) for --backend policyc");
   app.add_flag("--require-rootfs", args.require_rootfs, "refuse a policy without a container rootfs");

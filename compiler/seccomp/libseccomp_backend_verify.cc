@@ -28,6 +28,15 @@ std::vector<std::uint64_t> candidates(const std::vector<const Rule*>& rules, uns
         values.insert(x & 0xffffffffULL);
         values.insert(x | 0xffffffff00000000ULL);
       }
+      // libseccomp compares 64-bit values as two 32-bit words: try the neighbouring high
+      // words with low words on both sides of the sign bit.
+      std::uint64_t high = v >> 32, low = v & 0xffffffffULL;
+      for (std::uint64_t h : {high - 1, high, high + 1}) {
+        for (std::uint64_t l : {std::uint64_t{0}, low - 1, low, low + 1, std::uint64_t{0x7fffffff},
+                                std::uint64_t{0x80000000}, std::uint64_t{0xffffffff}}) {
+          values.insert((h << 32) | (l & 0xffffffffULL));
+        }
+      }
       if (c.op == CmpOp::MaskedEq && c.mask != 0) {
         std::uint64_t low = c.mask & (~c.mask + 1);
         std::uint64_t high = std::uint64_t{1} << (63 - __builtin_clzll(c.mask));

@@ -199,7 +199,7 @@ TEST(FrontendShipped, HelloPlanHasEveryPromisedField) {
 
   ASSERT_TRUE(p.seccomp);
   EXPECT_EQ(p.seccomp->default_action, "errno(EPERM)");
-  EXPECT_EQ(p.seccomp->backend, "libseccomp");
+  EXPECT_EQ(p.seccomp->backend, "policyc");  // our generator is the default (native arch only)
   EXPECT_EQ(p.seccomp->bpf.size() % 8, 0u);
   EXPECT_GT(p.seccomp->instructions(), 10u);
   EXPECT_EQ(p.seccomp->sha256, plan::sha256_hex(p.seccomp->bpf));
@@ -403,6 +403,38 @@ TEST_F(FrontendLower, PolicycBackendNameReachesThePlan) {
   EXPECT_EQ(result->plan.seccomp->backend, "policyc");
   EXPECT_EQ(verdict(result->plan, SYS_write).action(), SECCOMP_RET_ALLOW);
   EXPECT_EQ(verdict(result->plan, SYS_open).data(), EPERM);
+}
+
+}  // namespace
+
+namespace {
+
+// The default backend is ours; a filter that allows i386 goes to libseccomp, which alone
+// generates i386 code so far, and says so.
+TEST(FrontendBackendChoice, DefaultIsPolicycAndX86FallsBackToLibseccomp) {
+  const std::string dir = std::string(TEST_SCRATCH_DIR) + "/backend-choice";
+  std::filesystem::create_directories(dir);
+  const std::string native = dir + "/native.pol", x86 = dir + "/x86.pol";
+  std::ofstream(native) << "seccomp default errno(EPERM) { allow read write exit_group }\n";
+  std::ofstream(x86) << "seccomp default errno(EPERM) { arch x86_64 x86  allow read write exit_group }\n";
+
+  policyc::Diagnostics diags;
+  auto a = policyc::compile_policy(native, {}, diags);
+  ASSERT_TRUE(a && a->plan.seccomp);
+  EXPECT_EQ(a->plan.seccomp->backend, "policyc");
+
+  auto b = policyc::compile_policy(x86, {}, diags);
+  ASSERT_TRUE(b && b->plan.seccomp);
+  EXPECT_EQ(b->plan.seccomp->backend, "libseccomp");
+  ASSERT_FALSE(diags.all().empty());
+  EXPECT_NE(diags.all().back().message.find("arch x86 is allowed"), std::string::npos);
+
+  policyc::CompileOptions strict;
+  strict.fallback_for_x86 = false;  // --backend policyc: no silent switch
+  policyc::Diagnostics refused;
+  EXPECT_FALSE(policyc::compile_policy(x86, strict, refused));
+  EXPECT_TRUE(refused.has_errors());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -262,6 +262,29 @@ TEST(SeccompLibseccomp, RealDockerAndPodmanProfilesCompile) {
   }
 }
 
+// Found by the code generator's differential test: libseccomp mis-merges `>= X` and `< X` of
+// one argument when the high words differ and the low word has its sign bit set. The
+// translation check must try such values and refuse the program rather than hand it out.
+TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
+  Filter filter;
+  filter.default_action = {ActionKind::Trace, 5166};
+  filter.rules.push_back({"poll", SYS_poll, {ActionKind::KillThread, 0},
+                          {{1, CmpOp::Ge, 0x20000007eULL, 0, 64}, {1, CmpOp::Ge, 0x384a68fa299f7d52ULL, 0, 64}}, "", {}});
+  filter.rules.push_back({"poll", SYS_poll, {ActionKind::Trace, 13301}, {}, "", {}});
+  Diagnostics diags;
+  auto program = compile_libseccomp(filter, diags, 2);
+  if (program.empty()) {
+    EXPECT_TRUE(is_documented_refusal(diags)) << testing::render(diags);
+    return;
+  }
+  for (std::uint64_t arg1 : {0x28000007eULL, 0x20000007eULL, 0x384a68fa299f7d51ULL, 0x384a68fa299f7d52ULL, ~0ULL}) {
+    bpf::SeccompData data;
+    data.nr = SYS_poll;
+    data.args[1] = arg1;
+    EXPECT_EQ(bpf::run(program, data)->ret, ir_verdict(filter, SYS_poll, data.args).to_seccomp_ret()) << std::hex << arg1;
+  }
+}
+
 TEST(SeccompLibseccomp, TooManyRulesForOneSyscallIsAnError) {
   Filter filter;
   Rule rule{"getpid", SYS_getpid, {ActionKind::Allow, 0}, {}, "", {"big.pol", 4, 9}};
