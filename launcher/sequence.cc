@@ -5,6 +5,7 @@
 #include "launcher/sequence.h"
 
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -43,6 +44,10 @@ struct Launch {
   bool userns = false;
   bool init = false;
   unsigned long long clone_flags = 0;
+  // A cgroup namespace made at clone time would be rooted at plan-exec's own cgroup when the
+  // child is attached only after clone (v1, or no CLONE_INTO_CGROUP): then the child unshares
+  // it itself, once it sits in its own cgroup.
+  bool cgroup_namespace_after_attach = false;
   IdMaps maps;
   std::optional<RootfsSource> rootfs;
   std::string exec_path;  // resolved inside the container
@@ -159,6 +164,9 @@ void child_steps(const Launch& l, Steps& step, int error_fd) {
   // its root, so the files and mounts we make below belong to a mapped id (EOVERFLOW otherwise).
   step("userns-root", [&] { return l.userns ? "setresgid/setresuid 0 inside the user namespace, if 0 is mapped" : ""; },
        [&] { if (l.userns) become_namespace_root(); });
+  // Now that the parent has put us into our cgroup, so the namespace is rooted there.
+  step("cgroup-namespace", [&] { return l.cgroup_namespace_after_attach ? "unshare CLONE_NEWCGROUP" : ""; },
+       [&] { if (l.cgroup_namespace_after_attach) check(::unshare(CLONE_NEWCGROUP), "cgroup-namespace", "unshare the cgroup namespace"); });
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
        [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
@@ -305,10 +313,13 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   ChildGuard child;
   const pid_t self = ::getpid();
   const int self_pidfd = step.dry() ? -1 : open_self_pidfd();
+  const int cgroup_fd = l.cgroup && !step.dry() ? l.cgroup->clone_into_fd() : -1;
+  l.cgroup_namespace_after_attach = l.cgroup && (l.clone_flags & CLONE_NEWCGROUP) && cgroup_fd < 0;
+  const unsigned long long flags = l.clone_flags & ~(l.cgroup_namespace_after_attach ? CLONE_NEWCGROUP : 0ULL);
   // Straight into the namespaces (and the cgroup, with clone3) in one call.
-  step("clone", [&] { return describe_clone_flags(l.clone_flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
+  step("clone", [&] { return describe_clone_flags(flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
     const sigset_t previous = block_forwarded_signals();
-    const pid_t pid = clone_child(l.clone_flags, l.cgroup ? l.cgroup->clone_into_fd() : -1);
+    const pid_t pid = clone_child(flags, cgroup_fd);
     if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd);
     ::close(self_pidfd);
     child.pid = pid;

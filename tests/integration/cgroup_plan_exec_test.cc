@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "launcher/cgroup_layout.h"
@@ -152,6 +153,28 @@ TEST_F(CgroupPlanExec, KilledAfterEachCgroupStepLeavesNoCgroup) {
     }
     EXPECT_EQ(left, std::vector<std::string>{}) << "after a kill following " << step;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// A cgroup namespace must be rooted at the container's own cgroup. On v1 (and without
+// CLONE_INTO_CGROUP) the child joins its cgroup only after clone, so it unshares the cgroup
+// namespace itself after that: inside, every hierarchy then reads "/" for its own cgroup.
+TEST_F(CgroupPlanExec, CgroupNamespaceIsRootedAtTheContainersCgroup) {
+  plan::Plan p = plan_with(memory_limit(64 * kMiB), "cg-ns");
+  p.namespaces.push_back(plan::Namespace::Cgroup);
+  auto r = run_plan_exec({plan_file(p), "--", "/bin/cat", "/proc/self/cgroup"});
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  bool saw_memory = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(":memory:") == std::string::npos && line.rfind("0::", 0) != 0) continue;
+    saw_memory = saw_memory || line.find(":memory:") != std::string::npos;
+    EXPECT_EQ(line.substr(line.rfind(':') + 1), "/") << "inside the container: " << line;
+  }
+  EXPECT_TRUE(saw_memory || launcher::detect_cgroup_layout().kind == launcher::CgroupLayoutKind::Unified) << r.out;
 }
 
 }  // namespace
