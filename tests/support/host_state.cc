@@ -32,22 +32,23 @@ static std::vector<std::string> names_in(const std::string& dir) {
   return result;
 }
 
+// Every cgroup directory at or below one named plan-exec*, at any depth: the caller's own cgroup
+// may sit deep (this host: memory/process_api/<id>/plan-exec/<name>-<pid>).
+static void collect_plan_exec_cgroups(const fs::path& dir, bool inside, int depth, std::vector<std::string>& out) {
+  if (depth > 8) return;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::error_code type_ec;
+    if (!entry.is_directory(type_ec) || entry.is_symlink(type_ec)) continue;
+    const bool ours = inside || entry.path().filename().string().starts_with("plan-exec");
+    if (ours) out.push_back(entry.path());
+    collect_plan_exec_cgroups(entry.path(), ours, depth + 1, out);
+  }
+}
+
 static std::vector<std::string> plan_exec_cgroups() {
   std::vector<std::string> result;
-  std::error_code ec;
-  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-    std::error_code ec2;
-    for (const auto& level1 : fs::directory_iterator(hierarchy.path(), ec2)) {
-      if (!level1.is_directory()) continue;
-      if (level1.path().filename().string().find("plan-exec") != std::string::npos) result.push_back(level1.path());
-      std::error_code ec3;
-      for (const auto& level2 : fs::directory_iterator(level1.path(), ec3)) {
-        if (level2.is_directory() && level2.path().string().find("plan-exec") != std::string::npos) {
-          result.push_back(level2.path());
-        }
-      }
-    }
-  }
+  collect_plan_exec_cgroups("/sys/fs/cgroup", false, 0, result);
   return result;
 }
 
