@@ -39,7 +39,8 @@ static void report(const char* name, int ok_for_attacker, const char* detail) {
 // failed with an error; a signal means the sandbox (or the kernel) killed it.
 typedef long (*attempt_fn)(void);
 
-static void probe(const char* name, attempt_fn attempt) {
+// Runs `attempt` in a forked child; returns its wait status, or -1 when it could not run.
+static int run_attempt(attempt_fn attempt) {
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
@@ -48,7 +49,13 @@ static void probe(const char* name, attempt_fn attempt) {
     _exit(r == -1 ? (errno & 0x7f) + 1 : 0);
   }
   int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
+  return status;
+}
+
+static void probe(const char* name, attempt_fn attempt) {
+  int status = run_attempt(attempt);
+  if (status == -1) {
     report(name, 0, "could not fork to try");
     return;
   }
@@ -161,15 +168,7 @@ static void probe_setuid_helper(const char* path) {
 // The kernel refuses x32 (ENOSYS) and int 0x80 on its own on our machines; tell them apart from
 // the filter refusing them: SIGSYS is seccomp, ENOSYS/SIGSEGV is the kernel.
 static void probe_abi(const char* name, attempt_fn attempt) {
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid == 0) {
-    errno = 0;
-    long r = attempt();
-    _exit(r == -1 ? (errno & 0x7f) + 1 : 0);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  int status = run_attempt(attempt);
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
     report(name, 0, "killed by SIGSYS: the filter's arch guard");
   } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) {
