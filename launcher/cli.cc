@@ -5,13 +5,15 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] PLAN [-- COMMAND ARGS...]\n"
+  return "usage: plan-exec [--dry-run] [--stats] [--init] [--instance K] PLAN [-- COMMAND ARGS...]\n"
          "       plan-exec --cleanup | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
          "  --stats       after the command, print what its cgroup measured\n"
          "  --init        run a minimal pid 1 that reaps zombies; the command is pid 2\n"
+         "  --instance K  the K-th copy of this plan: its veth addresses move K subnets up\n"
+         "                (10.200.0.2/24 -> 10.200.K.2), so copies of one plan run side by side\n"
          "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
          "  --list-steps  print the parent steps (for PLAN_EXEC_FAULT_AFTER in tests)\n"
          "Exit status: the command's, 128+N if killed by signal N, 125 plan-exec failed,\n"
@@ -23,6 +25,18 @@ static CliArgs error(std::string text) {
   args.mode = CliMode::Error;
   args.error = std::move(text);
   return args;
+}
+
+static bool parse_instance(const char* text, unsigned* out) {
+  unsigned value = 0;
+  if (*text == '\0') return false;
+  for (const char* c = text; *c; ++c) {
+    if (*c < '0' || *c > '9' || value > 6553) return false;
+    value = value * 10 + static_cast<unsigned>(*c - '0');
+  }
+  if (value > 65535) return false;
+  *out = value;
+  return true;
 }
 
 static bool only_option(int argc, int i) { return argc == 2 && i == 1; }
@@ -39,6 +53,11 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.run.stats = true;
     } else if (std::strcmp(a, "--init") == 0) {
       args.run.init = true;
+    } else if (std::strcmp(a, "--instance") == 0) {
+      if (i + 1 >= argc || !parse_instance(argv[i + 1], &args.run.instance)) {
+        return error("--instance takes a number from 0 to 65535 (the copy of the plan to run)");
+      }
+      ++i;
     } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
       args.mode = CliMode::Help;
       return args;

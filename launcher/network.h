@@ -42,3 +42,13 @@ std::vector<std::string> cleanup_network_leftovers();
 std::vector<std::string> find_network_leftovers();
 
 }  // namespace launcher
+
+namespace launcher {
+
+// `plan-exec --instance K`: the K-th copy of one plan moves its veth addresses K subnets up
+// (10.200.0.1/24 and .2/24 become 10.200.K.1 and .2 for K < 256; gateway likewise), so several
+// copies of the same plan run at once, each on its own subnet. K = 0 leaves the plan as is.
+// Throws StepError(step "network") when the shift leaves the address space.
+void shift_to_instance(plan::Network& network, unsigned instance);
+
+}  // namespace launcher

@@ -166,7 +166,7 @@ void check_host_state(const ResolvedVeth& veth, const std::vector<HostInterface>
       if (std::find(iface.addresses.begin(), iface.addresses.end(), *address) == iface.addresses.end()) continue;
       invalid("network veth: " + address->to_string() + " is already on " + describe_owner(iface, instance_running) +
               ": another container or host interface uses it; pick another address in the policy "
-              "(two containers of one plan cannot run at once: each needs its own addresses)");
+              "(to run another copy of the same plan, give it its own subnet: plan-exec --instance 1)");
     }
   }
 }

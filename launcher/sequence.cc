@@ -91,6 +91,7 @@ Launch prepare_launch(const RunOptions& options) {
   l.plan_path = options.plan_path;
   l.plan = plan::load_file(options.plan_path);
   if (!options.command.empty()) l.plan.command = options.command;
+  shift_to_instance(l.plan.network, options.instance);
   l.rootless = ::geteuid() != 0;
   l.init = options.init;
   validate_plan(l.plan, l.rootless);

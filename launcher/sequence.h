@@ -12,6 +12,7 @@ struct RunOptions {
   bool dry_run = false;
   bool stats = false;
   bool init = false;
+  unsigned instance = 0;             // --instance K: veth addresses K subnets up
 };
 
 // Runs (or, with dry_run, prints) the plan; returns plan-exec's exit code: the command's,

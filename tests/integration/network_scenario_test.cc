@@ -81,12 +81,20 @@ std::string write_plan(const ScratchRootfs& rootfs, const std::string& subnet, c
 // failure shows plan-exec's message. Killed and reaped when the object goes.
 class PlanExec {
  public:
-  explicit PlanExec(const std::string& plan_file) : log_(plan_file + "." + std::to_string(next_log_++) + ".stderr") {
+  // `options` go before the plan (e.g. {"--instance", "1"}).
+  explicit PlanExec(const std::string& plan_file, std::vector<std::string> options = {})
+      : log_(plan_file + "." + std::to_string(next_log_++) + ".stderr") {
+    std::vector<std::string> args = {"plan-exec"};
+    args.insert(args.end(), options.begin(), options.end());
+    args.insert(args.end(), {plan_file, "--", "/home/hello-world"});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = started_ = fork();
     if (pid_ == 0) {
       int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       dup2(fd, 2);
-      execl(PLAN_EXEC_BIN, "plan-exec", plan_file.c_str(), "--", "/home/hello-world", nullptr);
+      execv(PLAN_EXEC_BIN, argv.data());
       _exit(127);
     }
   }
@@ -192,6 +200,25 @@ TEST_F(NetworkScenario, ASecondRunOfTheSamePlanIsRefusedAndTheFirstKeepsServing)
   ASSERT_TRUE(page) << "the refused second run disturbed the first";
   EXPECT_EQ(http_body(*page), "Hello, World\n");
   EXPECT_EQ(first.stop(SIGTERM), 0);
+}
+
+// The documented per-instance scheme: `--instance K` moves the plan's veth addresses K subnets
+// up, so copies of one plan run side by side, each reachable on its own interface.
+TEST_F(NetworkScenario, TwoCopiesOfOnePlanRunSideBySideWithInstance) {
+  const std::string plan_file = write_plan(*rootfs_, "10.200.117", "hello");
+  PlanExec first(plan_file);                              // 10.200.117.1 / .2
+  PlanExec second(plan_file, {"--instance", "1"});        // 10.200.118.1 / .2
+  auto a = wait_for_http("10.200.117.2", 8080, first.host_ifname(), 5s);
+  auto b = wait_for_http("10.200.118.2", 8080, second.host_ifname(), 5s);
+  ASSERT_TRUE(a) << first.stderr_text();
+  ASSERT_TRUE(b) << second.stderr_text();
+  EXPECT_EQ(http_body(*a), "Hello, World\n");
+  EXPECT_EQ(http_body(*b), "Hello, World\n");
+  const std::string a_end = first.host_ifname(), b_end = second.host_ifname();
+  EXPECT_EQ(first.stop(SIGTERM), 0);
+  EXPECT_EQ(second.stop(SIGTERM), 0);
+  EXPECT_FALSE(interface_exists(a_end));
+  EXPECT_FALSE(interface_exists(b_end));
 }
 
 TEST_F(NetworkScenario, TwoRunsOfOnePlanStartedTogetherNeverBothGetTheAddresses) {

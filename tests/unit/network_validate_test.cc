@@ -165,7 +165,7 @@ TEST(NetworkHostState, AnAddressOnAHostInterfaceIsNamedWithItsOwner) {
   std::vector<HostInterface> host = {iface("eth0", "", "", {"192.0.2.2", "10.200.0.1"})};
   EXPECT_EQ(host_state_error(good_veth(), host),
             "network veth: 10.200.0.1 is already on eth0: another container or host interface uses it; pick another "
-            "address in the policy (two containers of one plan cannot run at once: each needs its own addresses)");
+            "address in the policy (to run another copy of the same plan, give it its own subnet: plan-exec --instance 1)");
   std::vector<HostInterface> container_address_taken = {iface("eth0", "", "", {"10.200.0.2"})};
   EXPECT_NE(host_state_error(good_veth(), container_address_taken).find("10.200.0.2 is already on eth0"), std::string::npos);
 }
