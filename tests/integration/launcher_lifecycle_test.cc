@@ -305,7 +305,9 @@ TEST_F(LauncherLifecycle, KilledAfterAnyStepWithLimitsAndVethLeavesNothingBehind
     p.command = {"/home/probe", "sleep", ends_itself ? "0" : "20", marker};
     const auto before = snapshot_host();
     auto r = run(p, {}, ProcessOptions{{"PLAN_EXEC_FAULT_AFTER=" + step}, -1, 30});
-    if (!ends_itself) EXPECT_EQ(r.exit_code, 128 + SIGKILL) << step << "\n" << r.summary();
+    if (!ends_itself) {
+      EXPECT_EQ(r.exit_code, 128 + SIGKILL) << step << "\n" << r.summary();
+    }
     bool clean = false;
     for (int i = 0; i < 300 && !clean; ++i) {  // the reaper and the kernel work asynchronously
       const auto now = snapshot_host();
