@@ -27,15 +27,15 @@ using nlohmann::ordered_json;
 
 const char* type_name(const json& value) { return value.type_name(); }
 
-// Reads one JSON object field by field; refuses unknown keys when it is finished, so a typo in
-// a hand-edited plan is an error rather than a silently ignored setting.
+// Reads one JSON object field by field; done() refuses the keys nobody asked for, so a typo in
+// a hand-edited plan is an error rather than a silently ignored setting. (done() is explicit,
+// not the destructor: a destructor that throws while a return value is in flight leaks it.)
 class ObjectReader {
  public:
   ObjectReader(const json& value, std::string path) : value_(value), path_(std::move(path)) {
     if (!value_.is_object()) fail(path_, std::string("expected an object, found ") + type_name(value_));
   }
-  ~ObjectReader() noexcept(false) {
-    if (std::uncaught_exceptions() > 0) return;
+  void done() const {
     for (const auto& item : value_.items()) {
       if (!seen_.count(item.key())) fail(path_ + "." + item.key(), "unknown key");
     }
@@ -270,6 +270,7 @@ std::vector<IdMapping> read_mappings(ObjectReader& r, const std::string& key) {
     map.outside = m.uint("outside", UINT32_MAX);
     map.count = m.uint("count", UINT32_MAX);
     if (map.count == 0) fail(m.path("count"), "must be at least 1");
+    m.done();
     out.push_back(map);
   }
   return out;
@@ -284,6 +285,7 @@ std::vector<CgroupWrite> read_writes(const json& list, const std::string& path) 
     if (write.file.empty() || write.file.find('/') != std::string::npos || write.file[0] == '.') {
       fail(w.path("file"), "\"" + write.file + "\" is not a plain cgroup file name");
     }
+    w.done();
     out.push_back(std::move(write));
   }
   return out;
@@ -313,8 +315,10 @@ Cgroups read_cgroups(const json& value, const std::string& path) {
     CgroupV1Controller controller;
     controller.controller = ctl.string("controller");
     controller.writes = read_writes(ctl.array("writes"), ctl.path("writes"));
+    ctl.done();
     c.v1.push_back(std::move(controller));
   }
+  r.done();
   return c;
 }
 
@@ -342,6 +346,7 @@ Seccomp read_seccomp(const json& value, const std::string& path) {
   }
   s.bpf = std::move(*bytes);
   if (sha256_hex(s.bpf) != s.sha256) fail(r.path("sha256"), "does not match the filter: the plan was altered or damaged");
+  r.done();
   return s;
 }
 
@@ -376,6 +381,7 @@ Plan read_plan(const json& root) {
     require_absolute(rr.path("path"), fs.path);
     fs.readonly = rr.boolean_or("readonly", false);
     fs.use_chroot = rr.boolean_or("chroot", false);
+    rr.done();
     p.rootfs = fs;
   }
   if (const json* mounts = r.maybe_array("mounts")) {
@@ -391,6 +397,7 @@ Plan read_plan(const json& root) {
       mount.data = m.string_or("data", "");
       mount.readonly = m.boolean_or("readonly", false);
       if (mount.kind == MountKind::Bind) require_absolute(m.path("source"), mount.source);
+      m.done();
       p.mounts.push_back(std::move(mount));
     }
   }
@@ -417,11 +424,13 @@ Plan read_plan(const json& root) {
       for (const auto* name : {&out.host_ifname, &out.container_ifname}) {
         if (name->size() > 15) fail("plan.network.veth", "interface name \"" + *name + "\" is longer than 15 characters");
       }
+      v.done();
       p.network.veth = out;
     }
     if ((p.network.mode == NetworkMode::Veth) != p.network.veth.has_value()) {
       fail("plan.network.veth", p.network.veth ? "is given but mode is not \"veth\"" : "is required when mode is \"veth\"");
     }
+    n.done();
   }
   if (p.network.mode != NetworkMode::Host && !p.has_namespace(Namespace::Net)) {
     fail("plan.network.mode", "\"" + to_string(p.network.mode) + "\" needs the net namespace");
@@ -442,6 +451,7 @@ Plan read_plan(const json& root) {
       limit.soft = rl.uint("soft");
       limit.hard = rl.uint("hard");
       if (limit.soft > limit.hard) fail(rl.path("soft"), "is above the hard limit");
+      rl.done();
       p.rlimits.push_back(limit);
     }
   }
@@ -457,6 +467,7 @@ Plan read_plan(const json& root) {
     }
     p.user.uid_map = read_mappings(u, "uid_map");
     p.user.gid_map = read_mappings(u, "gid_map");
+    u.done();
   }
   p.env = string_list(r, "env");
   for (const auto& e : p.env) {
@@ -470,6 +481,7 @@ Plan read_plan(const json& root) {
     p.seccomp = read_seccomp(*sc, "plan.seccomp");
     if (!p.no_new_privs) fail("plan.no_new_privs", "must be true when a seccomp filter is loaded");
   }
+  r.done();
   return p;
 }
 

@@ -607,10 +607,44 @@ bool nesting_is_sane(antlr4::CommonTokenStream& tokens, const std::string& file,
   return true;
 }
 
+// The offset of the first byte that is not part of valid UTF-8, or npos. ANTLR's input stream
+// throws on such bytes; a policy with them gets a diagnostic instead.
+std::size_t first_invalid_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return std::string::npos;
+}
+
+Location location_of_offset(const std::string& file, const std::string& text, std::size_t offset) {
+  Location where{file, 1, 1, 1};
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++where.line;
+      where.column = 1;
+    } else {
+      ++where.column;
+    }
+  }
+  return where;
+}
+
 }  // namespace
 
 std::optional<ast::Policy> parse_single(const std::string& text, const std::string& file_name,
                                         Diagnostics& diags) {
+  if (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+    diags.error(location_of_offset(file_name, text, bad), "the policy is not valid UTF-8 here",
+                "save the file as UTF-8 (policies are text)");
+    return std::nullopt;
+  }
   antlr4::ANTLRInputStream input(text);
   policygrammar::PolicyLexer lexer(&input);
   SyntaxErrorCollector errors(file_name, diags);

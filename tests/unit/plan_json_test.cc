@@ -142,3 +142,38 @@ TEST(Encoding, Base64RoundTrip) {
 }
 
 }  // namespace
+
+namespace {
+
+// Unknown keys are refused at every level of the plan, not only where the first test looks.
+TEST(PlanJson, RejectsUnknownKeysAtEveryLevel) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> places = {
+      {{}, "plan.extra"},
+      {{"rootfs"}, "plan.rootfs.extra"},
+      {{"network"}, "plan.network.extra"},
+      {{"cgroups"}, "plan.cgroups.extra"},
+      {{"user"}, "plan.user.extra"},
+      {{"seccomp"}, "plan.seccomp.extra"},
+  };
+  for (const auto& [path, expected] : places) {
+    auto j = sample_json();
+    nlohmann::json* at = &j;
+    for (const auto& key : path) at = &(*at)[key];
+    (*at)["extra"] = 1;
+    EXPECT_EQ(rejection(j.dump()), expected + ": unknown key");
+  }
+  auto mounts = sample_json();
+  mounts["mounts"][0]["extra"] = 1;
+  EXPECT_EQ(rejection(mounts.dump()), "plan.mounts[0].extra: unknown key");
+  auto maps = sample_json();
+  maps["user"]["uid_map"][0]["extra"] = 1;
+  EXPECT_EQ(rejection(maps.dump()), "plan.user.uid_map[0].extra: unknown key");
+  auto writes = sample_json();
+  writes["cgroups"]["v1"][0]["writes"][0]["extra"] = 1;
+  EXPECT_EQ(rejection(writes.dump()), "plan.cgroups.v1[0].writes[0].extra: unknown key");
+  auto limits = sample_json();
+  limits["rlimits"][0]["extra"] = 1;
+  EXPECT_EQ(rejection(limits.dump()), "plan.rlimits[0].extra: unknown key");
+}
+
+}  // namespace
