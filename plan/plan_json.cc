@@ -520,6 +520,9 @@ Plan from_json(std::string_view text) {
     }
     throw PlanError("plan: not valid JSON at line " + std::to_string(line) + ", column " +
                     std::to_string(column) + " (is the file truncated?)");
+  } catch (const json::exception& e) {
+    // Valid syntax the parser still cannot hold, such as a number beyond a double (6e+99999).
+    throw PlanError(std::string("plan: not a usable JSON document: ") + e.what());
   }
   return read_plan(root);
 }

@@ -410,6 +410,10 @@ std::optional<Profile> parse_profile(const std::string& json_text, const std::st
     diags.error(where, "invalid JSON: " + (detail == std::string::npos ? what : what.substr(detail + 2)),
                 "fix the JSON syntax here (often a missing comma or quote before this point, or a trailing comma)");
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // Valid syntax nlohmann still cannot hold, such as a number beyond a double (6e+99999).
+    diags.error({file_name}, std::string("unusable JSON: ") + e.what(), "use numbers a JSON parser can represent");
+    return std::nullopt;
   }
   std::size_t errors_before = diags.error_count();
   Reader reader(file_name, diags);

@@ -177,3 +177,13 @@ TEST(PlanJson, RejectsUnknownKeysAtEveryLevel) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by fuzz_plan: a number too large for a double is valid JSON syntax that nlohmann refuses
+// with an out_of_range error, which must come out as a PlanError like any other bad plan.
+TEST(PlanJson, RejectsNumbersBeyondADouble) {
+  EXPECT_NE(rejection("6e+99999999999").find("plan: not a usable JSON document"), std::string::npos);
+}
+
+}  // namespace
