@@ -607,16 +607,25 @@ bool nesting_is_sane(antlr4::CommonTokenStream& tokens, const std::string& file,
   return true;
 }
 
-// The offset of the first byte that is not part of valid UTF-8, or npos. ANTLR's input stream
-// throws on such bytes; a policy with them gets a diagnostic instead.
+// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or npos. ANTLR's input stream throws on such bytes; a
+// policy with them gets a diagnostic instead.
 std::size_t first_invalid_utf8(const std::string& text) {
+  auto at = [&](std::size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
+  auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return i;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return i;
+    const unsigned b = at(i);
+    std::size_t length = 0;
+    unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+    if (b < 0x80) length = 1;
+    else if (in(b, 0xc2, 0xdf)) length = 2;
+    else if (in(b, 0xe0, 0xef)) { length = 3; lo = b == 0xe0 ? 0xa0 : 0x80; hi = b == 0xed ? 0x9f : 0xbf; }
+    else if (in(b, 0xf0, 0xf4)) { length = 4; lo = b == 0xf0 ? 0x90 : 0x80; hi = b == 0xf4 ? 0x8f : 0xbf; }
+    else return i;
+    if (length > 1 && !in(at(i + 1), lo, hi)) return i;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (!in(at(i + k), 0x80, 0xbf)) return i;
     }
     i += length;
   }
