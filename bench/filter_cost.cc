@@ -29,21 +29,6 @@ namespace {
 
 using namespace policyc;
 
-std::optional<seccomp::Filter> import_profile(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path);
-  if (!in) {
-    diags.error({path, 0, 0, 1}, "cannot read Docker profile \"" + path + "\"", "check the --profile path");
-    return std::nullopt;
-  }
-  std::stringstream json;
-  json << in.rdbuf();
-  const std::optional<std::string> pol = docker::import_to_pol(json.str(), path, {}, diags);
-  if (!pol) return std::nullopt;
-  const std::optional<ast::Policy> policy = parse_text(*pol, path + " (imported)", diags);
-  if (!policy || !policy->seccomp_block()) return std::nullopt;
-  return seccomp::lower_seccomp(*policy->seccomp_block(), diags);
-}
-
 void print_row(const char* layout, const std::vector<sock_filter>& program, const seccomp::FrequencyProfile& mix) {
   if (program.empty()) {
     std::printf("  %-26s (refused)\n", layout);
@@ -90,7 +75,7 @@ int main(int argc, char** argv) {
   std::printf("BPF instructions executed per syscall (mix: %s)\n\n", mix_path.c_str());
   for (const std::string& path : profiles) {
     Diagnostics import_diags;
-    std::optional<seccomp::Filter> filter = import_profile(path, import_diags);
+    std::optional<seccomp::Filter> filter = docker::import_filter_file(path, {}, import_diags);
     if (!filter) {
       import_diags.render(std::cerr);
       return 2;

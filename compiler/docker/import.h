@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/diag/diagnostics.h"
+#include "compiler/seccomp/ir.h"
 
 namespace policyc::docker {
 
@@ -21,5 +22,10 @@ struct ImportOptions {
 // with `file_name` as the location's file. Returns nullopt on error.
 std::optional<std::string> import_to_pol(const std::string& json_text, const std::string& file_name,
                                          const ImportOptions& options, Diagnostics& diags);
+
+// A Docker profile file straight to the seccomp IR, with the profile's own arches (import,
+// parse the .pol text, lower): what the benchmark and the differential tests compare backends on.
+std::optional<seccomp::Filter> import_filter_file(const std::string& path, const ImportOptions& options,
+                                                  Diagnostics& diags);
 
 }  // namespace policyc::docker

@@ -285,22 +285,11 @@ void expect_same_verdicts(const Filter& original, const std::string& what) {
               calls.size());
 }
 
-std::optional<Filter> import_profile(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path);
-  std::stringstream json;
-  json << in.rdbuf();
-  const std::optional<std::string> pol = docker::import_to_pol(json.str(), path, {}, diags);
-  if (!pol) return std::nullopt;
-  const std::optional<ast::Policy> policy = parse_text(*pol, path + " (imported)", diags);
-  if (!policy || !policy->seccomp_block()) return std::nullopt;
-  return seccomp::lower_seccomp(*policy->seccomp_block(), diags);
-}
-
 TEST(CodegenDiff, DockerAndPodmanProfiles) {
   for (const char* name : {"docker-default.json", "containers-common.json"}) {
     const std::string path = std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + name;
     Diagnostics diags;
-    const std::optional<Filter> filter = import_profile(path, diags);
+    const std::optional<Filter> filter = docker::import_filter_file(path, {}, diags);
     std::ostringstream rendered;
     diags.render(rendered);
     ASSERT_TRUE(filter) << rendered.str();
