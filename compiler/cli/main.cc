@@ -58,9 +58,8 @@ void report(const Diagnostics& diags, const std::string& policy) {
 std::optional<CompileResult> run_compiler(const CompileArgs& args, Diagnostics& diags,
                                           std::optional<seccomp::FrequencyProfile>& profile) {
   CompileOptions options;
-  // auto: our generator, or libseccomp for filters that allow i386 (see CompileOptions).
+  // auto (kept for scripts written when i386 filters went to libseccomp) is our generator.
   options.backend = args.backend == "libseccomp" ? seccomp::Backend::Libseccomp : seccomp::Backend::Policyc;
-  options.fallback_for_x86 = args.backend == "auto";
   options.require_container = args.require_rootfs;
   if (!args.profile.empty()) {
     profile = seccomp::load_frequency_profile(args.profile, diags);
@@ -133,7 +132,7 @@ int run_check(const CompileArgs& args) {
 
 void add_backend_options(CLI::App& app, CompileArgs& args) {
   app.add_option("--backend", args.backend,
-                 "seccomp code generator: policyc (ours), libseccomp, or auto (policyc; libseccomp when arch x86 is allowed)")
+                 "seccomp code generator: policyc (ours, the default) or libseccomp; auto = policyc")
       ->check(CLI::IsMember({"auto", "libseccomp", "policyc"}))
       ->capture_default_str();
   app.add_option("--profile", args.profile, "syscall frequency profile (`name count` lines) for --backend policyc");

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "compiler/seccomp/syscalls.h"
+
 namespace policyc::docker {
 namespace {
 
@@ -132,34 +134,24 @@ std::vector<std::string> output_arches(const Profile& profile, const std::string
   return arches;
 }
 
-// Keeps the names that are system calls on the target arch. Docker also hands names of the
-// sub-arches only (_llseek, socketcall, chown32 on x86) to libseccomp, which places them on
-// those arches alone; a policyc rule names target-arch system calls (the compiler translates
-// them to the sub-arches), so those are skipped too, and an i386 caller gets the default for
-// them: stricter than Docker, never looser. Both kinds are reported in one note per entry.
+// Keeps the names that are system calls on the target arch or on one of the filter's other
+// arches: Docker hands names of the sub-arches only (_llseek, socketcall, chown32 on x86) to
+// libseccomp, which places them on those arches alone, and so does our IR (abi.h). Names no
+// listed arch has are reported in one note per entry.
 std::vector<std::string> known_names(const SyscallEntry& entry, const std::string& target,
                                      const std::vector<std::string>& arches, const std::string& file,
                                      Diagnostics& diags) {
-  std::vector<std::string> kept, unknown, other_arch_only;
+  std::vector<std::string> kept, unknown;
   for (const auto& name : entry.names) {
-    if (seccomp_syscall_resolve_name_arch(libseccomp_arch_token(target), name.c_str()) >= 0) {
-      kept.push_back(name);
-      continue;
+    bool known = seccomp_syscall_resolve_name_arch(libseccomp_arch_token(target), name.c_str()) >= 0;
+    if (!known && target == "x86_64") {
+      for (const auto& arch : seccomp::arches_having(name)) known = known || contains(arches, arch);
     }
-    bool elsewhere = false;
-    for (const auto& arch : arches) {
-      if (seccomp_syscall_resolve_name_arch(libseccomp_arch_token(arch), name.c_str()) >= 0) elsewhere = true;
-    }
-    (elsewhere ? other_arch_only : unknown).push_back(name);
+    (known ? kept : unknown).push_back(name);
   }
   if (!unknown.empty()) {
     diags.note({file}, entry.path + ".names: skipped " + join(unknown, ", ") + " (no such system call on " +
                            join(arches.empty() ? std::vector<std::string>{target} : arches, "/") + ")");
-  }
-  if (!other_arch_only.empty()) {
-    diags.note({file}, entry.path + ".names: skipped " + join(other_arch_only, ", ") + " (not system calls on " +
-                           target + "; " + target + " policies name " + target +
-                           " system calls, so other-arch callers get the default action for these)");
   }
   return kept;
 }

@@ -38,28 +38,11 @@ bool check_policy(const ast::Policy& policy, const CompileOptions& options, Diag
   return diags.error_count() == errors_before;
 }
 
-bool allows_arch(const seccomp::Filter& filter, const std::string& arch) {
-  return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
-}
-
-// The backend for this filter: the one asked for, unless it is ours and the filter needs i386
-// code, which only libseccomp generates so far.
-seccomp::Backend choose_backend(const seccomp::Filter& filter, const CompileOptions& options,
-                                const ast::Seccomp& block, Diagnostics& diags) {
-  if (options.backend == seccomp::Backend::Policyc && options.fallback_for_x86 && allows_arch(filter, "x86")) {
-    diags.note(block.where, "arch x86 is allowed, so this filter is compiled by libseccomp",
-               "the policyc backend does not generate i386 code yet; drop `x86` from `arch` to use it");
-    return seccomp::Backend::Libseccomp;
-  }
-  return options.backend;
-}
-
 // Lowers and compiles the seccomp block into plan.seccomp; false on any error.
-bool compile_seccomp(const ast::Seccomp& block, CompileOptions options, CompileResult& result,
+bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, CompileResult& result,
                      Diagnostics& diags) {
   auto filter = seccomp::lower_seccomp(block, diags);
   if (!filter || diags.has_errors()) return false;
-  options.backend = choose_backend(*filter, options, block, diags);
   std::vector<sock_filter> program = seccomp::compile(*filter, options.backend, diags, options.profile);
   if (diags.has_errors()) return false;
   if (program.empty()) {

@@ -15,10 +15,8 @@ namespace policyc {
 
 struct CompileOptions {
   // Our own generator is the default: the differential tests prove it gives libseccomp's
-  // verdicts with fewer instructions. It does not generate i386 code yet, so with
-  // `fallback_for_x86` a filter that allows arch x86 goes to libseccomp instead (with a note).
+  // verdicts (x86_64, x32 and i386 calls) with fewer instructions.
   seccomp::Backend backend = seccomp::Backend::Policyc;
-  bool fallback_for_x86 = true;
   const seccomp::FrequencyProfile* profile = nullptr;  // for the policyc backend's layout
   bool require_container = false;   // true for plans plan-exec will run (rootfs etc. needed)
 };

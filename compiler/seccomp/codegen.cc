@@ -107,24 +107,37 @@ std::vector<sock_filter> without_unreachable(const std::vector<sock_filter>& pro
   return out;
 }
 
+// One audit arch's dispatch, entered with A = arch: `ld nr` and the search over its ranges
+// (or straight to the verdict when every number gets the same one).
+Target write_dispatch(Emitter& e, const std::vector<Range>& ranges, const FrequencyProfile& profile) {
+  const std::vector<double> weights = codegen::range_weights(ranges, profile);
+  const codegen::SearchTree tree(ranges, weights, leaf_costs(ranges), kWorstCaseSlack);
+  TreeWriter writer(e, ranges, tree);
+  const Target dispatch = writer.write(0, ranges.size() - 1);
+  if (dispatch.is_ret) return dispatch;
+  e.fall_into(dispatch);
+  return e.load(kNrOffset);
+}
+
 }  // namespace
 
 std::vector<sock_filter> generate_policyc(const Filter& filter, Diagnostics& diags, const FrequencyProfile* profile) {
-  const std::optional<std::vector<Range>> ranges = build_x86_64_ranges(filter, diags);
-  if (!ranges) return {};
-  const std::vector<double> weights = codegen::range_weights(*ranges, profile ? *profile : default_frequency_profile());
-  const codegen::SearchTree tree(*ranges, weights, leaf_costs(*ranges), kWorstCaseSlack);
+  const std::optional<std::vector<Range>> native = build_x86_64_ranges(filter, diags);
+  const std::optional<std::vector<Range>> i386 = native ? build_i386_ranges(filter, diags) : std::nullopt;
+  if (!native || !i386) return {};
 
+  // Emitted from the end: the i386 dispatch (if allowed), then x86_64's, then the arch check:
+  //   ld arch; jeq X86_64 -> x86_64 dispatch; jeq I386 -> i386 dispatch; ret bad-arch.
+  // x86_64 calls pay 2 instructions for it; the i386 check sits on the colder path.
   Emitter e;
-  TreeWriter writer(e, *ranges, tree);
-  const Target dispatch = writer.write(0, ranges->size() - 1);
-  // One range: every x86_64 call gets the same verdict, no need to look at nr.
-  Target after_arch = dispatch;
-  if (!dispatch.is_ret) {
-    e.fall_into(dispatch);
-    after_arch = e.load(kNrOffset);
+  Target not_native = Target::ret_of(seccomp_ret(filter.bad_arch_action));
+  if (!i386->empty()) {
+    // i386 callers are rare and run other programs: no frequency profile, a balanced tree.
+    const Target i386_dispatch = write_dispatch(e, *i386, FrequencyProfile{});
+    not_native = e.jump(BPF_JEQ, AUDIT_ARCH_I386, i386_dispatch, not_native);
   }
-  e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, after_arch, Target::ret_of(seccomp_ret(filter.bad_arch_action)));
+  const Target native_dispatch = write_dispatch(e, *native, profile ? *profile : default_frequency_profile());
+  e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, native_dispatch, not_native);
   e.load(kArchOffset);
 
   std::vector<sock_filter> program = without_unreachable(e.program());

@@ -13,6 +13,9 @@
 //   - An argument comparison with `width == 32` compares only the low 32 bits of the argument
 //     (the kernel passes int arguments sign-extended or not depending on the arch and libc;
 //     comparing the low word is what the syscall itself sees).
+//   - x32 and i386 calls: the rules are renumbered by syscall name for that ABI, compare the
+//     low 32 bits only, and on i386 also cover the socketcall/ipc multiplexers; abi.h says how
+//     and holds the reference verdict (ReferenceFilter) both backends are tested against.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +54,8 @@ struct SourceRef {            // where a rule came from, for diagnostics and `ex
 
 struct Rule {
   std::string syscall;        // name, as written (after group expansion)
-  int nr = -1;                // number on the filter's arch (libseccomp's resolver)
+  int nr = -1;                // x86_64 number; for a name that exists only on another listed
+                              // arch (socketcall), libseccomp's negative pseudo number
   Action action;
   std::vector<ArgCondition> conditions;  // all must hold
   std::string comment;        // carried from Docker JSON or the policy, for exporters

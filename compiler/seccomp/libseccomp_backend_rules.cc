@@ -335,7 +335,9 @@ std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& fil
   std::vector<LibseccompRule> out;
   bool ok = true;
   for (const auto& [nr, rules] : by_syscall) {
-    if (nr < 0) {
+    // A negative nr is libseccomp's pseudo number of a call that exists on another listed
+    // arch only (socketcall): libseccomp places it there itself.
+    if (nr == -1) {
       diags.error(location_of(*rules.front()), "internal: syscall " + rules.front()->syscall + " has no number",
                   "this is a bug in policyc's lowering; please report it");
       ok = false;

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/seccomp/abi.h"
 #include "compiler/seccomp/bpf_interp.h"
 #include "compiler/seccomp/libseccomp_backend_rules.h"
 
@@ -17,10 +18,12 @@ constexpr std::size_t kMaxPointsPerSyscall = 4096;
 
 // Values of one argument worth trying: each constant, its neighbours, its sign-extended and
 // zero-extended forms (the u32() pitfall), and values that flip the lowest/highest mask bit.
-std::vector<std::uint64_t> candidates(const std::vector<const Rule*>& rules, unsigned arg) {
+using ConditionSets = std::vector<const std::vector<ArgCondition>*>;  // the rules of one call
+
+std::vector<std::uint64_t> candidates(const ConditionSets& rules, unsigned arg) {
   std::set<std::uint64_t> values{0, 1, ~std::uint64_t{0}, 0xffffffffULL, 0x80000000ULL};
-  for (const Rule* rule : rules) {
-    for (const ArgCondition& c : rule->conditions) {
+  for (const auto* conditions : rules) {
+    for (const ArgCondition& c : *conditions) {
       if (c.arg != arg) continue;
       std::uint64_t v = c.value;
       for (std::uint64_t x : {v, v - 1, v + 1}) {
@@ -61,13 +64,12 @@ struct SplitMix {
   }
 };
 
-std::vector<std::array<std::uint64_t, 6>> points_for(const std::vector<const Rule*>& rules) {
+std::vector<std::array<std::uint64_t, 6>> points_for(const ConditionSets& rules, std::uint64_t seed) {
   std::array<std::vector<std::uint64_t>, 6> per_arg;
   std::size_t product = 1;
   for (unsigned arg = 0; arg < 6; ++arg) {
-    bool used = std::any_of(rules.begin(), rules.end(), [&](const Rule* r) {
-      return std::any_of(r->conditions.begin(), r->conditions.end(),
-                         [&](const ArgCondition& c) { return c.arg == arg; });
+    bool used = std::any_of(rules.begin(), rules.end(), [&](const auto* conditions) {
+      return std::any_of(conditions->begin(), conditions->end(), [&](const ArgCondition& c) { return c.arg == arg; });
     });
     per_arg[arg] = used ? candidates(rules, arg) : std::vector<std::uint64_t>{0};
     product = std::min<std::size_t>(product * per_arg[arg].size(), kMaxPointsPerSyscall + 1);
@@ -85,7 +87,7 @@ std::vector<std::array<std::uint64_t, 6>> points_for(const std::vector<const Rul
     }
     return points;
   }
-  SplitMix random{static_cast<std::uint64_t>(rules.front()->nr) + 1};
+  SplitMix random{seed};
   for (std::size_t n = 0; n < kMaxPointsPerSyscall; ++n) {
     std::array<std::uint64_t, 6> p;
     for (unsigned a = 0; a < 6; ++a) p[a] = per_arg[a][random.next() % per_arg[a].size()];
@@ -150,50 +152,71 @@ Action ir_verdict(const Filter& filter, int nr, const std::array<std::uint64_t, 
   return filter.default_action;
 }
 
-bool verify_filter(const Filter& filter, const std::vector<sock_filter>& program,
-                   const std::string& backend_name, Diagnostics& diags) {
-  std::map<int, std::vector<const Rule*>> by_syscall;
-  for (const Rule& rule : filter.rules) by_syscall[rule.nr].push_back(&rule);
-  for (const auto& [nr, rules] : by_syscall) {
-    for (const auto& args : points_for(rules)) {
+namespace {
+
+// Every call the rules of one ABI name, on argument values around their constants.
+bool verify_abi(const std::vector<sock_filter>& program, const ReferenceFilter& reference, Abi abi,
+                std::uint32_t audit_arch, const std::vector<AbiRule>& rules, const std::string& backend_name,
+                Diagnostics& diags) {
+  std::map<std::uint32_t, std::vector<const AbiRule*>> by_nr;
+  for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
+  const char* abi_name = abi == Abi::X86_64 ? "" : abi == Abi::X32 ? " (x32)" : " (i386)";
+  for (const auto& [nr, group] : by_nr) {
+    ConditionSets sets;
+    for (const AbiRule* rule : group) sets.push_back(&rule->conditions);
+    for (const auto& args : points_for(sets, nr + 1)) {
       bpf::SeccompData data;
-      data.nr = nr;
+      data.nr = static_cast<int>(nr);
+      data.arch = audit_arch;
       data.args = args;
-      Action want = ir_verdict(filter, nr, args);
-      if (!check(program, data, seccomp_ret_of(want), describe_call(rules.front()->syscall, args),
-                 where_of(*rules.front()), backend_name, diags)) {
+      if (!check(program, data, reference.verdict(data), describe_call(group.front()->source->syscall + abi_name, args),
+                 where_of(*group.front()->source), backend_name, diags)) {
         return false;
       }
     }
   }
-  // Syscalls no rule names, and the foreign-arch guard.
-  auto listed = [&](const char* arch) {
-    return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
-  };
-  std::uint32_t bad_arch = seccomp_ret_of(filter.bad_arch_action);
-  for (int nr : {0, 1, 39, 60, 231, 334, 335, 400, 511, 1023}) {
-    if (by_syscall.count(nr)) continue;
-    bpf::SeccompData data;
-    data.nr = nr;
-    if (!check(program, data, seccomp_ret_of(filter.default_action), "syscall " + std::to_string(nr), {},
-               backend_name, diags)) {
-      return false;
+  return true;
+}
+
+}  // namespace
+
+bool verify_filter(const Filter& filter, const std::vector<sock_filter>& program,
+                   const std::string& backend_name, Diagnostics& diags) {
+  const ReferenceFilter reference(filter);
+  if (!verify_abi(program, reference, Abi::X86_64, bpf::kAuditArchX86_64, rules_for_abi(filter, Abi::X86_64),
+                  backend_name, diags)) {
+    return false;
+  }
+  if (abi_allowed(filter, Abi::X32) &&
+      !verify_abi(program, reference, Abi::X32, bpf::kAuditArchX86_64, rules_for_abi(filter, Abi::X32), backend_name,
+                  diags)) {
+    return false;
+  }
+  if (abi_allowed(filter, Abi::I386) &&
+      !verify_abi(program, reference, Abi::I386, bpf::kAuditArchI386, rules_for_abi(filter, Abi::I386), backend_name,
+                  diags)) {
+    return false;
+  }
+  // Numbers no rule names, far numbers, and the arch guard.
+  std::vector<bpf::SeccompData> others;
+  for (int nr : {0, 1, 39, 60, 102, 117, 231, 334, 335, 400, 511, 1023, -1}) {
+    for (std::uint32_t arch : {bpf::kAuditArchX86_64, bpf::kAuditArchI386, bpf::kAuditArchAarch64}) {
+      bpf::SeccompData data;
+      data.nr = nr;
+      data.arch = arch;
+      others.push_back(data);
     }
+    bpf::SeccompData x32;
+    x32.nr = nr | bpf::kX32SyscallBit;
+    others.push_back(x32);
   }
-  if (!listed("x32")) {
-    bpf::SeccompData data;
-    data.nr = bpf::kX32SyscallBit | 1;  // x32 write
-    if (!check(program, data, bad_arch, "an x32 call", {}, backend_name, diags)) return false;
+  for (const bpf::SeccompData& data : others) {
+    const bool x32 = data.arch == bpf::kAuditArchX86_64 && (data.nr & bpf::kX32SyscallBit) && data.nr != -1;
+    const char* abi = x32 ? "x32" : data.arch == bpf::kAuditArchX86_64 ? "x86_64" : data.arch == bpf::kAuditArchI386 ? "i386" : "aarch64";
+    const std::string what = std::string("an ") + abi + " call of syscall " + std::to_string(data.nr);
+    if (!check(program, data, reference.verdict(data), what, {}, backend_name, diags)) return false;
   }
-  if (!listed("x86")) {
-    bpf::SeccompData data;
-    data.nr = 4;  // i386 write
-    data.arch = bpf::kAuditArchI386;
-    if (!check(program, data, bad_arch, "an i386 call", {}, backend_name, diags)) return false;
-  }
-  bpf::SeccompData foreign;
-  foreign.arch = bpf::kAuditArchAarch64;
-  return check(program, foreign, bad_arch, "an aarch64 call", {}, backend_name, diags);
+  return true;
 }
 
 }  // namespace policyc::seccomp

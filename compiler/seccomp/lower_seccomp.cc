@@ -9,6 +9,7 @@
 
 #include "compiler/seccomp/constants.h"
 #include "compiler/seccomp/dnf.h"
+#include "compiler/seccomp/ranges.h"
 #include "compiler/seccomp/syscalls.h"
 
 namespace policyc::seccomp {
@@ -88,6 +89,12 @@ std::optional<Action> resolve_action(const ast::Action& written, Diagnostics& di
   if (it->second == ActionKind::Errno) return resolve_errno_action(written, diags);
   if (it->second == ActionKind::Trace) return resolve_trace_action(written, diags);
   return Action{it->second, 0};
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " and ") + w;
+  return out;
 }
 
 // A syscall name reached from a rule, with the word to point at (the name, or the @group).
@@ -209,8 +216,16 @@ class Lowerer {
       return;
     }
     if (found.status == SyscallLookup::NotOnArch) {
+      // A name of another arch's calls only (socketcall on x86): meaningful when that arch is
+      // allowed; it keeps libseccomp's pseudo number, and each backend renumbers it (abi.h).
+      const std::vector<std::string> arches = arches_having(word.text);
+      if (std::any_of(arches.begin(), arches.end(), [&](const std::string& a) { return allows_arch(filter_, a); })) {
+        out.push_back({word.text, found.nr, use});
+        return;
+      }
       report_once(word.where, "syscall \"" + word.text + "\" does not exist on x86_64",
-                  "it exists only on other architectures; remove it");
+                  arches.empty() ? std::string("it exists only on other architectures; remove it")
+                                 : "it exists on " + join_words(arches) + " only: add that to the `arch` list, or remove it");
       return;
     }
     std::string guess = did_you_mean(word.text, all_syscall_names());

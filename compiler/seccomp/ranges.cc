@@ -1,5 +1,7 @@
 #include "compiler/seccomp/ranges.h"
 
+#include "compiler/seccomp/abi.h"
+
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
@@ -37,10 +39,10 @@ Normalized normalize(const ArgCondition& c) {
 // Orders the rules of one syscall and drops those that cannot change the verdict:
 // rules after the first unconditional one, rules that can never hold, always-true
 // conditions, and trailing rules whose action equals the fallback.
-Outcome reduce_rules(const std::vector<const Rule*>& rules, const Action& default_action) {
+Outcome reduce_rules(const std::vector<const AbiRule*>& rules, const Action& default_action) {
   Outcome outcome;
   outcome.fallback = default_action;
-  for (const Rule* rule : rules) {
+  for (const AbiRule* rule : rules) {
     std::optional<std::vector<ArgCondition>> conditions = simplify_conditions(rule->conditions);
     if (!conditions) continue;  // can never hold
     ArgRule reduced{std::move(*conditions), rule->action};
@@ -60,18 +62,9 @@ Outcome reduce_rules(const std::vector<const Rule*>& rules, const Action& defaul
   return outcome;
 }
 
-// Syscall number of `rule` for `arch`, or nullopt when the syscall does not exist there
-// (then no call can ever carry it, and the rule cannot matter for that arch).
-std::optional<std::uint32_t> number_on(const Rule& rule, std::uint32_t arch) {
-  if (arch == SCMP_ARCH_X86_64 && rule.nr >= 0) return static_cast<std::uint32_t>(rule.nr);
-  const int nr = seccomp_syscall_resolve_name_arch(arch, rule.syscall.c_str());
-  if (nr < 0 || nr == __NR_SCMP_ERROR) return std::nullopt;
-  return static_cast<std::uint32_t>(nr);
-}
-
-std::string label_for(std::uint32_t lo, std::uint32_t hi) {
-  auto name = [](std::uint32_t nr) -> std::string {
-    const std::uint32_t arch = nr & kX32Bit ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
+std::string label_for(std::uint32_t lo, std::uint32_t hi, bool i386) {
+  auto name = [i386](std::uint32_t nr) -> std::string {
+    const std::uint32_t arch = i386 ? SCMP_ARCH_X86 : nr & kX32Bit ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
     char* text = nr < 0x40001000U ? seccomp_syscall_resolve_num_arch(arch, static_cast<int>(nr)) : nullptr;
     std::string result = text ? std::string(text) : std::to_string(nr);
     free(text);
@@ -117,18 +110,21 @@ bool allows_arch(const Filter& filter, const std::string& arch) {
   return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
 }
 
-std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags) {
+namespace {
+
+bool check_generatable(const Filter& filter, Diagnostics& diags) {
   if (filter.arches.empty() || filter.arches.front() != "x86_64") {
     diags.error({}, "the policyc seccomp backend generates filters for x86_64 hosts only, but the "
                     "filter's native arch is \"" + (filter.arches.empty() ? std::string("none") : filter.arches.front()) + "\"",
                 "use --backend libseccomp for other arches");
-    return std::nullopt;
+    return false;
   }
   for (const std::string& arch : filter.arches) {
-    if (arch != "x86_64" && arch != "x32") {
-      diags.error({}, "the policyc seccomp backend does not support arch \"" + arch + "\" yet",
-                  "use --backend libseccomp, or drop \"" + arch + "\" from the seccomp block's `arch` list");
-      return std::nullopt;
+    if (arch != "x86_64" && arch != "x32" && arch != "x86") {
+      diags.error({}, "the policyc seccomp backend does not support arch \"" + arch + "\"",
+                  "an x86_64 host runs x86_64, x32 and x86 (i386) code; drop \"" + arch +
+                      "\" from the seccomp block's `arch` list");
+      return false;
     }
   }
   for (const Rule& rule : filter.rules) {
@@ -137,20 +133,22 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
         diags.error(location_of(rule.where), "rule for \"" + rule.syscall + "\" compares arg" +
                     std::to_string(c.arg) + " with width " + std::to_string(c.width),
                     "syscall arguments are arg0..arg5, compared with width 32 or 64");
-        return std::nullopt;
+        return false;
       }
     }
   }
-  const bool x32 = allows_arch(filter, "x32");
-  std::map<std::uint32_t, std::vector<const Rule*>> by_nr;  // rules per number, source order
-  for (const Rule& rule : filter.rules) {
-    if (auto nr = number_on(rule, SCMP_ARCH_X86_64); nr && *nr < kX32Bit) by_nr[*nr].push_back(&rule);
-    if (!x32) continue;
-    if (auto nr = number_on(rule, SCMP_ARCH_X32); nr && (*nr & kX32Bit)) {
-      by_nr[*nr].push_back(&rule);
-    }
-  }
+  return true;
+}
 
+using RulesByNumber = std::map<std::uint32_t, std::vector<const AbiRule*>>;  // source order
+
+void add_rules(const std::vector<AbiRule>& rules, RulesByNumber& by_nr) {
+  for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
+}
+
+// Ranges covering 0..2^32-1: the numbers rules name, and between them the default action,
+// or the bad-arch action over [0x40000000, 2^32-2] when x32 calls are refused.
+std::vector<Range> to_ranges(const RulesByNumber& by_nr, const Filter& filter, bool refuse_x32, bool i386) {
   std::vector<Range> ranges;
   auto append = [&](std::uint32_t lo, std::uint32_t hi, Outcome outcome) {
     if (!ranges.empty() && ranges.back().outcome == outcome && ranges.back().hi + 1 == lo) {
@@ -164,7 +162,7 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
   // nr to -1 to skip a syscall, and libseccomp (our oracle) lets it reach the default action.
   auto fill_gap = [&](std::uint64_t lo, std::uint64_t hi) {  // [lo, hi], may be empty
     if (lo > hi) return;
-    if (!x32 && hi >= kX32Bit) {
+    if (refuse_x32 && hi >= kX32Bit) {
       if (lo < kX32Bit) append(lo, kX32Bit - 1, default_outcome);
       const std::uint64_t bad_lo = std::max<std::uint64_t>(lo, kX32Bit), bad_hi = std::min<std::uint64_t>(hi, kSkipNr - 1);
       if (bad_lo <= bad_hi) append(bad_lo, bad_hi, Outcome{{}, filter.bad_arch_action});
@@ -180,8 +178,30 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
     next = static_cast<std::uint64_t>(nr) + 1;
   }
   fill_gap(next, 0xffffffffULL);
-  for (Range& range : ranges) range.label = label_for(range.lo, range.hi);
+  for (Range& range : ranges) range.label = label_for(range.lo, range.hi, i386);
   return ranges;
+}
+
+}  // namespace
+
+std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags) {
+  if (!check_generatable(filter, diags)) return std::nullopt;
+  const bool x32 = abi_allowed(filter, Abi::X32);
+  const std::vector<AbiRule> native = rules_for_abi(filter, Abi::X86_64);
+  const std::vector<AbiRule> x32_rules = x32 ? rules_for_abi(filter, Abi::X32) : std::vector<AbiRule>{};
+  RulesByNumber by_nr;
+  add_rules(native, by_nr);
+  add_rules(x32_rules, by_nr);
+  return to_ranges(by_nr, filter, !x32, false);
+}
+
+std::optional<std::vector<Range>> build_i386_ranges(const Filter& filter, Diagnostics& diags) {
+  if (!check_generatable(filter, diags)) return std::nullopt;
+  if (!abi_allowed(filter, Abi::I386)) return std::vector<Range>{};
+  const std::vector<AbiRule> rules = rules_for_abi(filter, Abi::I386);
+  RulesByNumber by_nr;
+  add_rules(rules, by_nr);
+  return to_ranges(by_nr, filter, false, true);
 }
 
 }  // namespace policyc::seccomp

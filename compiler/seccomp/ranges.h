@@ -1,4 +1,4 @@
-// The range IR of our code generator: the rules of a Filter for one audit arch, as disjoint
+// The range IR of our code generator: the rules of a Filter for one audit arch (abi.h), as disjoint
 // syscall-number ranges [lo, hi] that together cover 0..2^32-1. Each range has one Outcome:
 // a constant action, or the ordered argument rules of one syscall with a fallback action.
 // Neighbours with equal outcomes are merged; numbers no rule names get the default action;
@@ -53,6 +53,10 @@ bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<
 // The ranges for calls made with AUDIT_ARCH_X86_64 (x86_64 and x32 numbers). Errors (an arch
 // we cannot generate for, a rule without a number) go to `diags`; nullopt then.
 std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diagnostics& diags);
+
+// The ranges for calls made with AUDIT_ARCH_I386 (abi.h renumbers the rules); empty when the
+// filter does not allow "x86".
+std::optional<std::vector<Range>> build_i386_ranges(const Filter& filter, Diagnostics& diags);
 
 // True when `filter.arches` names `arch`.
 bool allows_arch(const Filter& filter, const std::string& arch);

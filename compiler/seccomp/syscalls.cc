@@ -10,8 +10,18 @@ SyscallResolution resolve_syscall(const std::string& name) {
   int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
   if (nr == __NR_SCMP_ERROR) return {SyscallLookup::Unknown, -1};
   // libseccomp answers names of other arches' syscalls with negative pseudo numbers.
-  if (nr < 0) return {SyscallLookup::NotOnArch, -1};
+  if (nr < 0) return {SyscallLookup::NotOnArch, nr};
   return {SyscallLookup::Found, nr};
+}
+
+std::vector<std::string> arches_having(const std::string& name) {
+  std::vector<std::string> out;
+  // x86 multiplexes the socket and IPC calls: libseccomp resolves those names to pseudo
+  // numbers there, yet i386 callers make them (through socketcall/ipc), so they count.
+  const int x86 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name.c_str());
+  if (x86 >= 0 || (x86 <= -101 && x86 >= -224)) out.push_back("x86");
+  if (seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name.c_str()) >= 0) out.push_back("x32");
+  return out;
 }
 
 std::string syscall_name(int nr) {

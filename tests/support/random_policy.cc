@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include "compiler/seccomp/abi.h"
+
 namespace policyc::testing {
 namespace {
 
@@ -118,9 +120,27 @@ const std::vector<std::uint64_t>& edge_values() {
   return values;
 }
 
+// Names whose i386 rules libseccomp places specially: calls of i386 only, and the socket and
+// SysV IPC calls i386 also reaches through socketcall(2)/ipc(2).
+const std::vector<std::string>& i386_special_names() {
+  static const std::vector<std::string> names = {"socketcall", "ipc", "_llseek", "chown32", "sigreturn",
+                                                 "socket", "bind", "accept", "recvmmsg", "sendto",
+                                                 "semop", "shmat", "msgrcv", "semtimedop"};
+  return names;
+}
+
+seccomp::Rule named_rule(const std::string& name) {
+  seccomp::Rule rule;
+  rule.syscall = name;
+  rule.nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());  // pseudo if i386 only
+  return rule;
+}
+
 seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& options) {
   seccomp::Filter filter;
   if (options.allow_x32 && chance(rng, 25)) filter.arches.push_back("x32");
+  const bool x86 = options.allow_x86 && chance(rng, 25);
+  if (x86) filter.arches.push_back("x86");
   filter.default_action = random_action(rng, true, options.only_allow_and_errno);
   static const std::vector<Action> bad_arch = {{ActionKind::KillProcess, 0}, {ActionKind::KillThread, 0},
                                                {ActionKind::Trap, 0}, {ActionKind::Errno, 1}};
@@ -131,8 +151,12 @@ seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& o
   const std::size_t rules = rng() % (options.max_rules + 1);
   for (std::size_t i = 0; i < rules; ++i) {
     seccomp::Rule rule;
-    rule.nr = chance(rng, 80) ? pick(rng, pool) : pick(rng, all);
-    rule.syscall = name_of(rule.nr);
+    if (x86 && chance(rng, 20)) {
+      rule = named_rule(pick(rng, i386_special_names()));
+    } else {
+      rule.nr = chance(rng, 80) ? pick(rng, pool) : pick(rng, all);
+      rule.syscall = name_of(rule.nr);
+    }
     rule.action = random_action(rng, false, options.only_allow_and_errno);
     if (!chance(rng, 25)) {
       const std::size_t n = 1 + rng() % options.max_conditions;
@@ -161,26 +185,31 @@ std::vector<bpf::SeccompData> probe_calls(const seccomp::Filter& filter, std::mt
   for (std::uint32_t arch : {bpf::kAuditArchAarch64, bpf::kAuditArchI386, 0U, 0x4000003eU}) {
     for (int nr : {0, 3, 11, 59, 221}) call(nr, arch);
   }
-  std::map<int, std::vector<std::vector<std::uint64_t>>> candidates;  // nr -> per-arg values
-  for (const seccomp::Rule& rule : filter.rules) {
-    auto& per_arg = candidates[rule.nr];
-    per_arg.resize(6, edge_values());
-    for (const ArgCondition& c : rule.conditions) add_near(c, per_arg[c.arg]);
+  const bool x86 = std::find(filter.arches.begin(), filter.arches.end(), "x86") != filter.arches.end();
+  if (x86) {
+    for (int nr = 0; nr <= 450; ++nr) call(nr, bpf::kAuditArchI386);
   }
-  for (const seccomp::Rule& rule : filter.rules) {  // x32 numbers of the named syscalls
-    const int x32 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, rule.syscall.c_str());
-    if (x32 >= 0) call(x32, bpf::kAuditArchX86_64);
-  }
-  for (const auto& [nr, per_arg] : candidates) {
-    std::vector<int> numbers = {nr};
-    const int x32 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name_of(nr).c_str());
-    if (x32 >= 0) numbers.push_back(x32);
-    for (int number : numbers) {
-      for (std::uint64_t v : edge_values()) call(number, bpf::kAuditArchX86_64, {v, v, v, v, v, v});
+  // Every ABI's numbers of the named syscalls, on edge values and values near the constants
+  // their rules (as renumbered for that ABI) compare with.
+  const std::pair<seccomp::Abi, std::uint32_t> abis[] = {{seccomp::Abi::X86_64, bpf::kAuditArchX86_64},
+                                                        {seccomp::Abi::X32, bpf::kAuditArchX86_64},
+                                                        {seccomp::Abi::I386, bpf::kAuditArchI386}};
+  for (const auto& [abi, arch] : abis) {
+    if (abi == seccomp::Abi::I386 && !x86) continue;
+    std::map<std::uint32_t, std::vector<std::vector<std::uint64_t>>> candidates;  // nr -> per-arg values
+    for (const seccomp::AbiRule& rule : seccomp::rules_for_abi(filter, abi)) {
+      auto& per_arg = candidates[rule.nr];
+      per_arg.resize(6, edge_values());
+      for (const ArgCondition& c : rule.conditions) add_near(c, per_arg[c.arg]);
+    }
+    for (const auto& [nr, per_arg] : candidates) {
+      const int number = static_cast<int>(nr);
+      call(number, arch);
+      for (std::uint64_t v : edge_values()) call(number, arch, {v, v, v, v, v, v});
       for (std::size_t i = 0; i < per_syscall; ++i) {
         std::array<std::uint64_t, 6> args;
         for (std::size_t a = 0; a < 6; ++a) args[a] = pick(rng, per_arg[a]);
-        call(number, bpf::kAuditArchX86_64, args);
+        call(number, arch, args);
       }
     }
   }

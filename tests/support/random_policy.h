@@ -1,7 +1,7 @@
 // Random seccomp Filters (the IR, after lowering) for the code generator's differential tests
 // and fuzzing, and the calls to probe a compiled filter with: every x86_64 syscall number,
-// far and x32 numbers, foreign arches, and argument values at the edges and around every
-// constant the filter compares with.
+// far, x32 and i386 numbers, foreign arches, and argument values at the edges and around
+// every constant the filter compares with (on each ABI, as abi.h renumbers the rules).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,8 @@ struct RandomFilterOptions {
   std::size_t syscall_pool = 14;      // rules pick from this many syscalls, so several share one
   std::size_t max_conditions = 2;
   bool allow_x32 = true;              // sometimes add "x32" to the arches
+  bool allow_x86 = true;              // sometimes add "x86" (i386), with i386-only and
+                                      // multiplexed names (socketcall, socket, semop...)
   bool only_allow_and_errno = false;  // for filters loaded into the kernel
   bool u32_only_for_equality = false; // width 32 only on ==, != and masks (libseccomp's rewrite
                                       // of u32 ranges is too slow for thousands of filters)

@@ -409,14 +409,15 @@ TEST_F(FrontendLower, PolicycBackendNameReachesThePlan) {
 
 namespace {
 
-// The default backend is ours; a filter that allows i386 goes to libseccomp, which alone
-// generates i386 code so far, and says so.
-TEST(FrontendBackendChoice, DefaultIsPolicycAndX86FallsBackToLibseccomp) {
+// The default backend is ours, also for filters that allow i386 calls; names that exist only
+// on an allowed foreign arch (socketcall on x86) are accepted there and refused elsewhere.
+TEST(FrontendBackendChoice, DefaultIsPolicycAlsoForI386) {
   const std::string dir = std::string(TEST_SCRATCH_DIR) + "/backend-choice";
   std::filesystem::create_directories(dir);
-  const std::string native = dir + "/native.pol", x86 = dir + "/x86.pol";
+  const std::string native = dir + "/native.pol", x86 = dir + "/x86.pol", wrong = dir + "/wrong.pol";
   std::ofstream(native) << "seccomp default errno(EPERM) { allow read write exit_group }\n";
-  std::ofstream(x86) << "seccomp default errno(EPERM) { arch x86_64 x86  allow read write exit_group }\n";
+  std::ofstream(x86) << "seccomp default errno(EPERM) { arch x86_64 x86  allow read write exit_group socketcall }\n";
+  std::ofstream(wrong) << "seccomp default errno(EPERM) { allow read socketcall }\n";
 
   policyc::Diagnostics diags;
   auto a = policyc::compile_policy(native, {}, diags);
@@ -424,16 +425,24 @@ TEST(FrontendBackendChoice, DefaultIsPolicycAndX86FallsBackToLibseccomp) {
   EXPECT_EQ(a->plan.seccomp->backend, "policyc");
 
   auto b = policyc::compile_policy(x86, {}, diags);
-  ASSERT_TRUE(b && b->plan.seccomp);
-  EXPECT_EQ(b->plan.seccomp->backend, "libseccomp");
-  ASSERT_FALSE(diags.all().empty());
-  EXPECT_NE(diags.all().back().message.find("arch x86 is allowed"), std::string::npos);
+  ASSERT_TRUE(b && b->plan.seccomp) << rendered(diags);
+  EXPECT_EQ(b->plan.seccomp->backend, "policyc");
+  const auto program = policyc::bpf::decode(b->plan.seccomp->bpf);
+  auto i386_call = [&](int nr) {
+    policyc::bpf::SeccompData data;
+    data.arch = policyc::bpf::kAuditArchI386;
+    data.nr = nr;
+    return policyc::bpf::run(program, data)->ret;
+  };
+  EXPECT_EQ(i386_call(4), SECCOMP_RET_ALLOW);                // i386 write
+  EXPECT_EQ(i386_call(102), SECCOMP_RET_ALLOW);              // socketcall, i386 only
+  EXPECT_EQ(i386_call(20), SECCOMP_RET_ERRNO | EPERM);       // getpid: not allowed
 
-  policyc::CompileOptions strict;
-  strict.fallback_for_x86 = false;  // --backend policyc: no silent switch
   policyc::Diagnostics refused;
-  EXPECT_FALSE(policyc::compile_policy(x86, strict, refused));
-  EXPECT_TRUE(refused.has_errors());
+  EXPECT_FALSE(policyc::compile_policy(wrong, {}, refused));
+  ASSERT_TRUE(refused.has_errors());
+  EXPECT_NE(refused.all().front().message.find("socketcall"), std::string::npos);
+  EXPECT_NE(refused.all().front().hint.find("x86"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -325,7 +325,7 @@ TEST(SeccompLibseccomp, VerificationCatchesAMissingArchGuard) {
   allow_all.default_action = {ActionKind::Allow, 0};
   Diagnostics diags;
   EXPECT_FALSE(verify_filter(allow_all, unguarded, "test", diags));
-  EXPECT_NE(testing::render(diags).find("for an x32 call where the policy says 0x80000000"), std::string::npos)
+  EXPECT_NE(testing::render(diags).find("for an i386 call of syscall 0 where the policy says 0x80000000"), std::string::npos)
       << testing::render(diags);
 }
 

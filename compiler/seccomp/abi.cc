@@ -1,0 +1,141 @@
+#include "compiler/seccomp/abi.h"
+
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "compiler/seccomp/libseccomp_backend_rules.h"
+#include "compiler/seccomp/ranges.h"
+
+namespace policyc::seccomp {
+namespace {
+
+constexpr std::uint32_t kX32Bit = 0x40000000U;
+constexpr std::uint32_t kSkipNr = 0xffffffffU;  // a tracer's "skip this syscall"
+
+// libseccomp's pseudo numbers for the calls i386 multiplexes: -(100 + SYS_SOCKET...) for
+// socketcall(2), -(200 + SEMOP...) for ipc(2).
+struct Multiplexer {
+  const char* name;
+  int pseudo_base;
+  int first, last;  // pseudo numbers -first..-last
+};
+constexpr Multiplexer kSocketcall{"socketcall", 100, 101, 120};
+constexpr Multiplexer kIpc{"ipc", 200, 201, 224};
+
+std::optional<std::uint32_t> number_on(std::uint32_t arch, const std::string& name) {
+  const int nr = seccomp_syscall_resolve_name_arch(arch, name.c_str());
+  if (nr < 0) return std::nullopt;  // unknown, or a pseudo number (not a call of this arch)
+  return static_cast<std::uint32_t>(nr);
+}
+
+// The i386 number of a multiplexed call that also has its own entry (socket = 359), learnt
+// from libseccomp's own tables once: the i386 number whose name resolves to the pseudo number.
+const std::map<int, std::uint32_t>& i386_direct_numbers() {
+  static const std::map<int, std::uint32_t> table = [] {
+    std::map<int, std::uint32_t> out;
+    for (int nr = 0; nr < 1024; ++nr) {
+      char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, nr);
+      if (name == nullptr) continue;
+      const int resolved = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
+      std::free(name);
+      if (resolved < 0 && resolved != __NR_SCMP_ERROR) out.emplace(resolved, static_cast<std::uint32_t>(nr));
+    }
+    return out;
+  }();
+  return table;
+}
+
+std::vector<ArgCondition> narrowed_to_32_bits(std::vector<ArgCondition> conditions) {
+  for (ArgCondition& c : conditions) c.width = 32;
+  return conditions;
+}
+
+// The rule on the multiplexer: arg0 selects the call; the rule's own arg0 test is dropped.
+AbiRule multiplexed(const Rule& rule, const Multiplexer& mux, int pseudo, const std::vector<ArgCondition>& conditions) {
+  AbiRule out{*number_on(SCMP_ARCH_X86, mux.name), {}, rule.action, &rule};
+  out.conditions.push_back({0, CmpOp::Eq, static_cast<std::uint64_t>(-pseudo - mux.pseudo_base), 0, 32});
+  for (const ArgCondition& c : conditions) {
+    if (c.arg != 0) out.conditions.push_back(c);
+  }
+  return out;
+}
+
+void append_i386(const Rule& rule, std::vector<AbiRule>& out) {
+  const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, rule.syscall.c_str());
+  if (nr == __NR_SCMP_ERROR) return;
+  std::vector<ArgCondition> conditions = narrowed_to_32_bits(rule.conditions);
+  if (nr >= 0) {
+    out.push_back({static_cast<std::uint32_t>(nr), std::move(conditions), rule.action, &rule});
+    return;
+  }
+  for (const Multiplexer* mux : {&kSocketcall, &kIpc}) {
+    if (-nr < mux->first || -nr > mux->last) continue;
+    const auto direct = i386_direct_numbers().find(nr);
+    if (direct != i386_direct_numbers().end()) out.push_back({direct->second, conditions, rule.action, &rule});
+    out.push_back(multiplexed(rule, *mux, nr, conditions));
+  }
+}
+
+}  // namespace
+
+bool abi_allowed(const Filter& filter, Abi abi) {
+  switch (abi) {
+    case Abi::X86_64: return allows_arch(filter, "x86_64");
+    case Abi::X32: return allows_arch(filter, "x32");
+    case Abi::I386: return allows_arch(filter, "x86");
+  }
+  return false;
+}
+
+std::vector<AbiRule> rules_for_abi(const Filter& filter, Abi abi) {
+  std::vector<AbiRule> out;
+  for (const Rule& rule : filter.rules) {
+    if (abi == Abi::I386) {
+      append_i386(rule, out);
+    } else if (abi == Abi::X86_64) {
+      const auto nr = rule.nr >= 0 ? std::optional<std::uint32_t>(rule.nr) : number_on(SCMP_ARCH_X86_64, rule.syscall);
+      if (nr && *nr < kX32Bit) out.push_back({*nr, rule.conditions, rule.action, &rule});
+    } else if (const auto nr = number_on(SCMP_ARCH_X32, rule.syscall); nr && (*nr & kX32Bit)) {
+      out.push_back({*nr, narrowed_to_32_bits(rule.conditions), rule.action, &rule});
+    }
+  }
+  return out;
+}
+
+ReferenceFilter::ReferenceFilter(const Filter& filter)
+    : filter_(filter),
+      x32_(abi_allowed(filter, Abi::X32)),
+      i386_(abi_allowed(filter, Abi::I386)),
+      x86_64_(rules_for_abi(filter, Abi::X86_64)),
+      x32_rules_(x32_ ? rules_for_abi(filter, Abi::X32) : std::vector<AbiRule>{}),
+      i386_rules_(i386_ ? rules_for_abi(filter, Abi::I386) : std::vector<AbiRule>{}) {}
+
+std::uint32_t ReferenceFilter::first_match(const std::vector<AbiRule>& rules, std::uint32_t nr,
+                                           const std::array<std::uint64_t, 6>& args) const {
+  for (const AbiRule& rule : rules) {
+    if (rule.nr != nr) continue;
+    const bool holds = std::all_of(rule.conditions.begin(), rule.conditions.end(),
+                                   [&](const ArgCondition& c) { return condition_holds(c, args); });
+    if (holds) return seccomp_ret(rule.action);
+  }
+  return seccomp_ret(filter_.default_action);
+}
+
+std::uint32_t ReferenceFilter::verdict(const bpf::SeccompData& call) const {
+  const auto nr = static_cast<std::uint32_t>(call.nr);
+  if (call.arch == bpf::kAuditArchX86_64) {
+    if (nr >= kX32Bit && nr != kSkipNr) {
+      return x32_ ? first_match(x32_rules_, nr, call.args) : seccomp_ret(filter_.bad_arch_action);
+    }
+    return first_match(x86_64_, nr, call.args);
+  }
+  if (call.arch == bpf::kAuditArchI386 && i386_) return first_match(i386_rules_, nr, call.args);
+  return seccomp_ret(filter_.bad_arch_action);
+}
+
+}  // namespace policyc::seccomp

@@ -1,0 +1,58 @@
+// The filter's rules as the calls of one ABI see them, and the reference verdict every backend
+// must give. Both backends, the libseccomp translation check and the differential tests use
+// these, so "what a filter means" on x32 and i386 is written down once.
+//
+// A policy names x86_64 system calls (or, when its `arch` list allows them, names that exist
+// only on another listed arch, like socketcall). For each ABI the rules are renumbered by name,
+// the way libseccomp (our oracle, and what Docker runs) does it:
+//   - x86_64: the numbers as written; names that do not exist there drop out.
+//   - x32 (AUDIT_ARCH_X86_64, nr | 0x40000000): the x32 numbers of the same names.
+//   - i386 (AUDIT_ARCH_I386): the i386 numbers; the socket calls (socket, bind, recvmmsg...)
+//     and the SysV IPC calls (semop, shmat...) also reach the kernel through the multiplexers
+//     socketcall(2) and ipc(2), so a rule for one of them also holds for the multiplexer with
+//     arg0 == the call's number (SYS_SOCKET, SHMAT...), its own arg0 test replaced by that one,
+//     exactly libseccomp's translation.
+//   - On the 32-bit ABIs (x32, i386) every comparison looks at the low 32 bits of the argument
+//     and of the value (libseccomp's arch size; the kernel hands i386 arguments zero-extended).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/seccomp/ir.h"
+
+namespace policyc::seccomp {
+
+enum class Abi { X86_64, X32, I386 };
+
+struct AbiRule {
+  std::uint32_t nr = 0;                  // the number a call of this ABI carries
+  std::vector<ArgCondition> conditions;  // all must hold (already narrowed for 32-bit ABIs)
+  Action action;
+  const Rule* source = nullptr;          // the policy rule it came from
+};
+
+// The filter's rules for calls through `abi`, in the filter's order (first match wins).
+std::vector<AbiRule> rules_for_abi(const Filter& filter, Abi abi);
+
+// True when calls through `abi` pass the filter's arch check.
+bool abi_allowed(const Filter& filter, Abi abi);
+
+// ir.h's semantics, arch check included: the verdict (SECCOMP_RET_* | data) every backend
+// must give a call. Built once per filter (the renumbered rules, by ABI and number).
+class ReferenceFilter {
+ public:
+  explicit ReferenceFilter(const Filter& filter);
+  std::uint32_t verdict(const bpf::SeccompData& call) const;
+
+ private:
+  std::uint32_t first_match(const std::vector<AbiRule>& rules, std::uint32_t nr,
+                            const std::array<std::uint64_t, 6>& args) const;
+  const Filter& filter_;
+  bool x32_ = false, i386_ = false;
+  std::vector<AbiRule> x86_64_, x32_rules_, i386_rules_;
+};
+
+}  // namespace policyc::seccomp
