@@ -138,6 +138,26 @@ std::vector<bool> kernel_cache_allows(const std::vector<sock_filter>& program, s
   return allowed;
 }
 
+namespace {
+
+// Most instructions over the numbers first..last of another ABI, arguments 0 and edge values.
+std::size_t abi_worst(const std::vector<sock_filter>& program, std::uint32_t arch, std::uint32_t base, int last) {
+  std::size_t worst = 0;
+  for (int nr = 0; nr <= last; ++nr) {
+    bpf::SeccompData data;
+    data.nr = static_cast<int>(base | static_cast<std::uint32_t>(nr));
+    data.arch = arch;
+    if (const auto verdict = bpf::run(program, data)) worst = std::max(worst, verdict->executed);
+    for (const auto& args : edge_argument_sets()) {
+      data.args = args;
+      if (const auto verdict = bpf::run(program, data)) worst = std::max(worst, verdict->executed);
+    }
+  }
+  return worst;
+}
+
+}  // namespace
+
 FilterCost measure_filter(const std::vector<sock_filter>& program, const FrequencyProfile& profile) {
   FilterCost cost;
   cost.instructions = program.size();
@@ -181,6 +201,8 @@ FilterCost measure_filter(const std::vector<sock_filter>& program, const Frequen
   }
   cost.mean = numbers.empty() ? 0 : sum / static_cast<double>(numbers.size());
   cost.weighted = weight_total > 0 ? weighted / weight_total : cost.mean;
+  cost.x32_worst = abi_worst(program, AUDIT_ARCH_X86_64, 0x40000000U, 547);
+  cost.i386_worst = abi_worst(program, AUDIT_ARCH_I386, 0, 511);
   return cost;
 }
 
@@ -220,9 +242,11 @@ std::string explain_filter(const std::vector<sock_filter>& program, const Freque
   }
   std::snprintf(row, sizeof row,
                 "\n## Summary\ninstructions: %zu\nworst case: %zu (%s)\nmean over %zu syscalls: %.2f\n"
-                "expected on the profile: %.2f\nalways-allowed syscalls: %zu, skipped by the kernel cache: %zu\n",
+                "expected on the profile: %.2f\nalways-allowed syscalls: %zu, skipped by the kernel cache: %zu\n"
+                "worst case of x32 calls: %zu; of i386 calls: %zu\n",
                 cost.instructions, cost.worst, x86_64_name(static_cast<std::uint32_t>(cost.worst_nr)).c_str(),
-                cost.syscalls.size(), cost.mean, cost.weighted, cost.allowed_arg_free, cost.cache_allowed);
+                cost.syscalls.size(), cost.mean, cost.weighted, cost.allowed_arg_free, cost.cache_allowed,
+                cost.x32_worst, cost.i386_worst);
   out << row << "(* = the verdict depends on the arguments)\n";
   return out.str();
 }

@@ -45,6 +45,8 @@ struct FilterCost {
   double weighted = 0;                 // weighted by the profile, arguments 0
   std::size_t allowed_arg_free = 0;    // syscalls always allowed whatever the arguments
   std::size_t cache_allowed = 0;       // of those, how many the kernel cache skips
+  std::size_t x32_worst = 0;           // the same worst case for x32 numbers (nr | 0x40000000)
+  std::size_t i386_worst = 0;          // and for i386 calls (AUDIT_ARCH_I386, numbers 0..511)
   bool valid = true;                   // false when the interpreter refused the program
   std::string error;
 };

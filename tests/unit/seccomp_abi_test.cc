@@ -1,0 +1,172 @@
+// abi.h: how the rules of an x86_64 policy reach x32 and i386 callers (renumbering by name,
+// 32-bit argument compares, i386's socketcall/ipc multiplexers), the reference verdict, and
+// what `explain` reports for those ABIs. The differential tests compare whole filters with
+// libseccomp; these pin the individual rules down.
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compiler/seccomp/abi.h"
+#include "compiler/seccomp/codegen.h"
+#include "compiler/seccomp/explain.h"
+#include "compiler/seccomp/frequency.h"
+
+namespace policyc::seccomp {
+namespace {
+
+constexpr std::uint32_t kSocketcall = 102, kIpc = 117, kI386Socket = 359, kI386Shmat = 397;
+
+Rule rule(const std::string& name, int nr, std::vector<ArgCondition> conditions = {},
+          Action action = {ActionKind::Allow, 0}) {
+  Rule r;
+  r.syscall = name;
+  r.nr = nr;
+  r.action = action;
+  r.conditions = std::move(conditions);
+  return r;
+}
+
+Filter filter_with(std::vector<Rule> rules, std::vector<std::string> arches = {"x86_64", "x32", "x86"}) {
+  Filter f;
+  f.arches = std::move(arches);
+  f.default_action = {ActionKind::Errno, 1};
+  f.rules = std::move(rules);
+  return f;
+}
+
+bpf::SeccompData call(std::uint32_t arch, std::uint32_t nr, std::array<std::uint64_t, 6> args = {}) {
+  bpf::SeccompData data;
+  data.arch = arch;
+  data.nr = static_cast<int>(nr);
+  data.args = args;
+  return data;
+}
+
+TEST(SeccompAbi, SocketCallsAlsoHoldForSocketcallWithTheirCallNumber) {
+  // socket(arg0 != AF_VSOCK): on i386 both the direct socket (359) and socketcall(SYS_SOCKET);
+  // the multiplexed copy loses its own arg0 test (arg0 is the call number there).
+  const Filter f = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}, {1, CmpOp::Eq, 1, 0, 64}})});
+  const std::vector<AbiRule> i386 = rules_for_abi(f, Abi::I386);
+  ASSERT_EQ(i386.size(), 2u);
+  EXPECT_EQ(i386[0].nr, kI386Socket);
+  ASSERT_EQ(i386[0].conditions.size(), 2u);
+  EXPECT_EQ(i386[0].conditions[0].width, 32u);
+  EXPECT_EQ(i386[1].nr, kSocketcall);
+  ASSERT_EQ(i386[1].conditions.size(), 2u);
+  EXPECT_EQ(i386[1].conditions[0], (ArgCondition{0, CmpOp::Eq, 1, 0, 32}));  // SYS_SOCKET
+  EXPECT_EQ(i386[1].conditions[1].arg, 1u);
+
+  const ReferenceFilter reference(f);
+  const std::uint32_t allow = SECCOMP_RET_ALLOW, eperm = SECCOMP_RET_ERRNO | 1;
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, kSocketcall, {1, 1})), allow);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, kSocketcall, {2, 1})), eperm);  // SYS_BIND
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, kI386Socket, {40, 1})), eperm);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 41, {40, 1})), eperm);
+}
+
+TEST(SeccompAbi, IpcCallsGoThroughIpcAndTheirDirectNumber) {
+  const Filter f = filter_with({rule("shmat", 30, {}, {ActionKind::Errno, 5}), rule("semop", 65)});
+  const std::vector<AbiRule> i386 = rules_for_abi(f, Abi::I386);
+  ASSERT_EQ(i386.size(), 3u);  // shmat: 397 and ipc(SHMAT); semop: ipc(SEMOP) only
+  EXPECT_EQ(i386[0].nr, kI386Shmat);
+  EXPECT_EQ(i386[1].nr, kIpc);
+  EXPECT_EQ(i386[1].conditions.at(0).value, 21u);
+  EXPECT_EQ(i386[2].nr, kIpc);
+  EXPECT_EQ(i386[2].conditions.at(0).value, 1u);
+}
+
+TEST(SeccompAbi, ThirtyTwoBitAbisCompareTheLowWordOnly) {
+  const Filter f = filter_with({rule("personality", 135, {{0, CmpOp::Eq, 0x100000008ULL, 0, 64}})});
+  const ReferenceFilter reference(f);
+  const std::uint32_t allow = SECCOMP_RET_ALLOW, eperm = SECCOMP_RET_ERRNO | 1;
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 135, {8})), eperm);           // 64-bit: no
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 135, {0x100000008ULL})), allow);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 0x40000000U | 135, {8})), allow);  // x32
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, 136, {8})), allow);             // i386 personality
+}
+
+TEST(SeccompAbi, NamesOfOneArchOnlyApplyThere) {
+  const Filter f = filter_with({rule("socketcall", -10060), rule("_llseek", -10025)});
+  EXPECT_TRUE(rules_for_abi(f, Abi::X86_64).empty());
+  EXPECT_TRUE(rules_for_abi(f, Abi::X32).empty());
+  EXPECT_EQ(rules_for_abi(f, Abi::I386).size(), 2u);
+}
+
+TEST(SeccompAbi, ArchesNotListedGetTheBadArchAction) {
+  const Filter f = filter_with({rule("getpid", 39)}, {"x86_64"});
+  const ReferenceFilter reference(f);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, 20)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 0x40000000U | 39)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 0xffffffffU)), SECCOMP_RET_ERRNO | 1);  // a tracer's skip
+  EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 39)), SECCOMP_RET_ALLOW);
+}
+
+TEST(SeccompAbi, ExplainReportsTheOtherAbisWorstCase) {
+  const Filter refusing = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}})}, {"x86_64"});
+  const Filter allowing = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}})});
+  Diagnostics diags;
+  const FilterCost refused = measure_filter(generate_policyc(refusing, diags, nullptr), default_frequency_profile());
+  const FilterCost allowed = measure_filter(generate_policyc(allowing, diags, nullptr), default_frequency_profile());
+  ASSERT_FALSE(diags.has_errors());
+  EXPECT_EQ(refused.i386_worst, 3u);  // ld arch; jeq; ret kill
+  EXPECT_GT(allowed.i386_worst, refused.i386_worst);
+  EXPECT_GT(allowed.x32_worst, 3u);
+}
+
+// i386 calls through `int 0x80` from this 64-bit process, under our generated filter, in a
+// child: the kernel must give the verdicts the reference gives (socketcall multiplexing too).
+long int80(long nr, long arg0 = 0, long arg1 = 0) {
+  long result;
+  __asm__ volatile("int $0x80" : "=a"(result) : "a"(nr), "b"(arg0), "c"(arg1) : "memory");
+  return result;
+}
+
+TEST(SeccompAbi, I386CallsInTheKernelGetTheReferenceVerdicts) {
+  if (int80(20) <= 0) GTEST_SKIP() << "this kernel refuses int 0x80 (no IA32 emulation)";
+  Filter f = filter_with({rule("getpid", 39), rule("getuid", 102, {}, {ActionKind::Errno, 201}),
+                          rule("socket", 41, {}, {ActionKind::Errno, 203}), rule("exit_group", 231),
+                          rule("write", 1)});
+  f.default_action = {ActionKind::Errno, 202};
+  Diagnostics diags;
+  const std::vector<sock_filter> program = generate_policyc(f, diags, nullptr);
+  ASSERT_FALSE(program.empty());
+  const ReferenceFilter reference(f);
+  struct Probe { long nr, arg0; };
+  const Probe probes[] = {{20, 0}, {24, 0}, {64, 0}, {102, 1}, {102, 2}};  // getpid getuid getppid socketcall(SOCKET/BIND)
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) _exit(3);
+    for (const Probe& p : probes) {
+      const long r = int80(p.nr, p.arg0, 0);
+      if (write(fds[1], &r, sizeof r) != sizeof r) _exit(4);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  for (const Probe& p : probes) {
+    long got = 0;
+    ASSERT_EQ(read(fds[0], &got, sizeof got), static_cast<ssize_t>(sizeof got)) << "child stopped early";
+    const std::uint32_t want = reference.verdict(call(AUDIT_ARCH_I386, static_cast<std::uint32_t>(p.nr), {static_cast<std::uint64_t>(p.arg0)}));
+    if ((want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+      EXPECT_EQ(got, -static_cast<long>(want & SECCOMP_RET_DATA)) << "i386 nr " << p.nr << " arg0 " << p.arg0;
+    } else {
+      EXPECT_GE(got, 0) << "i386 nr " << p.nr << " was allowed but failed";
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+}  // namespace
+}  // namespace policyc::seccomp
