@@ -107,7 +107,7 @@ vethEntry
   ;
 
 address
-  : ADDRESS | STRING
+  : ADDRESS | ADDRESS6 | STRING
   ;
 
 // limits { memory 250M swap 0 cpu 0.5 cpu 20ms/100ms cpuset "0-1" best_effort parent "x" }
@@ -329,6 +329,9 @@ MINUS  : '-';
 // Order matters where two rules match the same text: the first one wins.
 ARG      : 'arg' [0-9]+;
 ADDRESS  : DIGITS '.' DIGITS '.' DIGITS '.' DIGITS ('/' DIGITS)?;
+// IPv6 needs two colons at least (fd00::1, 2001:db8:0:0:0:0:0:1), so `user 1000:1000` stays
+// two numbers; the checks validate the address itself.
+ADDRESS6 : HEXDIGIT* ':' HEXDIGIT* ':' (HEXDIGIT | ':' | '.')* ('/' DIGITS)?;
 HEX      : '0' [xX] [0-9a-fA-F]+;
 NUMBER   : DIGITS;
 RATIO    : QUANT '/' QUANT;                 // cpu 20ms/100ms
@@ -345,5 +348,6 @@ WS       : [ \t\r\n]+ -> skip;
 UNKNOWN_CHAR : .;
 
 fragment DIGITS    : [0-9]+;
+fragment HEXDIGIT  : [0-9a-fA-F];
 fragment QUANT     : DIGITS ('.' DIGITS)? [a-zA-Z]*;
 fragment PATH_CHAR : [a-zA-Z0-9_.\-+@:,%=~/];

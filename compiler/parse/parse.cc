@@ -60,6 +60,7 @@ std::string describe_token_type(std::size_t type, const antlr4::dfa::Vocabulary&
     case P::QUANTITY: return "a size or fraction (64M, 0.5)";
     case P::RATIO: return "a quota/period (20ms/100ms)";
     case P::ADDRESS: return "an address (10.0.0.1/24)";
+    case P::ADDRESS6: return "an IPv6 address (fd00::1/64)";
     case P::GROUP_NAME: return "a group name (@name)";
     case P::ARG: return "an argument (arg0 .. arg5)";
     default: break;

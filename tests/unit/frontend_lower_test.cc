@@ -309,6 +309,15 @@ TEST_F(FrontendLower, NetworkDefaultsFollowTheNetNamespace) {
   EXPECT_EQ(veth.network.veth->mtu, 9000u);
   EXPECT_EQ(veth.network.veth->host_ifname, "vh0");
   EXPECT_EQ(veth.network.veth->container_ifname, "c0");
+  // IPv6 needs no quotes; `user 1000:1000` (one colon) is still a uid and a gid.
+  plan::Plan bare = compile(
+      "container n { namespaces net user 1000:1000 network veth { host fd00::1/64 container fd00::2/64 "
+      "gateway fd00::1 } }");
+  ASSERT_TRUE(bare.network.veth);
+  EXPECT_EQ(bare.network.veth->host_address, "fd00::1");
+  EXPECT_EQ(bare.network.veth->container_address, "fd00::2");
+  EXPECT_EQ(bare.network.veth->gateway, "fd00::1");
+  EXPECT_EQ(bare.user.uid, 1000u);
 }
 
 TEST_F(FrontendLower, EveryLimitInBothHierarchiesInOrder) {
