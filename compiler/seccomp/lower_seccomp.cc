@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "compiler/seccomp/constants.h"
 #include "compiler/seccomp/dnf.h"
@@ -296,12 +297,15 @@ class Lowerer {
   // Per syscall: after an unconditional rule, later rules can never decide a call.
   void check_unconditional_rules() {
     std::map<int, const Rule*> first_unconditional;
+    std::set<std::tuple<int, std::string, unsigned, unsigned>> reported;  // nr, written rule: a `||` is one rule
     for (std::size_t i = 0; i < filter_.rules.size(); ++i) {
       const Rule& rule = filter_.rules[i];
       auto it = first_unconditional.find(rule.nr);
       if (it != first_unconditional.end()) {
         const Rule& earlier = *it->second;
         if (earlier.where == rule.where) continue;  // one written rule expanded twice
+        const Location& written = locations_[i];
+        if (!reported.emplace(rule.nr, written.file, written.line, written.column).second) continue;
         if (rule.conditions.empty() && !(rule.action == earlier.action)) {
           diags_.error(locations_[i],
                        rule.syscall + " is given two different unconditional actions: " +

@@ -297,6 +297,12 @@ TEST(SeccompLowerWarnings, UnconditionalRuleShadowsLaterRule) {
   }
 }
 
+TEST(SeccompLowerWarnings, AShadowedRuleWithOrIsReportedOnce) {
+  auto l = lower("allow gettid\n allow gettid if arg0 == 1 || arg0 == 2 || arg1 == 3");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  EXPECT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
+}
+
 TEST(SeccompLowerWarnings, MaskedComparisonThatCanNeverHold) {
   auto l = lower("allow clone if (arg0 & 0x1) == 0x2");
   expect_diag(l->diags, Severity::Warning, "can never hold", 2, 16);
