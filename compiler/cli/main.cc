@@ -7,6 +7,7 @@
 //
 // Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error.
 // Nothing is written when there is any error: outputs are built in memory first.
+#include <algorithm>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -41,8 +42,10 @@ std::string plural(std::size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+// Warnings only: notes (what an import skipped, which backend ran) are information.
 std::size_t warning_count(const Diagnostics& diags) {
-  return diags.all().size() - diags.error_count();
+  return static_cast<std::size_t>(std::count_if(diags.all().begin(), diags.all().end(),
+                                                [](const Diagnostic& d) { return d.severity == Severity::Warning; }));
 }
 
 // Renders every diagnostic and, when there are any, a one-line summary.

@@ -16,6 +16,9 @@ struct ImportOptions {
   std::vector<std::string> caps;      // CAP_* names the container has; empty = Docker's default set
   std::string arch = "x86_64";        // target arch (SCMP_ARCH_X86_64's short name)
   std::string kernel;                 // "6.1" for minKernel; empty = the running kernel
+  // For `include "profile.json"`: the including block's arches, which alone decide (so names
+  // of other arches' calls are left out, with one note, instead of one warning per rule).
+  std::optional<std::vector<std::string>> including_arches;
 };
 
 // Errors name the JSON path ("syscalls[12].args[0].op") or, for syntax errors, line and column,

@@ -156,6 +156,18 @@ std::vector<std::string> known_names(const SyscallEntry& entry, const std::strin
   return kept;
 }
 
+// The arches whose calls the rules may name: the profile's, or for an include those of the
+// including block too (its `arch` list alone decides; the target always counts).
+std::vector<std::string> naming_arches(const std::vector<std::string>& profile_arches, const Context& context,
+                                       const ImportOptions& options) {
+  if (!options.including_arches) return profile_arches;
+  std::vector<std::string> out{context.arch};
+  for (const auto& arch : *options.including_arches) {
+    if (contains(profile_arches, arch) && !contains(out, arch)) out.push_back(arch);
+  }
+  return out;
+}
+
 bool same_action(const Action& a, const Action& b) { return a.kind == b.kind && a.data == b.data; }
 
 std::string describe_action(const Action& action) {
@@ -293,6 +305,7 @@ std::optional<ResolvedProfile> resolve_profile(const Profile& profile, const std
   out.arches = output_arches(profile, file, context, diags);
   // "native only" would mean x86_64 to the compiler: say the target when it is another one.
   if (out.arches.empty() && context.arch != "x86_64") out.arches.push_back(context.arch);
+  const std::vector<std::string> naming = naming_arches(out.arches, context, options);
 
   if (!profile.listener_path.empty()) {
     out.remarks.push_back("listenerPath \"" + profile.listener_path + "\"" +
@@ -320,7 +333,7 @@ std::optional<ResolvedProfile> resolve_profile(const Profile& profile, const std
     warn_same_arg_twice(entry, file, diags);
     ResolvedRule rule;
     rule.path = entry.path;
-    rule.names = known_names(entry, context.arch, out.arches, file, diags);
+    rule.names = known_names(entry, context.arch, naming, file, diags);
     rule.action = entry.action;
     rule.conditions = entry.conditions;
     rule.comment = entry.comment;

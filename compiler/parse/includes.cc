@@ -68,8 +68,11 @@ std::string docker_cap_name(std::string name) {
 
 class IncludeResolver {
  public:
-  IncludeResolver(Diagnostics& diags, std::vector<std::string> docker_caps)
-      : diags_(diags), docker_caps_(std::move(docker_caps)) {}
+  // `arches`: the including block's `arch` list, which decides for every included file.
+  IncludeResolver(Diagnostics& diags, std::vector<std::string> docker_caps, const ast::Seccomp& including)
+      : diags_(diags), docker_caps_(std::move(docker_caps)), arches_{"x86_64"} {
+    for (const ast::Word& arch : including.arches) arches_.push_back(arch.text);
+  }
 
   // After each Include in `block` (written in `from`), splices the included block's statements.
   void resolve(ast::Seccomp& block, const std::string& from, std::vector<Frame>& stack) {
@@ -131,6 +134,7 @@ class IncludeResolver {
                                                                 const Frame& frame) {
     docker::ImportOptions options;
     options.caps = docker_caps_;
+    options.including_arches = arches_;
     std::size_t errors_before = diags_.error_count();
     auto pol = docker::import_to_pol(json, display, options, diags_);
     if (!pol) {
@@ -165,6 +169,7 @@ class IncludeResolver {
 
   Diagnostics& diags_;
   std::vector<std::string> docker_caps_;
+  std::vector<std::string> arches_;  // the including block's `arch` list (x86_64 always)
 };
 
 std::vector<std::string> caps_for_docker(const ast::Policy& policy, const ParseOptions& options) {
@@ -183,7 +188,7 @@ void resolve_includes(ast::Policy& policy, const std::string& file_name, Diagnos
                         : policy.seccomp                               ? &*policy.seccomp
                                                                        : nullptr;
   if (!block) return;
-  IncludeResolver resolver(diags, caps_for_docker(policy, options));
+  IncludeResolver resolver(diags, caps_for_docker(policy, options), *block);
   std::vector<Frame> stack{{identity_of(file_name), file_name}};
   resolver.resolve(*block, file_name, stack);
 }

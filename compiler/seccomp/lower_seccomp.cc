@@ -224,9 +224,14 @@ class Lowerer {
         out.push_back({word.text, found.nr, use});
         return;
       }
-      report_once(word.where, "syscall \"" + word.text + "\" does not exist on x86_64",
-                  arches.empty() ? std::string("it exists only on other architectures; remove it")
-                                 : "it exists on " + join_words(arches) + " only: add that to the `arch` list, or remove it");
+      if (arches.empty()) {
+        report_once(word.where, "syscall \"" + word.text + "\" does not exist on x86_64",
+                    "it exists only on architectures an x86_64 host does not run; remove it");
+        return;
+      }
+      // Another arch's call whose arch this filter refuses anyway: it can match no call (as
+      // in libseccomp). Said once per rule (an included Docker profile names dozens).
+      inactive_names_.push_back({word.text, join_words(arches)});
       return;
     }
     std::string guess = did_you_mean(word.text, all_syscall_names());
@@ -246,10 +251,12 @@ class Lowerer {
     std::optional<Dnf> dnf = Dnf{Conjunction{}};
     if (rule.condition) dnf = condition_to_dnf(*rule.condition, diags_);
     std::vector<NamedSyscall> syscalls;
+    inactive_names_.clear();
     for (const ast::Word& word : rule.names) {
       std::vector<std::string> active;
       expand(word, word.where, active, syscalls);
     }
+    warn_inactive_names(rule);
     if (!action || !dnf) return;
     std::vector<Conjunction> conjunctions;
     for (const Conjunction& conjunction : *dnf) {
@@ -263,6 +270,22 @@ class Lowerer {
         locations_.push_back(syscall.where);
       }
     }
+  }
+
+  void warn_inactive_names(const ast::Rule& rule) {
+    if (inactive_names_.empty()) return;
+    std::string names, arches;
+    for (const auto& [name, where] : inactive_names_) {
+      names += (names.empty() ? "" : ", ") + name;
+      if (arches.find(where) == std::string::npos) arches += (arches.empty() ? "" : " and ") + where;
+    }
+    const Location where = rule.names.empty() ? rule.where : rule.names.front().where;
+    diags_.warning(where, names + (inactive_names_.size() == 1 ? " exists" : " exist") + " only on " + arches +
+                              ", which this filter does not allow: no call can match " +
+                              (inactive_names_.size() == 1 ? "it" : "them"),
+                   "add `" + arches.substr(0, arches.find(' ')) + "` to the `arch` list to apply " +
+                       (inactive_names_.size() == 1 ? "it" : "them") + " to those callers, or remove " +
+                       (inactive_names_.size() == 1 ? "it" : "them"));
   }
 
   // libseccomp takes one comparison per argument in a rule; some runtimes split two into two
@@ -349,6 +372,7 @@ class Lowerer {
   std::vector<Location> locations_;  // of filter_.rules[i], with the caret's full length
   std::map<std::string, const ast::Group*> groups_;
   std::set<std::tuple<std::string, unsigned, unsigned, std::string>> reported_;
+  std::vector<std::pair<std::string, std::string>> inactive_names_;  // name, arches it exists on (this rule)
 };
 
 }  // namespace

@@ -160,8 +160,22 @@ TEST(SeccompLowerErrors, UnknownSyscallWithDidYouMean) {
 }
 
 TEST(SeccompLowerErrors, SyscallOfAnotherArch) {
-  auto l = lower("allow socketcall");
-  expect_diag(l->diags, Severity::Error, "\"socketcall\" does not exist on x86_64", 2, 7);
+  // An i386 call in a native-only filter can match nothing: a warning, and the rule drops out.
+  auto l = lower("allow socketcall read");
+  ASSERT_TRUE(l->filter) << testing::render(l->diags);
+  expect_diag(l->diags, Severity::Warning, "socketcall exists only on x86, which this filter does not allow", 2, 7);
+  ASSERT_EQ(l->filter->rules.size(), 1u);
+  EXPECT_EQ(l->filter->rules[0].syscall, "read");
+  // With `arch x86` it is a rule for i386 callers.
+  auto x86 = lower("arch x86_64 x86\n allow socketcall");
+  ASSERT_TRUE(x86->filter) << testing::render(x86->diags);
+  EXPECT_TRUE(x86->diags.all().empty()) << testing::render(x86->diags);
+  ASSERT_EQ(x86->filter->rules.size(), 1u);
+  EXPECT_LT(x86->filter->rules[0].nr, -1);  // libseccomp's pseudo number
+  // A name of an arch an x86_64 host never runs stays an error.
+  auto arm = lower("allow arm_fadvise64_64");
+  EXPECT_FALSE(arm->filter);
+  expect_diag(arm->diags, Severity::Error, "\"arm_fadvise64_64\" does not exist on x86_64", 2, 7);
 }
 
 TEST(SeccompLowerErrors, UnknownGroupCycleAndDuplicate) {
