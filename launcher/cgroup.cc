@@ -18,8 +18,14 @@ namespace launcher {
 
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name,
                                                  pid_t instance) {
+  return prepare_cgroups(cgroups, name, instance, true);
+}
+
+std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance,
+                                                 bool usage_report) {
   CgroupEnv env;
   env.layout = detect_cgroup_layout();
+  env.usage_report = usage_report;
   return make_cgroup_backend(cgroups, name, instance, std::move(env));
 }
 

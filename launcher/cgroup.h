@@ -40,10 +40,27 @@ class ContainerCgroup {
   virtual CgroupReport finish() = 0;
   virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
   virtual std::string describe() const = 0;
+
+  // Added for launch speed (v1 hosts). Moving ANOTHER process (a pid into cgroup.procs) takes
+  // the kernel's cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period:
+  // 7-15 ms on these VMs whenever no other attach happened in the last ~10 ms, i.e. on almost
+  // every real launch. A single-threaded process moving ITSELF ("0" into v1 `tasks`) skips
+  // that lock. So on v1 the container process joins by itself, right after release.
+  // true: the parent skips attach(pid) and the child calls join_from_child(); false (v2 with
+  // CLONE_INTO_CGROUP, tests' own children): the parent attaches as before.
+  virtual bool joins_from_child() const { return false; }
+  // Child, before anything of the container runs (files opened by create(), as root, so it
+  // works from a new user namespace too). Throws StepError("cgroups") unless best effort.
+  virtual void join_from_child() {}
 };
 
 // Throws StepError(step "cgroups"). `instance` is plan-exec's pid; `name` the plan's name.
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance);
+// Added for launch speed: the same, for a run that prints no usage (no --stats) when
+// `usage_report` is false: hierarchies joined only to measure (v1 cpuacct, pids without a pids
+// limit) are not made, and finish() reads only the OOM counters. The OOM report stays.
+std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance,
+                                                 bool usage_report);
 
 // "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
 // when report.oom_killed, before exiting 137.

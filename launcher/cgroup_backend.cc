@@ -293,7 +293,12 @@ std::string CgroupBackend::teardown() {
     if (problem.empty()) problem = p;
   }
   created_leaves_.clear();
-  for (const auto& parent : removable_parents(true)) fs().remove_dir(parent);  // busy: still shared
+  std::vector<std::string> removed;  // a parent can be both computed and created: rmdir it once
+  for (const auto& parent : removable_parents(true)) {
+    if (std::find(removed.begin(), removed.end(), parent) != removed.end()) continue;
+    fs().remove_dir(parent);  // busy: still shared
+    removed.push_back(parent);
+  }
   return problem;
 }
 

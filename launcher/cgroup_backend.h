@@ -22,6 +22,9 @@ struct CgroupEnv {
   CgroupLayout layout;
   std::shared_ptr<CgroupFs> fs = std::make_shared<CgroupFs>();
   bool spawn_reaper = true;  // unit tests on a fake tree turn the watcher off
+  // false (a run without --stats): no hierarchy is joined only to measure usage (v1 cpuacct,
+  // pids without a pids limit), and finish() reads only what the OOM check needs.
+  bool usage_report = true;
   // Best-effort warnings; default: "plan-exec: warning: ..." on stderr.
   std::function<void(const std::string&)> warn;
 };
@@ -70,6 +73,7 @@ class CgroupBackend : public ContainerCgroup {
   const std::vector<CgroupDir>& dirs() const { return dirs_; }
   const CgroupDir* dir_with(const std::string& controller) const;
   bool best_effort() const { return best_effort_; }
+  bool usage_report() const { return env_.usage_report; }
 
  private:
   void create_dir(CgroupDir& dir);

@@ -65,6 +65,8 @@ int CgroupFs::open_dir(const std::string& path) const {
   return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+int CgroupFs::open_for_write(const std::string& path) const { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }
+
 int CgroupFs::kill_process(pid_t pid, int signal) { return ::kill(pid, signal) == 0 ? 0 : errno; }
 
 std::optional<std::uint64_t> read_keyed_value(const CgroupFs& fs, const std::string& path, const std::string& key) {
@@ -132,7 +134,10 @@ std::string remove_with_retry(CgroupFs& fs, const std::string& dir) {
 }  // namespace
 
 std::string kill_and_remove_cgroup(CgroupFs& fs, const std::string& dir) {
-  if (!fs.exists(dir)) return "";
+  // The usual case, one syscall: the container has exited and left nothing behind. The kernel
+  // refuses (EBUSY/ENOTEMPTY) while processes or child cgroups remain: then kill and retry.
+  const int err = fs.remove_dir(dir);
+  if (err == 0 || err == ENOENT) return "";
   std::string problem;
   // The container may have made cgroups of its own below ours (it may own a cgroup namespace).
   for (const auto& child : fs.subdirectories(dir)) {

@@ -25,6 +25,9 @@ class CgroupFs {
   virtual std::vector<std::string> subdirectories(const std::string& dir) const;
   // O_DIRECTORY fd (close-on-exec) for clone3(CLONE_INTO_CGROUP), or -1 with errno set.
   virtual int open_dir(const std::string& path) const;
+  // O_WRONLY fd (close-on-exec) of a control file, or -1 with errno set: for writes made later
+  // by another process (the container joining its v1 cgroups through `tasks`).
+  virtual int open_for_write(const std::string& path) const;
   virtual int kill_process(pid_t pid, int signal);
 };
 

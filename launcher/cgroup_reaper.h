@@ -1,7 +1,8 @@
 // Removes the container's cgroups even when plan-exec is SIGKILLed.
 //
-// create() forks one small watcher (setsid, stdio on /dev/null, every other fd closed, so it
-// holds none of plan-exec's pipes or sockets). It blocks reading a pipe whose only write end
+// create() forks one small watcher (terminal signals blocked, every fd but 0-2 closed, so it
+// holds none of plan-exec's pipes or sockets; it leaves the session and lets go of 0-2 only when
+// it has to clean up). It blocks reading a pipe whose only write end
 // plan-exec holds (close-on-exec, so the container never inherits it). finish() writes "done"
 // after its own cleanup and the watcher exits; if the pipe reaches EOF without "done" (plan-exec
 // died, or its cleanup failed), the watcher kills what is left in the cgroups and removes them.

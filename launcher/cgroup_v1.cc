@@ -5,8 +5,11 @@
 // hierarchy (from /proc/self/cgroup), so a container never escapes the limits its caller runs
 // under and a caller given a subtree keeps to it. v1 has no "no internal processes" rule, so
 // this works for every hierarchy. An absolute parent ("/plan-exec") starts at the mount point.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 
 #include "launcher/cgroup_backend.h"
 #include "launcher/error.h"
@@ -16,8 +19,10 @@ namespace {
 
 constexpr const char* kStep = "cgroups";
 
-// Hierarchies joined only to report usage; a host without them just reports less.
+// Hierarchies joined only to report usage; a host without them just reports less. memory is
+// joined even without --stats: its counters tell an OOM kill (exit 137 and its message).
 const std::vector<std::string> kStatsControllers = {"memory", "cpuacct", "pids"};
+const std::vector<std::string> kOomControllers = {"memory"};
 
 std::string trim(std::string text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
@@ -27,6 +32,28 @@ std::string trim(std::string text) {
 class V1Cgroup : public CgroupBackend {
  public:
   using CgroupBackend::CgroupBackend;
+  ~V1Cgroup() override { close_join_files(); }
+
+  // See ContainerCgroup::joins_from_child: "0" into `tasks` moves the writer itself, without
+  // the RCU grace period a pid written into cgroup.procs waits for.
+  bool joins_from_child() const override { return true; }
+
+  void join_from_child() override {
+    // Our copy of the backend predates create() when the parent made the cgroups after clone
+    // (while we mounted): open the files now, by path (as root, before pivot_root).
+    if (join_files_.empty()) open_join_files();
+    for (auto& file : join_files_) {
+      if (file.fd < 0) {
+        cannot_apply("open " + file.path + " for the container to join its cgroup", file.open_errno);
+        continue;
+      }
+      const ssize_t n = ::write(file.fd, "0", 1);
+      const int err = n == 1 ? 0 : (n < 0 ? errno : EIO);
+      ::close(file.fd);
+      file.fd = -1;
+      if (err != 0) cannot_apply("join the cgroup " + file.path + " (write 0: this process)", err);
+    }
+  }
 
  protected:
   // A new v1 cpuset cgroup starts with empty cpus and mems, and no task can join it until both
@@ -46,6 +73,7 @@ class V1Cgroup : public CgroupBackend {
 
   // The counters of a new cgroup start at 0, but compare with creation anyway: cheap and safe.
   void after_create() override {
+    open_join_files();
     const CgroupDir* memory = dir_with("memory");
     if (!memory) return;
     failcnt_at_start_ = read_number(fs(), memory->path() + "/memory.failcnt").value_or(0);
@@ -65,8 +93,9 @@ class V1Cgroup : public CgroupBackend {
         bool hit_limit = read_number(fs(), dir + "/memory.failcnt").value_or(0) > failcnt_at_start_;
         report.oom_killed = under_oom || hit_limit;
       }
-      report.memory_peak_bytes = read_number(fs(), dir + "/memory.max_usage_in_bytes");
+      if (usage_report()) report.memory_peak_bytes = read_number(fs(), dir + "/memory.max_usage_in_bytes");
     }
+    if (!usage_report()) return report;  // nobody prints it: spare the reads
     if (const CgroupDir* cpuacct = dir_with("cpuacct")) {
       if (auto ns = read_number(fs(), cpuacct->path() + "/cpuacct.usage")) report.cpu_usage_us = *ns / 1000;
     }
@@ -79,7 +108,34 @@ class V1Cgroup : public CgroupBackend {
     return report;
   }
 
+  void before_teardown() override { close_join_files(); }
+
  private:
+  // `tasks` of every active hierarchy, opened by plan-exec (root) at create(): when that is
+  // before clone the child inherits them, and as the kernel checks the opener's credentials, a
+  // child in a new user namespace may write them too. An open that failed is reported by the
+  // child, where best effort decides.
+  struct JoinFile {
+    std::string path;
+    int fd = -1;
+    int open_errno = 0;
+  };
+  void open_join_files() {
+    for (const auto& dir : dirs()) {
+      if (!dir.active) continue;
+      JoinFile file{dir.path() + "/tasks"};
+      file.fd = fs().open_for_write(file.path);
+      if (file.fd < 0) file.open_errno = errno;
+      join_files_.push_back(std::move(file));
+    }
+  }
+  void close_join_files() {
+    for (auto& file : join_files_)
+      if (file.fd >= 0) ::close(file.fd);
+    join_files_.clear();
+  }
+
+  std::vector<JoinFile> join_files_;
   std::uint64_t failcnt_at_start_ = 0;
   std::uint64_t oom_kills_at_start_ = 0;
 };
@@ -125,7 +181,7 @@ std::unique_ptr<ContainerCgroup> make_v1_backend(const plan::Cgroups& cgroups, c
     auto& dir = dir_for(*mount);
     dir.writes.insert(dir.writes.end(), controller.writes.begin(), controller.writes.end());
   }
-  for (const auto& controller : kStatsControllers)
+  for (const auto& controller : env.usage_report ? kStatsControllers : kOomControllers)
     if (const CgroupMount* mount = env.layout.v1_for(controller)) dir_for(*mount);
 
   if (dirs.empty()) {

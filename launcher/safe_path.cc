@@ -37,15 +37,37 @@ static int openat2_in(int dirfd, const std::string& path, int flags, unsigned lo
   return static_cast<int>(syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
 }
 
+namespace {
+// The descriptor a RootFdScope holds (one scope at a time: the child's mount steps).
+struct HeldRoot {
+  std::string root;
+  int fd = -1;
+};
+HeldRoot g_held_root;
+}  // namespace
+
+RootFdScope::RootFdScope(const std::string& root) {
+  if (g_held_root.fd >= 0) ::close(g_held_root.fd);
+  g_held_root = HeldRoot{root, ::open(root.empty() ? "/" : root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  // An open failure leaves fd -1: open_in_root then opens per call and reports the error.
+}
+
+RootFdScope::~RootFdScope() {
+  if (g_held_root.fd >= 0) ::close(g_held_root.fd);
+  g_held_root = HeldRoot{};
+}
+
 Fd open_in_root(const std::string& root, const std::string& path, int extra_flags) {
   const std::string base = root.empty() ? "/" : root;
-  Fd rootfd(::open(base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!rootfd) return Fd();
+  const bool held = g_held_root.fd >= 0 && g_held_root.root == root;
+  Fd opened(held ? -1 : ::open(base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!held && !opened) return Fd();
+  const int rootfd = held ? g_held_root.fd : opened.get();
   // Relative to the root descriptor; RESOLVE_IN_ROOT clamps ".." and absolute symlinks to it.
   std::string relative = path;
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   if (relative.empty()) relative = ".";
-  return Fd(openat2_in(rootfd.get(), relative, O_PATH | extra_flags,
+  return Fd(openat2_in(rootfd, relative, O_PATH | extra_flags,
                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
 }
 

@@ -32,6 +32,18 @@ std::string join_root(const std::string& root, const std::string& path);
 // Returns an invalid Fd with errno set when it does not exist.
 Fd open_in_root(const std::string& root, const std::string& path, int extra_flags = 0);
 
+// While one is alive, open_in_root(root, ...) for this same `root` resolves from one held
+// descriptor of it instead of opening `root` anew per call (the child's mount steps make about
+// 25 calls: 50 syscalls saved per launch). Make it only once `root` is final (after the rootfs
+// bind, which a descriptor taken before would not see) and end it before pivot_root.
+class RootFdScope {
+ public:
+  explicit RootFdScope(const std::string& root);
+  ~RootFdScope();
+  RootFdScope(const RootFdScope&) = delete;
+  RootFdScope& operator=(const RootFdScope&) = delete;
+};
+
 // Like open_in_root, but creates what is missing: directories along the way, and the last
 // component as a directory (`directory`) or an empty file. Throws StepError(step).
 Fd make_in_root(const std::string& root, const std::string& path, bool directory, const char* step);
