@@ -2,11 +2,14 @@
 // tests. BPF sees one 32-bit word at a time, so a 64-bit compare is a test on the high word
 // then one on the low word; width-32 compares test the low word only. Every jump tells the
 // emitter what it knows, so a failed rule falls straight into the first test of the next
-// rule that is not already decided (e.g. five `arg0 == K` rules load and test the high word
-// once).
+// rule that is not already decided. Runs of rules that only say "this argument lies in some
+// values" become one value-set test (codegen_valueset.h): personality's five `arg0 == K` rules
+// test the high word once and the low word with two compares.
 #include <bit>
 
 #include "compiler/seccomp/codegen_emitter.h"
+#include "compiler/seccomp/codegen_rules.h"
+#include "compiler/seccomp/codegen_valueset.h"
 
 namespace policyc::seccomp::codegen {
 namespace {
@@ -157,11 +160,48 @@ Target emit_rule(Emitter& e, const ArgRule& rule, Target fail) {
   return next;
 }
 
+// The rules [first, end) that form one value-set test ending at rule end-1: consecutive, one
+// action, each only comparing the same argument at the same width (then their order cannot
+// matter). Worth it for two rules or more, or one rule with several comparisons.
+struct Run {
+  std::size_t first;
+  ArgKey key;
+  ValueSet values;
+};
+
+std::optional<Run> value_run_ending_at(const std::vector<ArgRule>& rules, std::size_t end) {
+  const ArgRule& last = rules[end - 1];
+  const auto values = values_of(last.conditions);
+  if (!values) return std::nullopt;
+  Run run{end - 1, values->first, values->second};
+  while (run.first > 0 && rules[run.first - 1].action == last.action) {
+    const auto earlier = values_of(rules[run.first - 1].conditions);
+    if (!earlier || !(earlier->first == run.key)) break;
+    run.values = unite(run.values, earlier->second);
+    --run.first;
+  }
+  if (end - run.first < 2 && last.conditions.size() < 2) return std::nullopt;
+  return run;
+}
+
 }  // namespace
 
 Target emit_outcome(Emitter& emitter, const Outcome& outcome) {
   Target next = Target::ret_of(seccomp_ret(outcome.fallback));
-  for (std::size_t i = outcome.rules.size(); i-- > 0;) next = emit_rule(emitter, outcome.rules[i], next);
+  const std::vector<ArgRule> rules = deciding_rules(outcome);
+  std::size_t end = rules.size();
+  while (end > 0) {
+    if (const std::optional<Run> run = value_run_ending_at(rules, end)) {
+      const Target pass = Target::ret_of(seccomp_ret(rules[end - 1].action));
+      if (const std::optional<Target> test = emit_value_set(emitter, run->key, run->values, pass, next)) {
+        next = *test;
+        end = run->first;
+        continue;
+      }
+    }
+    next = emit_rule(emitter, rules[end - 1], next);
+    --end;
+  }
   return next;
 }
 

@@ -16,6 +16,14 @@ constexpr std::size_t kSyscallNumbers = 512;  // x86_64 syscalls live below this
 // Share of all calls assumed to go to syscalls the profile never saw, spread evenly.
 constexpr double kColdShare = 0.08;
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Ranges from here on are foreign to the native ABI (x32) and get a looser worst-case budget.
+constexpr std::uint32_t kForeignFirst = 0x40000000U;
+// How much deeper than native ranges foreign ones may go (see codegen_tree.h for the numbers).
+constexpr std::size_t kForeignExtra = 3;
+// One more instruction in the worst case is taken when it saves at least this many
+// instructions on the expected call.
+constexpr double kWorthOneWorst = 1.0;
+constexpr std::size_t kMostTraded = 3;  // budgets beyond a balanced tree's, for such trades
 
 bool is_hole(const std::vector<Range>& ranges, std::size_t first) {
   return ranges[first].outcome == ranges[first + 2].outcome && ranges[first + 1].lo == ranges[first + 1].hi;
@@ -53,20 +61,32 @@ SearchTree::SearchTree(const std::vector<Range>& ranges, const std::vector<doubl
   else build_balanced(weights, 0, n_ - 1);
 }
 
-void SearchTree::build_budgeted(const std::vector<Range>& ranges, const std::vector<double>& weights,
-                                const std::vector<std::size_t>& leaf_costs, std::size_t slack) {
-  const std::size_t n = n_;
-  std::size_t depth_bound = 0;
-  while ((std::size_t{1} << depth_bound) < n) ++depth_bound;
-  const std::size_t budgets = *std::max_element(leaf_costs.begin(), leaf_costs.end()) + depth_bound + 1;
-  const std::vector<double> prefix = prefix_sums(weights);
-  // cost[(i*n+j)*budgets+b]: least expected compares for ranges i..j when every leaf must
-  // finish within b instructions from here; choice: the split (or -1 for a hole).
-  std::vector<double> cost(n * n * budgets, kInfinity);
-  std::vector<int> choice(n * n * budgets, 0);
-  auto at = [&](std::size_t i, std::size_t j, std::size_t b) { return (i * n + j) * budgets + b; };
+namespace {
+
+// The budgeted DP's tables for one set of leaf needs: cost[(i*n+j)*budgets+b] is the least
+// expected compares for ranges i..j when every leaf must finish within b instructions from
+// here; choice is the split (or -1 for a hole).
+struct BudgetTables {
+  std::size_t n = 0, budgets = 0;
+  std::vector<double> cost;
+  std::vector<int> choice;
+  std::size_t at(std::size_t i, std::size_t j, std::size_t b) const { return (i * n + j) * budgets + b; }
+  std::size_t least_budget() const {  // budgets when nothing fits (cannot happen: see below)
+    std::size_t b = 0;
+    while (b < budgets && cost[at(0, n - 1, b)] == kInfinity) ++b;
+    return b;
+  }
+};
+
+// `budgets` must exceed max(needs) + ceil(log2 n), so a balanced tree always fits.
+BudgetTables budget_dp(const std::vector<Range>& ranges, const std::vector<double>& prefix,
+                       const std::vector<std::size_t>& needs, std::size_t budgets) {
+  BudgetTables t{ranges.size(), budgets, {}, {}};
+  const std::size_t n = t.n;
+  t.cost.assign(n * n * budgets, kInfinity);
+  t.choice.assign(n * n * budgets, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t b = leaf_costs[i]; b < budgets; ++b) cost[at(i, i, b)] = 0;
+    for (std::size_t b = needs[i]; b < budgets; ++b) t.cost[t.at(i, i, b)] = 0;
   }
   for (std::size_t length = 2; length <= n; ++length) {
     for (std::size_t i = 0; i + length - 1 < n; ++i) {
@@ -76,23 +96,46 @@ void SearchTree::build_budgeted(const std::vector<Range>& ranges, const std::vec
         double best = kInfinity;
         int best_choice = 0;
         for (std::size_t k = i; k < j; ++k) {
-          const double c = cost[at(i, k, b - 1)] + cost[at(k + 1, j, b - 1)];
+          const double c = t.cost[t.at(i, k, b - 1)] + t.cost[t.at(k + 1, j, b - 1)];
           if (c < best) best = c, best_choice = static_cast<int>(k);
         }
-        if (length == 3 && is_hole(ranges, i) &&
-            std::max({leaf_costs[i], leaf_costs[i + 1], leaf_costs[j]}) + 1 <= b) {
+        if (length == 3 && is_hole(ranges, i) && std::max({needs[i], needs[i + 1], needs[j]}) + 1 <= b) {
           best = 0, best_choice = -1;
         }
-        if (best < kInfinity) cost[at(i, j, b)] = through + best, choice[at(i, j, b)] = best_choice;
+        if (best < kInfinity) t.cost[t.at(i, j, b)] = through + best, t.choice[t.at(i, j, b)] = best_choice;
       }
     }
   }
-  std::size_t budget = 0;
-  while (budget < budgets && cost[at(0, n - 1, budget)] == kInfinity) ++budget;
-  budget = std::min(budget + slack, budgets - 1);
+  return t;
+}
+
+// Numbers from 0x40000000 on are x32 calls (or no syscall at all), an ABI containers hardly
+// use. The range holding -1 (a tracer's "skip", which the kernel may still run the filter on)
+// stays native.
+bool is_foreign(const Range& range) { return range.lo >= kForeignFirst && range.hi != 0xffffffffU; }
+
+}  // namespace
+
+void SearchTree::build_budgeted(const std::vector<Range>& ranges, const std::vector<double>& weights,
+                                const std::vector<std::size_t>& leaf_costs, std::size_t slack) {
+  const std::size_t n = n_;
+  std::size_t depth_bound = 0;
+  while ((std::size_t{1} << depth_bound) < n) ++depth_bound;
+  const std::vector<double> prefix = prefix_sums(weights);
+  // Native ranges need kForeignExtra more than their leaf code: a budget is then the native
+  // worst case plus kForeignExtra, and foreign ranges may go kForeignExtra deeper.
+  std::vector<std::size_t> needs(n);
+  for (std::size_t i = 0; i < n; ++i) needs[i] = leaf_costs[i] + (is_foreign(ranges[i]) ? 0 : kForeignExtra);
+  const std::size_t most = *std::max_element(needs.begin(), needs.end());
+  const BudgetTables tables = budget_dp(ranges, prefix, needs, most + depth_bound + 1 + kMostTraded);
+  std::size_t budget = tables.least_budget();
+  const double total = prefix[n] > 0 ? prefix[n] : 1.0;
+  auto expected = [&](std::size_t b) { return tables.cost[tables.at(0, n - 1, b)] / total; };  // per call
+  while (budget + 1 < tables.budgets && expected(budget) - expected(budget + 1) >= kWorthOneWorst) ++budget;
+  budget = std::min(budget + slack, tables.budgets - 1);
   std::function<void(std::size_t, std::size_t, std::size_t)> record = [&](std::size_t i, std::size_t j, std::size_t b) {
     if (i == j) return;
-    const int c = choice[at(i, j, b)];
+    const int c = tables.choice[tables.at(i, j, b)];
     if (c < 0) {
       splits_[{i, j}] = Split{i, true};
       return;

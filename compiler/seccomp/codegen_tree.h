@@ -3,12 +3,20 @@
 // compares; a three-range interval [A][x][A] with a single-number hole x is one `jeq x`.
 //
 // The tree minimises the expected cost sum(weight * depth) (weights from the frequency
-// profile) under a worst-case budget: every range's depth plus the worst cost of its leaf
-// code (argument checks) stays within `slack` of the smallest achievable maximum. That keeps
-// hot syscalls shallow without pushing a cold syscall with long argument checks deeper than
-// a plain balanced tree would. Dynamic programme over intervals and budgets, O(n^3 B) for
-// n <= 200 ranges; above that Knuth's O(n^2) optimal tree without the budget; above 1500 a
-// weight-balanced tree.
+// profile) under worst-case budgets on depth + the worst cost of the range's leaf code:
+//   - native ranges (numbers below 0x40000000) get the smallest budget achievable;
+//   - foreign ranges (x32 numbers, 0x40000000 and up, but not the one holding -1) may go kForeignExtra
+//     = 3 deeper. On Docker's profile with x32 they are half of the ~220 ranges, and with one
+//     budget for all they push native calls to a worst case of 13-14 (Kraft: the x32 half
+//     alone fills the tree's lower levels). Measured (bench/filter_cost, Docker's profile,
+//     x86_64 + x32): extra 0: worst 13, weighted 7.01; 1: 12 / 8.01; 2: 12 / 7.42;
+//     3: 12 / 7.20 (x32 worst 15); 4: 12 / 7.17; 8: 12 / 6.90. 3 takes nearly all the gain,
+//     keeps x32 calls well below libseccomp's 23, and bench/filter_cost prints their worst.
+//   - then one more worst-case instruction is taken while it saves at least one instruction
+//     on the expected call (kWorthOneWorst; Podman's profile, x86_64 only: worst 11 / weighted
+//     7.82 becomes 12 / 6.52), at most kMostTraded times; `slack` loosens further.
+// Dynamic programme over intervals and budgets, O(n^3 B) for n <= 400 ranges; above that
+// Knuth's O(n^2) optimal tree without the budget; above 1500 a weight-balanced tree.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +37,7 @@ struct Split {
 class SearchTree {
  public:
   // leaf_costs[i]: most instructions range i's leaf code executes (1 for a plain ret).
+  // Which ranges are foreign is read from the ranges themselves (Range::lo).
   SearchTree(const std::vector<Range>& ranges, const std::vector<double>& weights,
              const std::vector<std::size_t>& leaf_costs, std::size_t slack = 0);
   const Split& split(std::size_t first, std::size_t last) const { return splits_.at({first, last}); }

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <chrono>
 #include <cstdlib>
@@ -66,6 +67,7 @@ CostStats cost_of(const std::vector<sock_filter>& program, const std::vector<bpf
   CostStats stats;
   double sum = 0;
   std::size_t plain = 0;
+  std::set<int> counted;  // probe_calls makes some zero-argument calls more than once
   for (const bpf::SeccompData& call : calls) {
     // The cost targets are for native calls: x32 and i386 calls (which no x86_64 container
     // makes in practice) are left out; our tree gives them a looser worst-case budget.
@@ -74,7 +76,8 @@ CostStats cost_of(const std::vector<sock_filter>& program, const std::vector<bpf
     const auto verdict = bpf::run(program, call);
     if (!verdict) continue;
     stats.worst = std::max(stats.worst, verdict->executed);
-    if (call.arch == bpf::kAuditArchX86_64 && call.nr >= 0 && call.nr <= 470 && call.args == std::array<std::uint64_t, 6>{}) {
+    if (call.arch == bpf::kAuditArchX86_64 && call.nr >= 0 && call.nr <= 470 && call.args == std::array<std::uint64_t, 6>{} &&
+        counted.insert(call.nr).second) {
       sum += profile_weights()[call.nr] * static_cast<double>(verdict->executed);
       ++plain;
     }
