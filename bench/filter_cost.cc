@@ -8,9 +8,9 @@
 // Columns: worst = most instructions over every x86_64 syscall and edge argument values;
 // mean = over every x86_64 syscall with arguments 0; weighted = the mean weighted by the mix;
 // cache = always-allowed syscalls the kernel's seccomp cache skips (of all always-allowed);
-// x32 worst = the same worst case over x32 numbers (nr | 0x40000000; explain.h), when the
-// profile allows x32: our search tree lets those go deeper than native ones (codegen_tree.h),
-// and this column keeps that visible.
+// x32 worst / i386 worst = the same worst case over x32 numbers (nr | 0x40000000) and i386
+// calls (explain.h), when the filter allows them: our search tree lets x32 numbers go deeper
+// than native ones (codegen_tree.h), and these columns keep that visible.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -33,25 +33,29 @@ namespace {
 using namespace policyc;
 
 void print_row(const char* layout, const std::vector<sock_filter>& program, const seccomp::FrequencyProfile& mix,
-               bool x32) {
+               bool x32, bool i386) {
   if (program.empty()) {
     std::printf("  %-26s (refused)\n", layout);
     return;
   }
   const seccomp::FilterCost cost = seccomp::measure_filter(program, mix);
   const std::string x32_column = x32 ? std::to_string(cost.x32_worst) : "-";
-  std::printf("  %-26s %6zu %6zu %7.2f %9.2f   %zu/%zu %9s\n", layout, cost.instructions, cost.worst, cost.mean,
-              cost.weighted, cost.cache_allowed, cost.allowed_arg_free, x32_column.c_str());
+  const std::string i386_column = i386 ? std::to_string(cost.i386_worst) : "-";
+  std::printf("  %-26s %6zu %6zu %7.2f %9.2f   %zu/%zu %9s %10s\n", layout, cost.instructions, cost.worst, cost.mean,
+              cost.weighted, cost.cache_allowed, cost.allowed_arg_free, x32_column.c_str(), i386_column.c_str());
 }
 
 void measure(const std::string& title, const seccomp::Filter& filter, const seccomp::FrequencyProfile& mix) {
-  std::printf("%s\n  %-26s %6s %6s %7s %9s   %-7s %9s\n", title.c_str(), "layout", "insns", "worst", "mean",
-              "weighted", "cache", "x32 worst");
-  const bool x32 = std::find(filter.arches.begin(), filter.arches.end(), "x32") != filter.arches.end();
+  std::printf("%s\n  %-26s %6s %6s %7s %9s   %-7s %9s %10s\n", title.c_str(), "layout", "insns", "worst", "mean",
+              "weighted", "cache", "x32 worst", "i386 worst");
+  auto allows = [&](const char* arch) {
+    return std::find(filter.arches.begin(), filter.arches.end(), arch) != filter.arches.end();
+  };
+  const bool x32 = allows("x32"), i386 = allows("x86");
   Diagnostics diags;
-  print_row("libseccomp optimize=1", seccomp::compile_libseccomp(filter, diags, 1), mix, x32);
-  print_row("libseccomp optimize=2", seccomp::compile_libseccomp(filter, diags, 2), mix, x32);
-  print_row("policyc", seccomp::generate_policyc(filter, diags, &mix), mix, x32);
+  print_row("libseccomp optimize=1", seccomp::compile_libseccomp(filter, diags, 1), mix, x32, i386);
+  print_row("libseccomp optimize=2", seccomp::compile_libseccomp(filter, diags, 2), mix, x32, i386);
+  print_row("policyc", seccomp::generate_policyc(filter, diags, &mix), mix, x32, i386);
   diags.render(std::cerr);
 }
 
@@ -86,11 +90,12 @@ int main(int argc, char** argv) {
       import_diags.render(std::cerr);
       return 2;
     }
-    // Our generator does not emit i386 code yet; both backends get the same arches.
+    // The profile's own arches (Docker's on amd64: x86_64, x86, x32), then native only.
     auto& arches = filter->arches;
-    arches.erase(std::remove(arches.begin(), arches.end(), "x86"), arches.end());
     const std::string name = path.substr(path.find_last_of('/') + 1);
-    measure(name + " (arches x86_64 x32, " + std::to_string(filter->rules.size()) + " rules)", *filter, *mix);
+    std::string listed;
+    for (const auto& arch : arches) listed += (listed.empty() ? "" : " ") + arch;
+    measure(name + " (arches " + listed + ", " + std::to_string(filter->rules.size()) + " rules)", *filter, *mix);
     arches = {"x86_64"};
     measure(name + " (arch x86_64 only)", *filter, *mix);
     std::printf("\n");
