@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include "compiler/seccomp/abi.h"
+#include "compiler/seccomp/backend.h"
 #include "compiler/seccomp/bpf_interp.h"
 #include "compiler/seccomp/codegen.h"
 #include "compiler/seccomp/codegen_rules.h"
@@ -232,6 +234,110 @@ TEST(CodegenExplain, ListsLabelsCostsAndCache) {
   EXPECT_TRUE(cost.valid);
   EXPECT_EQ(cost.allowed_arg_free, 1U);
   EXPECT_LE(cost.worst, 12U);
+}
+
+// Regression (random filter seed 9 #277, worst 19 vs libseccomp's 17): tuxcall's second rule
+// re-tested `arg1 < 0x1000000cd`, which holds whenever the first rule (`arg1 >= 0x226ebe34`)
+// failed; its leaf cost 15 instead of 11 and pushed the tree deeper.
+TEST(CodegenRules, EarlierFailuresDecideLaterComparisons) {
+  const Action trap{ActionKind::Trap, 0}, log{ActionKind::Log, 0};
+  Outcome tuxcall;
+  tuxcall.fallback = trap;
+  tuxcall.rules = {{{{1, CmpOp::Ge, 0x226ebe34, 0, 64}}, trap},
+                   {{{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}}, log}};
+  const std::vector<ArgRule> rules = codegen::deciding_rules(tuxcall);
+  ASSERT_EQ(rules.size(), 2U);
+  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{0, CmpOp::Lt, 0x20000010c, 0, 64}}));
+
+  // A rule the earlier failures rule out goes; after one that then always holds, nothing counts.
+  Outcome narrowed;
+  narrowed.fallback = log;
+  narrowed.rules = {{{{0, CmpOp::Lt, 10, 0, 32}}, kAllow},
+                    {{{0, CmpOp::Eq, 5, 0, 32}}, kEperm},     // arg0 < 10 already allowed it
+                    {{{0, CmpOp::Ge, 10, 0, 32}}, kKill},     // always holds once reached
+                    {{{1, CmpOp::Eq, 3, 0, 64}}, kEperm}};    // never reached
+  const std::vector<ArgRule> kept = codegen::deciding_rules(narrowed);
+  ASSERT_EQ(kept.size(), 2U);
+  EXPECT_EQ(kept[0].action, kAllow);
+  EXPECT_EQ(kept[1].action, kKill);
+  EXPECT_FALSE(kept[1].conditions.empty());  // never unconditional: ranges.cc relies on it
+  // Another width says nothing about this one: `u32(arg0) < 10` failing leaves arg0 == 5 open.
+  narrowed.rules[1].conditions[0].width = 64;
+  EXPECT_EQ(codegen::deciding_rules(narrowed)[1].action, kEperm);
+}
+
+// Regression (random filter seed 13 #527, worst 14 vs 13): two masks of one argument were
+// tested one after the other (a load and a jset per word each); together they are one mask.
+TEST(CodegenRules, MasksOfOneArgumentMerge) {
+  Outcome truncate;
+  truncate.fallback = kEperm;
+  truncate.rules = {{{{0, CmpOp::MaskedEq, 0, 0x100000001, 64}, {0, CmpOp::MaskedEq, 0, 0xfa761abcf34700a2, 64}}, kKill}};
+  const std::vector<ArgRule> rules = codegen::deciding_rules(truncate);
+  ASSERT_EQ(rules.size(), 1U);
+  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::MaskedEq, 0, 0xfa761abdf34700a3, 64}}));
+  // Masks that disagree on a shared bit are left apart (the rule never holds).
+  truncate.rules[0].conditions = {{0, CmpOp::MaskedEq, 1, 3, 64}, {0, CmpOp::MaskedEq, 0, 1, 64}};
+  EXPECT_TRUE(codegen::never_holds(truncate.rules[0].conditions));
+  // Regression (seed 19 #316, worst 12 vs 8): a u32 mask and a 64-bit one on the same argument
+  // merge too, into a 64-bit mask whose low word carries the u32 one...
+  truncate.rules[0].conditions = {{2, CmpOp::MaskedEq, 0x0606, 0xffff0f0f, 32}, {2, CmpOp::MaskedEq, 0x100000000, 0x100000000, 64}};
+  EXPECT_EQ(codegen::deciding_rules(truncate)[0].conditions,
+            (std::vector<ArgCondition>{{2, CmpOp::MaskedEq, 0x100000606, 0x1ffff0f0f, 64}}));
+  // ...and when they disagree on a low bit the rule never holds, so the syscall is its fallback.
+  truncate.rules[0].conditions = {{2, CmpOp::MaskedEq, 0x46260621, 0xcf7616a9, 32},
+                                  {2, CmpOp::MaskedEq, 0x40c1460044092400, 0x50c3ce19f51b3680, 64}};
+  EXPECT_TRUE(codegen::deciding_rules(truncate).empty());
+}
+
+// Most instructions over native x86_64 calls, as the differential test counts them.
+std::size_t native_worst(const std::vector<sock_filter>& program, const std::vector<bpf::SeccompData>& calls) {
+  std::size_t worst = 0;
+  for (const bpf::SeccompData& call : calls) {
+    if (call.arch != bpf::kAuditArchX86_64 || (static_cast<std::uint32_t>(call.nr) >= 0x40000000U && call.nr != -1)) continue;
+    worst = std::max(worst, bpf::run(program, call)->executed);
+  }
+  return worst;
+}
+
+// The random filters the two regressions above came from: the same verdicts as the IR, and
+// no more instructions than libseccomp's optimize=2 filter on any native call.
+TEST(CodegenVsLibseccomp, FiltersThatWereCostlier) {
+  const Action trap{ActionKind::Trap, 0}, log{ActionKind::Log, 0}, kill_thread{ActionKind::KillThread, 0};
+  Filter seed9;
+  seed9.default_action = trap;
+  seed9.rules = {rule("syncfs", 306, {ActionKind::Errno, 2}, {{1, CmpOp::Eq, 0xc0, 0, 64}, {5, CmpOp::Le, 0x7fffffff, 0, 64}}),
+                 rule("move_pages", 279, kKill),
+                 rule("stat", 4, {ActionKind::Trace, 55771}),
+                 rule("pkey_free", 331, trap, {{1, CmpOp::Ne, 1, 0, 64}}),
+                 rule("timer_getoverrun", 225, kill_thread, {{2, CmpOp::MaskedEq, 0, 0x400000000, 64}}),
+                 rule("inotify_init1", 294, kAllow),
+                 rule("tuxcall", 184, trap, {{1, CmpOp::Ge, 0x226ebe34, 0, 64}}),
+                 rule("stat", 4, {ActionKind::Errno, 13}, {{1, CmpOp::MaskedEq, 0, 0x100000001, 64}}),
+                 rule("tuxcall", 184, log, {{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}})};
+  Filter seed13;
+  seed13.arches = {"x86_64", "x86"};
+  seed13.default_action = {ActionKind::Errno, 22};
+  seed13.rules = {rule("truncate", 76, kill_thread,
+                       {{0, CmpOp::MaskedEq, 0, 0x100000001, 64}, {0, CmpOp::MaskedEq, 0, 0xfa761abcf34700a2, 64}})};
+  for (const Filter* filter : {&seed9, &seed13}) {
+    Diagnostics diags;
+    const auto ours = generate_policyc(*filter, diags, nullptr);
+    const auto theirs = compile_libseccomp(*filter, diags, 2);
+    ASSERT_FALSE(ours.empty());
+    ASSERT_FALSE(theirs.empty());
+    std::mt19937_64 rng(1);
+    std::vector<bpf::SeccompData> calls = testing::probe_calls(*filter, rng);
+    bpf::SeccompData syncfs_passing;  // seed 9's longest path: syncfs's rule holds
+    syncfs_passing.nr = 306;
+    syncfs_passing.arch = bpf::kAuditArchX86_64;
+    syncfs_passing.args = {0, 0xc0, 0, 0, 0, 1};
+    calls.push_back(syncfs_passing);
+    const ReferenceFilter reference(*filter);
+    for (const bpf::SeccompData& call : calls) {
+      ASSERT_EQ(bpf::run(ours, call)->ret, reference.verdict(call)) << testing::describe_call(call);
+    }
+    EXPECT_LE(native_worst(ours, calls), native_worst(theirs, calls)) << testing::describe_filter(*filter);
+  }
 }
 
 }  // namespace
