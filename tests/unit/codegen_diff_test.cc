@@ -6,6 +6,8 @@
 // executes more instructions than libseccomp's on x86_64 calls, worst case or on average.
 //   POLICYC_DIFF_ITERATIONS=N  random filters to try (default 1500, bounded to ~12 s)
 //   POLICYC_DIFF_SEED=S        start from another seed
+//   POLICYC_DIFF_ORACLE_MS=T   give libseccomp T ms per filter (default 400) before counting
+//                              the filter as refused
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <seccomp.h>
@@ -176,20 +178,24 @@ TEST(CodegenDiff, RandomFiltersMatchLibseccomp) {
   testing::RandomFilterOptions options;
   options.u32_only_for_equality = true;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(7);
+  const std::chrono::milliseconds oracle_timeout(env_number("POLICYC_DIFF_ORACLE_MS", 400));
   std::size_t compared = 0, refused = 0, costlier = 0;
   for (std::size_t i = 0; i < iterations; ++i) {
     // The time bound only trims runs beyond the first 100 compared, so the count asserted below
     // never depends on the machine's speed (sanitizer builds run several times slower).
     if (bounded && compared >= 100 && std::chrono::steady_clock::now() > deadline) break;
     const Filter filter = testing::random_filter(rng, options);
-    const std::vector<sock_filter> oracle = oracle_compile(filter, std::chrono::milliseconds(400));
+    const std::vector<sock_filter> oracle = oracle_compile(filter, oracle_timeout);
     if (oracle.empty()) {
       ++refused;
       continue;
     }
     const std::vector<sock_filter> ours = ours_or_fail(filter);
     ASSERT_FALSE(ours.empty());
-    const std::vector<bpf::SeccompData> calls = testing::probe_calls(filter, rng);
+    // The calls get their own generator, so the sequence of filters never depends on which
+    // ones libseccomp was too slow for (a timeout must not change what the test compares).
+    std::mt19937_64 call_rng(i);
+    const std::vector<bpf::SeccompData> calls = testing::probe_calls(filter, call_rng);
     const std::string difference = first_difference(filter, ours, oracle, calls);
     ASSERT_EQ(difference, "") << "random filter #" << i;
     const CostStats mine = cost_of(ours, calls), theirs = cost_of(oracle, calls);
@@ -203,7 +209,7 @@ TEST(CodegenDiff, RandomFiltersMatchLibseccomp) {
   }
   std::printf("compared %zu random filters with libseccomp's (%zu refused or too slow for it), %zu costlier; "
               "%zu calls where libseccomp's backend strayed from ir.h\n", compared, refused, costlier, oracle_defects);
-  EXPECT_GE(compared, bounded ? 100U : iterations / 2);
+  EXPECT_GE(compared, bounded ? 100U : iterations / 3);  // libseccomp refuses about half
 }
 
 // The same, on filters libseccomp could not take in reasonable time (u32 ranges, many
