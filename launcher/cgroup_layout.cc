@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "launcher/error.h"
 
@@ -46,9 +46,12 @@ std::string unescape_octal(const std::string& field) {
 
 // One mountinfo line: "36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory".
 std::optional<CgroupMount> parse_mount_line(const std::string& line) {
+  // Most lines are not cgroup mounts: skip them before splitting (this runs before clone, on
+  // every start; a stream per line cost more than the rest of the parse).
+  if (line.find(" cgroup") == std::string::npos) return std::nullopt;
   std::vector<std::string> fields;
-  std::istringstream in(line);
-  for (std::string f; in >> f;) fields.push_back(f);
+  for (auto& f : split(line, ' '))  // fields are single-space separated; spaces inside are \040
+    if (!f.empty()) fields.push_back(std::move(f));
   auto dash = std::find(fields.begin(), fields.end(), "-");
   if (dash == fields.end() || fields.size() < 5 || fields.end() - dash < 4) return std::nullopt;
   const std::string& fstype = *(dash + 1);
@@ -170,12 +173,25 @@ CgroupLayout parse_cgroup_layout(std::string_view mountinfo, std::string_view pr
 }
 
 namespace {
+// Plain read(2)s: no stream or locale set-up on the start path.
 std::string read_proc_file(const char* path) {
-  std::ifstream in(path);
-  if (!in) throw StepError("cgroups", std::string("read ") + path + " to detect the cgroup layout (is /proc mounted?)", errno);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw StepError("cgroups", std::string("read ") + path + " to detect the cgroup layout (is /proc mounted?)", errno);
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw StepError("cgroups", std::string("read ") + path + " to detect the cgroup layout", err);
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 }  // namespace
 

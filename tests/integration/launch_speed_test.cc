@@ -6,12 +6,18 @@
 //   - without --stats no hierarchy is made only to measure, with --stats usage is reported;
 //   - loopback is up in its own net namespace (one raw netlink request now);
 //   - plan-exec is a static executable (no dynamic loader at start), unless sanitized;
-//   - a failing cgroup write after clone still ends in exit 125, a message, nothing left.
+//   - a failing cgroup write after clone still ends in exit 125, a message, nothing left;
+//   - as root without a user namespace /dev holds real device nodes (mknod), not bind mounts:
+//     the host's numbers, modes and owners, working, and the command's umask untouched; in a
+//     user namespace (no CAP_MKNOD there) the host's nodes are still bound.
 #include <elf.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -176,6 +182,72 @@ TEST_F(LaunchSpeed, AFailingLimitAfterCloneIsReportedAndLeavesNothing) {
     for (const auto& entry : fs::directory_iterator(*base + "/plan-exec", ec))
       EXPECT_FALSE(entry.path().filename().string().starts_with("speed-badlimit-")) << entry.path();
   }
+}
+
+// "crw-rw-rw- 1 0 5 5, 0 ... /dev/tty" lines of `ls -ln` -> name -> "mode uid gid major,minor".
+std::map<std::string, std::string> device_lines(const std::string& ls_output) {
+  std::map<std::string, std::string> devices;
+  std::istringstream lines(ls_output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string mode, links, uid, gid, major, minor, month, day, time, name;
+    if (!(fields >> mode >> links >> uid >> gid >> major >> minor >> month >> day >> time >> name)) continue;
+    if (name.rfind("/dev/", 0) != 0) continue;
+    devices[name] = mode + " " + uid + " " + gid + " " + major + minor;
+  }
+  return devices;
+}
+
+// What the host's own nodes look like, in the same format: the container's must be equal.
+std::map<std::string, std::string> host_devices() {
+  std::map<std::string, std::string> devices;
+  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    const std::string path = std::string("/dev/") + name;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    std::string mode = "c";
+    for (int bit = 8; bit >= 0; --bit) mode += (st.st_mode & (1u << bit)) ? "rwx"[(8 - bit) % 3] : '-';
+    devices[path] = mode + " " + std::to_string(st.st_uid) + " " + std::to_string(st.st_gid) + " " +
+                    std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
+  }
+  return devices;
+}
+
+const char* kDeviceScript =
+    "ls -ln /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; "
+    "echo umask=$(umask); "
+    "echo hidden > /dev/null && echo null-ok; "
+    "test $(( $(head -c 3 /dev/zero | wc -c) )) = 3 && echo zero-ok; "
+    "echo urandom-bytes=$(( $(head -c 8 /dev/urandom | wc -c) )); "
+    "echo device-mounts=$(( $(grep -cE '^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ /dev/' /proc/self/mountinfo) ))";
+
+TEST_F(LaunchSpeed, MinimalDevHasRealDeviceNodesAsRoot) {
+  plan::Plan p = plan_named("speed-dev");
+  const mode_t our_umask = ::umask(022);
+  auto r = run_plan_exec({plan_file(p), "--", "/bin/sh", "-c", kDeviceScript});
+  ::umask(our_umask);
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(device_lines(r.out), host_devices()) << r.summary();
+  EXPECT_NE(r.out.find("umask=0022"), std::string::npos) << "the nodes' 0666 must not change the command's umask\n"
+                                                           << r.summary();
+  for (const char* works : {"null-ok", "zero-ok", "urandom-bytes=8"})
+    EXPECT_NE(r.out.find(works), std::string::npos) << works << "\n" << r.summary();
+  // Only devpts and /dev/shm are mounts below /dev: no bind per device.
+  EXPECT_NE(r.out.find("device-mounts=2"), std::string::npos) << r.summary();
+}
+
+// In a user namespace mknod is refused: the host's nodes are bound instead, as before.
+TEST_F(LaunchSpeed, MinimalDevInAUserNamespaceBindsTheHostNodes) {
+  plan::Plan p = plan_named("speed-dev-userns");
+  p.namespaces.push_back(plan::Namespace::User);
+  p.user.uid_map = {{0, 0, 65536}};
+  p.user.gid_map = {{0, 0, 65536}};
+  auto r = run_plan_exec({plan_file(p), "--", "/bin/sh", "-c", kDeviceScript});
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(device_lines(r.out), host_devices()) << r.summary();
+  for (const char* works : {"null-ok", "zero-ok", "urandom-bytes=8"})
+    EXPECT_NE(r.out.find(works), std::string::npos) << works << "\n" << r.summary();
+  EXPECT_NE(r.out.find("device-mounts=8"), std::string::npos) << "six binds, devpts and shm\n" << r.summary();
 }
 
 // No PT_INTERP program header: the kernel starts plan-exec without ld.so (see
