@@ -127,10 +127,11 @@ long int80(long nr, long arg0 = 0, long arg1 = 0) {
 
 TEST(SeccompAbi, I386CallsInTheKernelGetTheReferenceVerdicts) {
   if (int80(20) <= 0) GTEST_SKIP() << "this kernel refuses int 0x80 (no IA32 emulation)";
-  Filter f = filter_with({rule("getpid", 39), rule("getuid", 102, {}, {ActionKind::Errno, 201}),
-                          rule("socket", 41, {}, {ActionKind::Errno, 203}), rule("exit_group", 231),
-                          rule("write", 1)});
-  f.default_action = {ActionKind::Errno, 202};
+  // Allow by default: the child's libc (and a sanitizer's runtime) must keep working.
+  Filter f = filter_with({rule("getuid", 102, {}, {ActionKind::Errno, 201}),
+                          rule("getppid", 110, {}, {ActionKind::Errno, 202}),
+                          rule("socket", 41, {}, {ActionKind::Errno, 203})});
+  f.default_action = {ActionKind::Allow, 0};
   Diagnostics diags;
   const std::vector<sock_filter> program = generate_policyc(f, diags, nullptr);
   ASSERT_FALSE(program.empty());
@@ -158,8 +159,8 @@ TEST(SeccompAbi, I386CallsInTheKernelGetTheReferenceVerdicts) {
     const std::uint32_t want = reference.verdict(call(AUDIT_ARCH_I386, static_cast<std::uint32_t>(p.nr), {static_cast<std::uint64_t>(p.arg0)}));
     if ((want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
       EXPECT_EQ(got, -static_cast<long>(want & SECCOMP_RET_DATA)) << "i386 nr " << p.nr << " arg0 " << p.arg0;
-    } else {
-      EXPECT_GE(got, 0) << "i386 nr " << p.nr << " was allowed but failed";
+    } else {  // allowed: the call ran (socketcall(SYS_BIND, NULL) fails with EFAULT, not ours)
+      EXPECT_GT(got, -200) << "i386 nr " << p.nr << " was refused by the filter";
     }
   }
   close(fds[0]);
