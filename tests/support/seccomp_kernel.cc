@@ -29,8 +29,28 @@ struct SharedReport {
 constexpr int kTimeoutMs = 5000;
 constexpr int kPollUs = 100;
 
+// An i386 call from this 64-bit process (IA32 emulation): the raw result, -errno on failure.
+long int80(long nr, const std::array<std::uint64_t, 6>& args) {
+  long result;
+  __asm__ volatile("int $0x80"
+                   : "=a"(result)
+                   : "a"(nr), "b"(args[0]), "c"(args[1]), "d"(args[2]), "S"(args[3]), "D"(args[4])
+                   : "memory");
+  return result;
+}
+
+long make_call(bool i386, long nr, const std::array<std::uint64_t, 6>& args) {
+  if (!i386) return syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  const long raw = int80(nr, args);
+  if (raw < 0 && raw > -4096) {
+    errno = static_cast<int>(-raw);
+    return -1;
+  }
+  return raw;
+}
+
 [[noreturn]] void child(const std::vector<sock_filter>& program, long nr,
-                        const std::array<std::uint64_t, 6>& args, SharedReport* report) {
+                        const std::array<std::uint64_t, 6>& args, bool i386, SharedReport* report) {
   struct rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
@@ -41,7 +61,7 @@ constexpr int kPollUs = 100;
     _exit(0);
   }
   report->stage.store(1);
-  long ret = syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  long ret = make_call(i386, nr, args);
   report->error = ret == -1 ? errno : 0;
   report->ret = ret;
   report->stage.store(2);
@@ -72,6 +92,16 @@ std::string KernelOutcome::to_string() const {
 
 KernelOutcome run_syscall_under_filter(const std::vector<sock_filter>& program, long nr,
                                        const std::array<std::uint64_t, 6>& args) {
+  return run_under_filter(program, nr, args, false);
+}
+
+KernelOutcome run_i386_syscall_under_filter(const std::vector<sock_filter>& program, long nr,
+                                            const std::array<std::uint64_t, 6>& args) {
+  return run_under_filter(program, nr, args, true);
+}
+
+KernelOutcome run_under_filter(const std::vector<sock_filter>& program, long nr,
+                               const std::array<std::uint64_t, 6>& args, bool i386) {
   KernelOutcome out;
   void* memory = mmap(nullptr, sizeof(SharedReport), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) {
@@ -86,7 +116,7 @@ KernelOutcome run_syscall_under_filter(const std::vector<sock_filter>& program, 
     munmap(memory, sizeof(SharedReport));
     return out;
   }
-  if (pid == 0) child(program, nr, args, report);
+  if (pid == 0) child(program, nr, args, i386, report);
 
   int status = 0;
   bool exited = false;

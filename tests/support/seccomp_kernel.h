@@ -35,6 +35,15 @@ struct KernelOutcome {
 KernelOutcome run_syscall_under_filter(const std::vector<sock_filter>& program, long nr,
                                        const std::array<std::uint64_t, 6>& args = {});
 
+// The same for an i386 call (AUDIT_ARCH_I386) made through `int 0x80`, with up to five
+// arguments; the kernel must have IA32 emulation (it refuses the call with ENOSYS otherwise).
+KernelOutcome run_i386_syscall_under_filter(const std::vector<sock_filter>& program, long nr,
+                                            const std::array<std::uint64_t, 6>& args = {});
+
+// Both of the above: `i386` picks the ABI.
+KernelOutcome run_under_filter(const std::vector<sock_filter>& program, long nr,
+                               const std::array<std::uint64_t, 6>& args, bool i386);
+
 // Decides the verdict of `program` for the x86_64 call nr(args) both ways: in the BPF
 // interpreter (the exact SECCOMP_RET value) and in the kernel (the observable effect:
 // allow/log return normally, errno(E) gives -1/E, trace without a tracer gives ENOSYS,

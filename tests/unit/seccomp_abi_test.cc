@@ -5,15 +5,12 @@
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "compiler/seccomp/abi.h"
 #include "compiler/seccomp/codegen.h"
 #include "compiler/seccomp/explain.h"
 #include "compiler/seccomp/frequency.h"
+#include "tests/support/seccomp_kernel.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -117,56 +114,36 @@ TEST(SeccompAbi, ExplainReportsTheOtherAbisWorstCase) {
   EXPECT_GT(allowed.x32_worst, 3u);
 }
 
-// i386 calls through `int 0x80` from this 64-bit process, under our generated filter, in a
-// child: the kernel must give the verdicts the reference gives (socketcall multiplexing too).
-long int80(long nr, long arg0 = 0, long arg1 = 0) {
-  long result;
-  __asm__ volatile("int $0x80" : "=a"(result) : "a"(nr), "b"(arg0), "c"(arg1) : "memory");
-  return result;
-}
-
+// i386 calls through `int 0x80` from this 64-bit process, under our generated filter, each in
+// a child (tests/support/seccomp_kernel.h): the kernel must give the reference's verdicts,
+// socketcall multiplexing included.
 TEST(SeccompAbi, I386CallsInTheKernelGetTheReferenceVerdicts) {
-  if (int80(20) <= 0) GTEST_SKIP() << "this kernel refuses int 0x80 (no IA32 emulation)";
-  // Allow by default: the child's libc (and a sanitizer's runtime) must keep working.
-  Filter f = filter_with({rule("getuid", 102, {}, {ActionKind::Errno, 201}),
-                          rule("getppid", 110, {}, {ActionKind::Errno, 202}),
+  Filter f = filter_with({rule("getpid", 39), rule("getuid", 102, {}, {ActionKind::Errno, 201}),
                           rule("socket", 41, {}, {ActionKind::Errno, 203})});
-  f.default_action = {ActionKind::Allow, 0};
+  f.default_action = {ActionKind::Errno, 202};
   Diagnostics diags;
   const std::vector<sock_filter> program = generate_policyc(f, diags, nullptr);
   ASSERT_FALSE(program.empty());
+  const std::vector<sock_filter> allow_all = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  const auto probe = testing::run_i386_syscall_under_filter(allow_all, 20);  // is int 0x80 there?
+  if (probe.kind != testing::KernelOutcome::Kind::Returned || probe.ret <= 0) {
+    GTEST_SKIP() << "this kernel refuses int 0x80 (no IA32 emulation): " << probe.to_string();
+  }
   const ReferenceFilter reference(f);
-  struct Probe { long nr, arg0; };
-  const Probe probes[] = {{20, 0}, {24, 0}, {64, 0}, {102, 1}, {102, 2}};  // getpid getuid getppid socketcall(SOCKET/BIND)
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(fds[0]);
-    sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) _exit(3);
-    for (const Probe& p : probes) {
-      const long r = int80(p.nr, p.arg0, 0);
-      if (write(fds[1], &r, sizeof r) != sizeof r) _exit(4);
-    }
-    _exit(0);
-  }
-  close(fds[1]);
+  struct Probe { long nr, arg0; const char* what; };
+  const Probe probes[] = {{20, 0, "getpid"}, {24, 0, "getuid"}, {64, 0, "getppid (default)"},
+                          {102, 1, "socketcall(SYS_SOCKET)"}, {102, 2, "socketcall(SYS_BIND)"}};
   for (const Probe& p : probes) {
-    long got = 0;
-    ASSERT_EQ(read(fds[0], &got, sizeof got), static_cast<ssize_t>(sizeof got)) << "child stopped early";
+    const auto got = testing::run_i386_syscall_under_filter(program, p.nr, {static_cast<std::uint64_t>(p.arg0)});
     const std::uint32_t want = reference.verdict(call(AUDIT_ARCH_I386, static_cast<std::uint32_t>(p.nr), {static_cast<std::uint64_t>(p.arg0)}));
+    ASSERT_EQ(got.kind, testing::KernelOutcome::Kind::Returned) << p.what << ": " << got.to_string();
     if ((want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
-      EXPECT_EQ(got, -static_cast<long>(want & SECCOMP_RET_DATA)) << "i386 nr " << p.nr << " arg0 " << p.arg0;
-    } else {  // allowed: the call ran (socketcall(SYS_BIND, NULL) fails with EFAULT, not ours)
-      EXPECT_GT(got, -200) << "i386 nr " << p.nr << " was refused by the filter";
+      EXPECT_EQ(got.ret, -1) << p.what;
+      EXPECT_EQ(static_cast<std::uint32_t>(got.error), want & SECCOMP_RET_DATA) << p.what;
+    } else {
+      EXPECT_GT(got.ret, 0) << p.what << ": " << got.to_string();
     }
   }
-  close(fds[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace
