@@ -15,6 +15,7 @@
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"
+#include "tests/support/rootfs_suite.h"
 
 using namespace testsupport;
 
@@ -48,32 +49,24 @@ std::string memory_cgroup_of(const std::string& name, pid_t plan_exec) {
   return memory ? memory->caller_dir().value_or("") + leaf : "";
 }
 
-class CgroupPlanExec : public ::testing::Test {
+class CgroupPlanExec : public RootfsSuite<CgroupPlanExec> {
+ public:
+  static constexpr const char* kScratch = "cgroup-plan-exec";
+
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    scratch_ = new ScratchDir("cgroup-plan-exec");
-    build_rootfs(scratch_->path() + "/rootfs");
-  }
-  static void TearDownTestSuite() {
-    delete scratch_;
-    scratch_ = nullptr;
-  }
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, cgroups)";
+    RootfsSuite::SetUp();
+    if (IsSkipped()) return;
     if (!fs::exists(PLAN_EXEC_BIN)) GTEST_SKIP() << "plan-exec not built";
   }
   static plan::Plan plan_with(const plan::Cgroups& limits, const std::string& name) {
-    plan::Plan p = container_plan(scratch_->path() + "/rootfs");
+    plan::Plan p = container_plan(rootfs());
     p.name = name;
     p.cgroups = limits;
     return p;
   }
   static std::string plan_file(const plan::Plan& p) { return write_plan(p, scratch_->path() + "/" + p.name + ".json"); }
-  static ScratchDir* scratch_;
 };
-
-ScratchDir* CgroupPlanExec::scratch_ = nullptr;
 
 TEST_F(CgroupPlanExec, OutOfMemoryIsReportedAndExits137) {
   auto r = run_plan_exec({plan_file(plan_with(memory_limit(250 * kMiB), "cg-oom")), "--", "/home/stress", "500"});

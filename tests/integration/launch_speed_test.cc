@@ -25,6 +25,7 @@
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"
+#include "tests/support/rootfs_suite.h"
 
 using namespace testsupport;
 
@@ -58,26 +59,21 @@ std::map<std::string, std::string> cgroups_in(const std::string& proc_self_cgrou
   return paths;
 }
 
-class LaunchSpeed : public ::testing::Test {
+class LaunchSpeed : public RootfsSuite<LaunchSpeed> {
+ public:
+  static constexpr const char* kScratch = "launch-speed";
+
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    scratch_ = new ScratchDir("launch-speed");
-    build_rootfs(scratch_->path() + "/rootfs");
-  }
-  static void TearDownTestSuite() {
-    delete scratch_;
-    scratch_ = nullptr;
-  }
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, cgroups)";
+    RootfsSuite::SetUp();
+    if (IsSkipped()) return;
     layout_ = launcher::detect_cgroup_layout();
   }
   bool v1_host() const {
     return layout_.kind == launcher::CgroupLayoutKind::Hybrid || layout_.kind == launcher::CgroupLayoutKind::Legacy;
   }
   static plan::Plan plan_named(const std::string& name) {
-    plan::Plan p = container_plan(scratch_->path() + "/rootfs");
+    plan::Plan p = container_plan(rootfs());
     p.name = name;
     return p;
   }
@@ -97,11 +93,8 @@ class LaunchSpeed : public ::testing::Test {
     }
   }
 
-  static ScratchDir* scratch_;
   launcher::CgroupLayout layout_;
 };
-
-ScratchDir* LaunchSpeed::scratch_ = nullptr;
 
 // The v1 order where the parent makes the cgroups after clone and the child makes its own net
 // namespace meanwhile: still joined everywhere, still in a net namespace of its own, lo up.

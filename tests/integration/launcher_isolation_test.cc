@@ -14,25 +14,24 @@
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"
+#include "tests/support/rootfs_suite.h"
 
 using namespace testsupport;
 
 namespace {
 
-class LauncherIsolation : public ::testing::Test {
+class LauncherIsolation : public RootfsSuite<LauncherIsolation> {
+ public:
+  static constexpr const char* kScratch = "launcher-isolation";
+
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    scratch_ = new ScratchDir("launcher-isolation");
-    build_rootfs(scratch_->path() + "/rootfs");
-    write_text(scratch_->path() + "/outside.txt", "host only\n");
-  }
-  static void TearDownTestSuite() {
-    delete scratch_;
-    scratch_ = nullptr;
+    RootfsSuite::SetUpTestSuite();
+    if (scratch_) write_text(scratch_->path() + "/outside.txt", "host only\n");
   }
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, mounts)";
+    RootfsSuite::SetUp();
+    if (IsSkipped()) return;
     before_ = snapshot_host();
   }
   void TearDown() override {
@@ -40,7 +39,6 @@ class LauncherIsolation : public ::testing::Test {
     // Nothing of ours may be left mounted in the host's mount namespace.
     EXPECT_EQ(new_entries(before_.mounts, snapshot_host().mounts, scratch_->path()), std::vector<std::string>{});
   }
-  static std::string rootfs() { return scratch_->path() + "/rootfs"; }
   static plan::Plan base() { return container_plan(rootfs()); }
   static ProcessResult run(const plan::Plan& p, std::vector<std::string> extra = {}) {
     const std::string file = write_plan(p, scratch_->path() + "/plan.json");
@@ -48,11 +46,8 @@ class LauncherIsolation : public ::testing::Test {
     return run_plan_exec(extra);
   }
 
-  static ScratchDir* scratch_;
   HostState before_;
 };
-
-ScratchDir* LauncherIsolation::scratch_ = nullptr;
 
 TEST_F(LauncherIsolation, CommandIsPid1WithThePlansHostname) {
   auto r = run(base());

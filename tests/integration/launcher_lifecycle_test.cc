@@ -18,42 +18,34 @@
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"
+#include "tests/support/rootfs_suite.h"
 
 using namespace testsupport;
 
 namespace {
 
-class LauncherLifecycle : public ::testing::Test {
+class LauncherLifecycle : public RootfsSuite<LauncherLifecycle> {
+ public:
+  static constexpr const char* kScratch = "launcher-lifecycle";
+
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    scratch_ = new ScratchDir("launcher-lifecycle");
-    build_rootfs(scratch_->path() + "/rootfs");
-  }
-  static void TearDownTestSuite() {
-    delete scratch_;
-    scratch_ = nullptr;
-  }
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, mounts)";
+    RootfsSuite::SetUp();
+    if (IsSkipped()) return;
     before_ = snapshot_host();
   }
   void TearDown() override {
     if (geteuid() != 0) return;
     EXPECT_EQ(new_entries(before_.mounts, snapshot_host().mounts, scratch_->path()), std::vector<std::string>{});
   }
-  static std::string rootfs() { return scratch_->path() + "/rootfs"; }
   static std::string plan_file(const plan::Plan& p) { return write_plan(p, scratch_->path() + "/plan.json"); }
   static ProcessResult run(const plan::Plan& p, std::vector<std::string> extra = {}, ProcessOptions options = {}) {
     std::vector<std::string> args = {plan_file(p)};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_plan_exec(args, options);
   }
-  static ScratchDir* scratch_;
   HostState before_;
 };
-
-ScratchDir* LauncherLifecycle::scratch_ = nullptr;
 
 TEST_F(LauncherLifecycle, ExitCodeOfTheCommand) {
   auto r = run(container_plan(rootfs()), {"--", "/home/probe", "exit", "42"});
