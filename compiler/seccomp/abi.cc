@@ -14,7 +14,7 @@
 namespace policyc::seccomp {
 namespace {
 
-constexpr std::uint32_t kX32Bit = 0x40000000U;
+constexpr std::uint32_t kX32Bit = bpf::kX32SyscallBit;
 constexpr std::uint32_t kSkipNr = 0xffffffffU;  // a tracer's "skip this syscall"
 
 // libseccomp's pseudo numbers for the calls i386 multiplexes: -(100 + SYS_SOCKET...) for
@@ -114,6 +114,10 @@ ReferenceFilter::ReferenceFilter(const Filter& filter)
       x86_64_(rules_for_abi(filter, Abi::X86_64)),
       x32_rules_(x32_ ? rules_for_abi(filter, Abi::X32) : std::vector<AbiRule>{}),
       i386_rules_(i386_ ? rules_for_abi(filter, Abi::I386) : std::vector<AbiRule>{}) {}
+
+const std::vector<AbiRule>& ReferenceFilter::rules(Abi abi) const {
+  return abi == Abi::X86_64 ? x86_64_ : abi == Abi::X32 ? x32_rules_ : i386_rules_;
+}
 
 std::uint32_t ReferenceFilter::first_match(const std::vector<AbiRule>& rules, std::uint32_t nr,
                                            const std::array<std::uint64_t, 6>& args) const {

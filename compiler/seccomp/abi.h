@@ -46,6 +46,8 @@ class ReferenceFilter {
  public:
   explicit ReferenceFilter(const Filter& filter);
   std::uint32_t verdict(const bpf::SeccompData& call) const;
+  // The renumbered rules it decides with (empty for an ABI the filter refuses).
+  const std::vector<AbiRule>& rules(Abi abi) const;
 
  private:
   std::uint32_t first_match(const std::vector<AbiRule>& rules, std::uint32_t nr,

@@ -156,10 +156,9 @@ namespace {
 
 // Every call the rules of one ABI name, on argument values around their constants.
 bool verify_abi(const std::vector<sock_filter>& program, const ReferenceFilter& reference, Abi abi,
-                std::uint32_t audit_arch, const std::vector<AbiRule>& rules, const std::string& backend_name,
-                Diagnostics& diags) {
+                std::uint32_t audit_arch, const std::string& backend_name, Diagnostics& diags) {
   std::map<std::uint32_t, std::vector<const AbiRule*>> by_nr;
-  for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
+  for (const AbiRule& rule : reference.rules(abi)) by_nr[rule.nr].push_back(&rule);
   const char* abi_name = abi == Abi::X86_64 ? "" : abi == Abi::X32 ? " (x32)" : " (i386)";
   for (const auto& [nr, group] : by_nr) {
     ConditionSets sets;
@@ -182,19 +181,11 @@ bool verify_abi(const std::vector<sock_filter>& program, const ReferenceFilter& 
 
 bool verify_filter(const Filter& filter, const std::vector<sock_filter>& program,
                    const std::string& backend_name, Diagnostics& diags) {
+  // Every ABI the filter allows (the reference holds no rules for the others).
   const ReferenceFilter reference(filter);
-  if (!verify_abi(program, reference, Abi::X86_64, bpf::kAuditArchX86_64, rules_for_abi(filter, Abi::X86_64),
-                  backend_name, diags)) {
-    return false;
-  }
-  if (abi_allowed(filter, Abi::X32) &&
-      !verify_abi(program, reference, Abi::X32, bpf::kAuditArchX86_64, rules_for_abi(filter, Abi::X32), backend_name,
-                  diags)) {
-    return false;
-  }
-  if (abi_allowed(filter, Abi::I386) &&
-      !verify_abi(program, reference, Abi::I386, bpf::kAuditArchI386, rules_for_abi(filter, Abi::I386), backend_name,
-                  diags)) {
+  if (!verify_abi(program, reference, Abi::X86_64, bpf::kAuditArchX86_64, backend_name, diags) ||
+      !verify_abi(program, reference, Abi::X32, bpf::kAuditArchX86_64, backend_name, diags) ||
+      !verify_abi(program, reference, Abi::I386, bpf::kAuditArchI386, backend_name, diags)) {
     return false;
   }
   // Numbers no rule names, far numbers, and the arch guard.
