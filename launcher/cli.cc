@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "launcher/cgroup_reaper.h"
+
 namespace launcher {
 
 const char* usage_text() {
@@ -41,7 +43,25 @@ static bool parse_instance(const char* text, unsigned* out) {
 
 static bool only_option(int argc, int i) { return argc == 2 && i == 1; }
 
+// Internal: the cgroup watcher's cleanup (cgroup_reaper.h). Absolute directories only.
+static CliArgs parse_reap(int argc, const char* const* argv) {
+  CliArgs args;
+  args.mode = CliMode::ReapCgroups;
+  bool parents = false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0 && !parents) {
+      parents = true;
+    } else if (argv[i][0] != '/') {
+      return error(std::string(kReapOption) + " takes absolute cgroup directories, not \"" + argv[i] + "\"");
+    } else {
+      (parents ? args.reap_parents : args.reap_leaves).emplace_back(argv[i]);
+    }
+  }
+  return args;
+}
+
 CliArgs parse_cli(int argc, const char* const* argv) {
+  if (argc >= 2 && std::strcmp(argv[1], kReapOption) == 0) return parse_reap(argc, argv);
   CliArgs args;
   int i = 1;
   for (; i < argc; ++i) {

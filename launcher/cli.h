@@ -4,17 +4,21 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "launcher/sequence.h"
 
 namespace launcher {
 
-enum class CliMode { Run, Help, Version, ListSteps, Cleanup, Error };
+enum class CliMode { Run, Help, Version, ListSteps, Cleanup, ReapCgroups, Error };
 
 struct CliArgs {
   CliMode mode = CliMode::Run;
   RunOptions run;
   std::string error;  // for CliMode::Error: what is wrong and what to do
+  // CliMode::ReapCgroups (internal, what the cgroup watcher execs when plan-exec died):
+  //   plan-exec --reap-cgroups LEAF... -- PARENT...   absolute cgroup directories
+  std::vector<std::string> reap_leaves, reap_parents;
 };
 
 CliArgs parse_cli(int argc, const char* const* argv);

@@ -1,6 +1,7 @@
 // plan-exec: runs one command in the isolation a plan describes. See launcher/README.md.
 #include <cstdio>
 
+#include "launcher/cgroup_reaper.h"
 #include "launcher/cli.h"
 #include "launcher/sequence.h"
 
@@ -9,6 +10,7 @@
 #endif
 
 int main(int argc, char** argv) {
+  launcher::set_reap_program("/proc/self/exe");  // the cgroup watcher's cleanup is plan-exec --reap-cgroups
   const launcher::CliArgs args = launcher::parse_cli(argc, argv);
   switch (args.mode) {
     case launcher::CliMode::Help:
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
       return 0;
     case launcher::CliMode::Cleanup:
       return launcher::cleanup_leftovers();
+    case launcher::CliMode::ReapCgroups:
+      return launcher::reap_cgroups_command(args.reap_leaves, args.reap_parents);
     case launcher::CliMode::Error:
       std::fprintf(stderr, "plan-exec: %s\n", args.error.c_str());
       return 125;

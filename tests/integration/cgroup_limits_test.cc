@@ -160,6 +160,8 @@ class CgroupLimitsTest : public ::testing::Test {
     if (!fs::exists(kStress)) GTEST_FAIL() << kStress << " missing: build the stress target";
     layout_ = detect_cgroup_layout();
     if (layout_.kind == CgroupLayoutKind::None) GTEST_SKIP() << "no cgroup filesystem";
+    // The backends run in this test's process: their watcher's cleanup is plan-exec's.
+    set_reap_program(PLAN_EXEC_BIN);
   }
   bool has(const std::string& controller) const {
     if (layout_.kind != CgroupLayoutKind::Unified) return layout_.v1_for(controller) != nullptr;
@@ -272,8 +274,8 @@ TEST_F(CgroupLimitsTest, FinishKillsWhatIsStillRunning) {
   EXPECT_TRUE(all_gone(paths));
 }
 
-// The "plan-exec" side dies by SIGKILL in the middle of a run: the watcher forked by create()
-// must kill the workload and remove every directory.
+// The "plan-exec" side dies by SIGKILL in the middle of a run: the watcher started by create()
+// must kill the workload and remove every directory (it execs plan-exec --reap-cgroups).
 TEST_F(CgroupLimitsTest, WatcherCleansUpAfterSigkillOfPlanExec) {
   int report[2];
   ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);  // the workload must not hold it open

@@ -48,11 +48,11 @@ class LaunchCgroupTest : public ::testing::Test {
                                "8:pids:/\n4:memory:/\n2:cpuacct:/\n1:cpu:/\n");
   }
 
-  std::unique_ptr<ContainerCgroup> make(const plan::Cgroups& c, bool usage_report) {
+  std::unique_ptr<ContainerCgroup> make(const plan::Cgroups& c, bool usage_report, bool spawn_reaper = false) {
     CgroupEnv env;
     env.layout = layout();
     env.fs = fake_;
-    env.spawn_reaper = false;
+    env.spawn_reaper = spawn_reaper;
     env.usage_report = usage_report;
     env.warn = warnings_.sink();
     return make_cgroup_backend(c, "web", 4242, std::move(env));
@@ -76,6 +76,20 @@ class LaunchCgroupTest : public ::testing::Test {
   std::shared_ptr<FakeCgroupFs> fake_ = std::make_shared<FakeCgroupFs>(tmp_.path());
   Warnings warnings_;
 };
+
+// The watcher's cleanup execs the program set_reap_program() named (plan-exec). This test
+// process never names one: create() refuses before any directory exists, instead of starting a
+// watcher that would exec the test binary itself.
+TEST_F(LaunchCgroupTest, WithoutAReapProgramCreateRefusesBeforeMakingAnything) {
+  auto cg = make(memory_and_cpu(), true, /*spawn_reaper=*/true);
+  try {
+    cg->create();
+    FAIL() << "create() started a watcher without a program to clean up with";
+  } catch (const launcher::StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("set_reap_program"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(made_leaves().empty());
+}
 
 TEST_F(LaunchCgroupTest, V1ContainerJoinsByItselfThroughTasks) {
   auto cg = make(memory_and_cpu(), true);

@@ -34,6 +34,18 @@ TEST(LauncherCli, ModesWithoutAPlan) {
   EXPECT_EQ(parse({"--list-steps"}).mode, launcher::CliMode::ListSteps);
 }
 
+// What the cgroup watcher execs when plan-exec died: leaves before `--`, parents after.
+TEST(LauncherCli, ReapCgroupsSplitsLeavesFromParents) {
+  auto a = parse({"--reap-cgroups", "/sys/fs/cgroup/pids/plan-exec/web-7", "/sys/fs/cgroup/cpu/plan-exec/web-7", "--",
+                  "/sys/fs/cgroup/pids/plan-exec"});
+  ASSERT_EQ(a.mode, launcher::CliMode::ReapCgroups) << a.error;
+  EXPECT_EQ(a.reap_leaves, (std::vector<std::string>{"/sys/fs/cgroup/pids/plan-exec/web-7", "/sys/fs/cgroup/cpu/plan-exec/web-7"}));
+  EXPECT_EQ(a.reap_parents, (std::vector<std::string>{"/sys/fs/cgroup/pids/plan-exec"}));
+  auto relative = parse({"--reap-cgroups", "plan-exec/web-7"});
+  EXPECT_EQ(relative.mode, launcher::CliMode::Error);
+  EXPECT_NE(relative.error.find("absolute"), std::string::npos) << relative.error;
+}
+
 TEST(LauncherCli, ErrorsSayWhatToDo) {
   auto a = parse({});
   EXPECT_EQ(a.mode, launcher::CliMode::Error);
