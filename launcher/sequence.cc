@@ -257,14 +257,15 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd) {
 }
 
 [[noreturn]] void child_main(const Launch& l, Pipe sync, Pipe errors, const sigset_t& mask, pid_t parent,
-                             int parent_pidfd) {
+                             int parent_pidfd, const CpuSpread& spread) {
   if (!bind_lifetime_to_parent(parent, parent_pidfd)) _exit(125);
   ::close(sync.write_fd);
   ::close(errors.read_fd);
   restore_signal_mask(mask);
-  if (!l.child_waits_late && !wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
   Steps step(false, false, 0);
   try {
+    spread.restore_in_child();
+    if (!l.child_waits_late && !wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
     child_steps(l, step, errors.write_fd, sync.read_fd);
   } catch (const StepError& e) {
     send_child_error(errors.write_fd, e);
@@ -376,9 +377,12 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (release_early) release_child(std::exchange(sync.write_fd, -1));
   // Straight into the namespaces (and the cgroup, with clone3) in one call.
   step("clone", [&] { return describe_clone_flags(flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
+    // Only when we have work of our own before release does the child need another CPU.
+    const CpuSpread spread = release_early ? CpuSpread() : CpuSpread::prepare();
     const sigset_t previous = block_forwarded_signals();
     const pid_t pid = clone_child(flags, cgroup_fd);
-    if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd);
+    if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd, spread);
+    spread.move_child(pid);
     ::close(self_pidfd);
     child.pid = pid;
     ::close(std::exchange(sync.read_fd, -1));

@@ -50,6 +50,28 @@ pid_t clone_child(unsigned long long namespace_flags, int cgroup_fd) {
   return static_cast<pid_t>(pid);
 }
 
+CpuSpread CpuSpread::prepare() {
+  CpuSpread spread;
+  const int here = ::sched_getcpu();
+  if (here < 0 || here >= CPU_SETSIZE || ::sched_getaffinity(0, sizeof spread.inherited_, &spread.inherited_) != 0) {
+    return spread;  // more CPUs than a cpu_set_t holds, or no way to tell: run as we are
+  }
+  spread.elsewhere_ = spread.inherited_;
+  CPU_CLR(here, &spread.elsewhere_);
+  spread.active_ = CPU_COUNT(&spread.elsewhere_) > 0;
+  return spread;
+}
+
+void CpuSpread::move_child(pid_t child) const {
+  if (active_) ::sched_setaffinity(child, sizeof elsewhere_, &elsewhere_);
+}
+
+void CpuSpread::restore_in_child() const {
+  if (active_ && ::sched_setaffinity(0, sizeof inherited_, &inherited_) != 0) {
+    throw StepError("clone", "restore the CPU affinity plan-exec was started with", errno);
+  }
+}
+
 int open_self_pidfd() {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
   if (fd < 0) throw StepError("clone", "open a pidfd of plan-exec (Linux 5.3 or later is needed)", errno);

@@ -2,6 +2,7 @@
 // errors reach the user, bad plans are refused with nothing created, and a plan-exec killed
 // after any of its steps leaves no mount and no process behind.
 #include <dirent.h>
+#include <sched.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -52,6 +53,36 @@ TEST_F(LauncherLifecycle, ExitCodeOfTheCommand) {
   EXPECT_EQ(r.exit_code, 42) << r.summary();
   r = run(container_plan(rootfs()), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_code, 0) << r.summary();
+}
+
+// The line of /proc/self/status that names the CPUs a process may run on.
+std::string cpus_allowed_line(const std::string& status) {
+  const auto at = status.find("Cpus_allowed_list:");
+  return at == std::string::npos ? "" : status.substr(at, status.find('\n', at) - at);
+}
+
+// While both set up, plan-exec moves its child to another CPU than its own (CpuSpread, for
+// runs where the parent has work after clone: limits here). The command must get back exactly
+// the affinity plan-exec was started with: ours, here.
+TEST_F(LauncherLifecycle, TheCommandKeepsTheCallersCpuAffinity) {
+  cpu_set_t ours;
+  ASSERT_EQ(sched_getaffinity(0, sizeof ours, &ours), 0);
+  if (CPU_COUNT(&ours) < 2) GTEST_SKIP() << "one CPU: plan-exec does not move its child";
+  std::ifstream own("/proc/self/status");
+  const std::string expected = cpus_allowed_line(std::string(std::istreambuf_iterator<char>(own), {}));
+  ASSERT_FALSE(expected.empty());
+  plan::Plan p = container_plan(rootfs());
+  plan::Cgroups limits;
+  limits.pids_max = 16;
+  limits.parent = "plan-exec";
+  limits.v2 = {{"pids.max", "16"}};
+  limits.v1 = {{"pids", {{"pids.max", "16"}}}};
+  p.cgroups = limits;
+  for (int i = 0; i < 5; ++i) {  // the child lands on either CPU: several runs
+    auto r = run(p, {"--", "/bin/cat", "/proc/self/status"});
+    ASSERT_EQ(r.exit_code, 0) << r.summary();
+    EXPECT_EQ(cpus_allowed_line(r.out), expected) << r.summary();
+  }
 }
 
 TEST_F(LauncherLifecycle, DeathBySignalIs128PlusSignal) {
