@@ -55,6 +55,16 @@ TEST_F(LauncherLifecycle, ExitCodeOfTheCommand) {
   EXPECT_EQ(r.exit_code, 0) << r.summary();
 }
 
+// A small limit in every layout (v1 and v2): the run gets cgroups, and their watcher.
+plan::Cgroups pids_limit() {
+  plan::Cgroups limits;
+  limits.pids_max = 16;
+  limits.parent = "plan-exec";
+  limits.v2 = {{"pids.max", "16"}};
+  limits.v1 = {{"pids", {{"pids.max", "16"}}}};
+  return limits;
+}
+
 // The line of /proc/self/status that names the CPUs a process may run on.
 std::string cpus_allowed_line(const std::string& status) {
   const auto at = status.find("Cpus_allowed_list:");
@@ -72,12 +82,7 @@ TEST_F(LauncherLifecycle, TheCommandKeepsTheCallersCpuAffinity) {
   const std::string expected = cpus_allowed_line(std::string(std::istreambuf_iterator<char>(own), {}));
   ASSERT_FALSE(expected.empty());
   plan::Plan p = container_plan(rootfs());
-  plan::Cgroups limits;
-  limits.pids_max = 16;
-  limits.parent = "plan-exec";
-  limits.v2 = {{"pids.max", "16"}};
-  limits.v1 = {{"pids", {{"pids.max", "16"}}}};
-  p.cgroups = limits;
+  p.cgroups = pids_limit();
   for (int i = 0; i < 5; ++i) {  // the child lands on either CPU: several runs
     auto r = run(p, {"--", "/bin/cat", "/proc/self/status"});
     ASSERT_EQ(r.exit_code, 0) << r.summary();
@@ -319,12 +324,7 @@ TEST_F(LauncherLifecycle, KilledAfterAnyStepWithLimitsAndVethLeavesNothingBehind
     p.namespaces.push_back(plan::Namespace::Net);
     p.network.mode = plan::NetworkMode::Veth;
     p.network.veth = plan::Veth{host_if, "eth0", "10.200.250.1", 24, "10.200.250.2", 24, "", 0};
-    plan::Cgroups limits;
-    limits.pids_max = 16;
-    limits.parent = "plan-exec";
-    limits.v2 = {{"pids.max", "16"}};
-    limits.v1 = {{"pids", {{"pids.max", "16"}}}};
-    p.cgroups = limits;
+    p.cgroups = pids_limit();
     p.command = {"/home/probe", "sleep", ends_itself ? "0" : "20", marker};
     const auto before = snapshot_host();
     auto r = run(p, {}, ProcessOptions{{"PLAN_EXEC_FAULT_AFTER=" + step}, -1, 30});
