@@ -129,6 +129,16 @@ const std::vector<std::string>& i386_special_names() {
   return names;
 }
 
+seccomp::Rule make_rule(const std::string& name, int nr, seccomp::Action action,
+                        std::vector<seccomp::ArgCondition> conditions) {
+  seccomp::Rule rule;
+  rule.syscall = name;
+  rule.nr = nr;
+  rule.action = action;
+  rule.conditions = std::move(conditions);
+  return rule;
+}
+
 seccomp::Rule named_rule(const std::string& name) {
   seccomp::Rule rule;
   rule.syscall = name;

@@ -29,6 +29,11 @@ struct RandomFilterOptions {
 
 seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& options = {});
 
+// One rule, for tests that spell their filters out: `action` for syscall `name` (number `nr`:
+// x86_64's, or libseccomp's pseudo number for an i386-only name) when every condition holds.
+seccomp::Rule make_rule(const std::string& name, int nr, seccomp::Action action,
+                        std::vector<seccomp::ArgCondition> conditions = {});
+
 // 0, 1, -1, 2^31-1, 2^31, 2^32-1, 2^32, values with the high word set.
 const std::vector<std::uint64_t>& edge_values();
 

@@ -19,14 +19,7 @@
 namespace policyc::seccomp {
 namespace {
 
-Rule rule(const std::string& name, int nr, Action action, std::vector<ArgCondition> conditions = {}) {
-  Rule r;
-  r.syscall = name;
-  r.nr = nr;
-  r.action = action;
-  r.conditions = std::move(conditions);
-  return r;
-}
+using policyc::testing::make_rule;
 
 const Action kAllow{ActionKind::Allow, 0};
 const Action kEperm{ActionKind::Errno, 1};
@@ -46,7 +39,7 @@ std::uint32_t verdict(const std::vector<sock_filter>& program, int nr, std::arra
 
 TEST(CodegenRanges, CoverEveryNumberAndMergeEqualNeighbours) {
   Filter filter;
-  filter.rules = {rule("read", 0, kAllow), rule("write", 1, kAllow), rule("close", 3, kAllow)};
+  filter.rules = {make_rule("read", 0, kAllow), make_rule("write", 1, kAllow), make_rule("close", 3, kAllow)};
   Diagnostics diags;
   const auto ranges = build_x86_64_ranges(filter, diags);
   ASSERT_TRUE(ranges);
@@ -149,7 +142,7 @@ TEST(CodegenFrequency, TreeIsTunedToItsProfile) {
 TEST(CodegenTrampolines, LongProgramsKeepTheirVerdicts) {
   Filter filter;
   for (int nr = 0; nr < 120; ++nr) {
-    filter.rules.push_back(rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(nr + 1)},
+    filter.rules.push_back(make_rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(nr + 1)},
                                 {{0, CmpOp::Eq, 0x100000000ULL + nr, 0, 64}, {1, CmpOp::Gt, 7, 0, 64}}));
   }
   Diagnostics diags;
@@ -170,7 +163,7 @@ TEST(CodegenLimits, RefusesMoreThan4096Instructions) {
   Filter filter;
   for (int nr = 0; nr < 400; ++nr) {
     for (int k = 0; k < 4; ++k) {
-      filter.rules.push_back(rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(k + 2)},
+      filter.rules.push_back(make_rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(k + 2)},
                                   {{static_cast<unsigned>(k), CmpOp::Eq, 0x500000000ULL + nr * 7 + k, 0, 64}}));
     }
   }
@@ -220,8 +213,8 @@ TEST(CodegenCache, EmulationRefusesArgumentLoads) {
 
 TEST(CodegenExplain, ListsLabelsCostsAndCache) {
   Filter filter;
-  filter.rules = {rule("read", 0, kAllow), rule("socket", 41, kAllow, {{0, CmpOp::Eq, 2, 0, 64}}),
-                  rule("ptrace", 101, kKill)};
+  filter.rules = {make_rule("read", 0, kAllow), make_rule("socket", 41, kAllow, {{0, CmpOp::Eq, 2, 0, 64}}),
+                  make_rule("ptrace", 101, kKill)};
   Diagnostics diags;
   const auto program = generate_policyc(filter, diags, nullptr);
   const std::string text = explain_filter(program, default_frequency_profile(), "t.pol");
@@ -305,19 +298,19 @@ TEST(CodegenVsLibseccomp, FiltersThatWereCostlier) {
   const Action trap{ActionKind::Trap, 0}, log{ActionKind::Log, 0}, kill_thread{ActionKind::KillThread, 0};
   Filter seed9;
   seed9.default_action = trap;
-  seed9.rules = {rule("syncfs", 306, {ActionKind::Errno, 2}, {{1, CmpOp::Eq, 0xc0, 0, 64}, {5, CmpOp::Le, 0x7fffffff, 0, 64}}),
-                 rule("move_pages", 279, kKill),
-                 rule("stat", 4, {ActionKind::Trace, 55771}),
-                 rule("pkey_free", 331, trap, {{1, CmpOp::Ne, 1, 0, 64}}),
-                 rule("timer_getoverrun", 225, kill_thread, {{2, CmpOp::MaskedEq, 0, 0x400000000, 64}}),
-                 rule("inotify_init1", 294, kAllow),
-                 rule("tuxcall", 184, trap, {{1, CmpOp::Ge, 0x226ebe34, 0, 64}}),
-                 rule("stat", 4, {ActionKind::Errno, 13}, {{1, CmpOp::MaskedEq, 0, 0x100000001, 64}}),
-                 rule("tuxcall", 184, log, {{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}})};
+  seed9.rules = {make_rule("syncfs", 306, {ActionKind::Errno, 2}, {{1, CmpOp::Eq, 0xc0, 0, 64}, {5, CmpOp::Le, 0x7fffffff, 0, 64}}),
+                 make_rule("move_pages", 279, kKill),
+                 make_rule("stat", 4, {ActionKind::Trace, 55771}),
+                 make_rule("pkey_free", 331, trap, {{1, CmpOp::Ne, 1, 0, 64}}),
+                 make_rule("timer_getoverrun", 225, kill_thread, {{2, CmpOp::MaskedEq, 0, 0x400000000, 64}}),
+                 make_rule("inotify_init1", 294, kAllow),
+                 make_rule("tuxcall", 184, trap, {{1, CmpOp::Ge, 0x226ebe34, 0, 64}}),
+                 make_rule("stat", 4, {ActionKind::Errno, 13}, {{1, CmpOp::MaskedEq, 0, 0x100000001, 64}}),
+                 make_rule("tuxcall", 184, log, {{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}})};
   Filter seed13;
   seed13.arches = {"x86_64", "x86"};
   seed13.default_action = {ActionKind::Errno, 22};
-  seed13.rules = {rule("truncate", 76, kill_thread,
+  seed13.rules = {make_rule("truncate", 76, kill_thread,
                        {{0, CmpOp::MaskedEq, 0, 0x100000001, 64}, {0, CmpOp::MaskedEq, 0, 0xfa761abcf34700a2, 64}})};
   for (const Filter* filter : {&seed9, &seed13}) {
     Diagnostics diags;

@@ -10,6 +10,7 @@
 #include "compiler/seccomp/codegen.h"
 #include "compiler/seccomp/explain.h"
 #include "compiler/seccomp/frequency.h"
+#include "tests/support/random_policy.h"
 #include "tests/support/seccomp_kernel.h"
 
 namespace policyc::seccomp {
@@ -17,15 +18,8 @@ namespace {
 
 constexpr std::uint32_t kSocketcall = 102, kIpc = 117, kI386Socket = 359, kI386Shmat = 397;
 
-Rule rule(const std::string& name, int nr, std::vector<ArgCondition> conditions = {},
-          Action action = {ActionKind::Allow, 0}) {
-  Rule r;
-  r.syscall = name;
-  r.nr = nr;
-  r.action = action;
-  r.conditions = std::move(conditions);
-  return r;
-}
+using policyc::testing::make_rule;
+const Action kAllow{ActionKind::Allow, 0};
 
 Filter filter_with(std::vector<Rule> rules, std::vector<std::string> arches = {"x86_64", "x32", "x86"}) {
   Filter f;
@@ -46,7 +40,7 @@ bpf::SeccompData call(std::uint32_t arch, std::uint32_t nr, std::array<std::uint
 TEST(SeccompAbi, SocketCallsAlsoHoldForSocketcallWithTheirCallNumber) {
   // socket(arg0 != AF_VSOCK): on i386 both the direct socket (359) and socketcall(SYS_SOCKET);
   // the multiplexed copy loses its own arg0 test (arg0 is the call number there).
-  const Filter f = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}, {1, CmpOp::Eq, 1, 0, 64}})});
+  const Filter f = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}, {1, CmpOp::Eq, 1, 0, 64}})});
   const std::vector<AbiRule> i386 = rules_for_abi(f, Abi::I386);
   ASSERT_EQ(i386.size(), 2u);
   EXPECT_EQ(i386[0].nr, kI386Socket);
@@ -66,7 +60,7 @@ TEST(SeccompAbi, SocketCallsAlsoHoldForSocketcallWithTheirCallNumber) {
 }
 
 TEST(SeccompAbi, IpcCallsGoThroughIpcAndTheirDirectNumber) {
-  const Filter f = filter_with({rule("shmat", 30, {}, {ActionKind::Errno, 5}), rule("semop", 65)});
+  const Filter f = filter_with({make_rule("shmat", 30, {ActionKind::Errno, 5}), make_rule("semop", 65, kAllow)});
   const std::vector<AbiRule> i386 = rules_for_abi(f, Abi::I386);
   ASSERT_EQ(i386.size(), 3u);  // shmat: 397 and ipc(SHMAT); semop: ipc(SEMOP) only
   EXPECT_EQ(i386[0].nr, kI386Shmat);
@@ -77,7 +71,7 @@ TEST(SeccompAbi, IpcCallsGoThroughIpcAndTheirDirectNumber) {
 }
 
 TEST(SeccompAbi, ThirtyTwoBitAbisCompareTheLowWordOnly) {
-  const Filter f = filter_with({rule("personality", 135, {{0, CmpOp::Eq, 0x100000008ULL, 0, 64}})});
+  const Filter f = filter_with({make_rule("personality", 135, kAllow, {{0, CmpOp::Eq, 0x100000008ULL, 0, 64}})});
   const ReferenceFilter reference(f);
   const std::uint32_t allow = SECCOMP_RET_ALLOW, eperm = SECCOMP_RET_ERRNO | 1;
   EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 135, {8})), eperm);           // 64-bit: no
@@ -87,14 +81,14 @@ TEST(SeccompAbi, ThirtyTwoBitAbisCompareTheLowWordOnly) {
 }
 
 TEST(SeccompAbi, NamesOfOneArchOnlyApplyThere) {
-  const Filter f = filter_with({rule("socketcall", -10060), rule("_llseek", -10025)});
+  const Filter f = filter_with({make_rule("socketcall", -10060, kAllow), make_rule("_llseek", -10025, kAllow)});
   EXPECT_TRUE(rules_for_abi(f, Abi::X86_64).empty());
   EXPECT_TRUE(rules_for_abi(f, Abi::X32).empty());
   EXPECT_EQ(rules_for_abi(f, Abi::I386).size(), 2u);
 }
 
 TEST(SeccompAbi, ArchesNotListedGetTheBadArchAction) {
-  const Filter f = filter_with({rule("getpid", 39)}, {"x86_64"});
+  const Filter f = filter_with({make_rule("getpid", 39, kAllow)}, {"x86_64"});
   const ReferenceFilter reference(f);
   EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_I386, 20)), SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 0x40000000U | 39)), SECCOMP_RET_KILL_PROCESS);
@@ -103,8 +97,8 @@ TEST(SeccompAbi, ArchesNotListedGetTheBadArchAction) {
 }
 
 TEST(SeccompAbi, ExplainReportsTheOtherAbisWorstCase) {
-  const Filter refusing = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}})}, {"x86_64"});
-  const Filter allowing = filter_with({rule("socket", 41, {{0, CmpOp::Ne, 40, 0, 64}})});
+  const Filter refusing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}})}, {"x86_64"});
+  const Filter allowing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}})});
   Diagnostics diags;
   const FilterCost refused = measure_filter(generate_policyc(refusing, diags, nullptr), default_frequency_profile());
   const FilterCost allowed = measure_filter(generate_policyc(allowing, diags, nullptr), default_frequency_profile());
@@ -118,8 +112,8 @@ TEST(SeccompAbi, ExplainReportsTheOtherAbisWorstCase) {
 // a child (tests/support/seccomp_kernel.h): the kernel must give the reference's verdicts,
 // socketcall multiplexing included.
 TEST(SeccompAbi, I386CallsInTheKernelGetTheReferenceVerdicts) {
-  Filter f = filter_with({rule("getpid", 39), rule("getuid", 102, {}, {ActionKind::Errno, 201}),
-                          rule("socket", 41, {}, {ActionKind::Errno, 203})});
+  Filter f = filter_with({make_rule("getpid", 39, kAllow), make_rule("getuid", 102, {ActionKind::Errno, 201}),
+                          make_rule("socket", 41, {ActionKind::Errno, 203})});
   f.default_action = {ActionKind::Errno, 202};
   Diagnostics diags;
   const std::vector<sock_filter> program = generate_policyc(f, diags, nullptr);
