@@ -168,7 +168,9 @@ struct ExecArgs {
   _exit(err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126);
 }
 
-void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd) {
+// `spread`: the CPU affinity to take back once released (see CpuSpread; the parent moved us
+// before it released us, so the release orders the two).
+void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const CpuSpread& spread) {
   const plan::Plan& p = l.plan;
   std::string root;  // "" until a rootfs is mounted: mounts then go to the current root
   // On v1 we move ourselves into our cgroups (no RCU grace period, unlike the parent writing
@@ -217,7 +219,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd) {
     // The parent made our cgroups meanwhile (overlapping our mounts); we join them before
     // pivot_root, while the cgroup filesystem is still reachable, and before anything else.
     step("wait-release", [&] { return "until the parent made the cgroups"; },
-         [&] { if (!wait_for_release(sync_fd)) _exit(125); });  // the parent died or gave up
+         [&] {
+           if (!wait_for_release(sync_fd)) _exit(125);  // the parent died or gave up
+           spread.restore_in_child();
+         });
     join_cgroups();
     cgroup_namespace();
   }
@@ -264,9 +269,11 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd) {
   restore_signal_mask(mask);
   Steps step(false, false, 0);
   try {
-    spread.restore_in_child();
-    if (!l.child_waits_late && !wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
-    child_steps(l, step, errors.write_fd, sync.read_fd);
+    if (!l.child_waits_late) {
+      if (!wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
+      spread.restore_in_child();
+    }
+    child_steps(l, step, errors.write_fd, sync.read_fd, spread);
   } catch (const StepError& e) {
     send_child_error(errors.write_fd, e);
   } catch (const std::exception& e) {
@@ -408,7 +415,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
        [&] { if (sync.write_fd >= 0) release_child(std::exchange(sync.write_fd, -1)); });
   if (step.dry()) {
     Steps child_dry(true, false, 2);
-    child_steps(l, child_dry, -1, -1);
+    child_steps(l, child_dry, -1, -1, CpuSpread());
   }
   std::optional<StepError> failure;
   int status = 0;

@@ -30,8 +30,9 @@ pid_t clone_child(unsigned long long namespace_flags, int cgroup_fd);
 // parent's CPU, where it waits until the parent sleeps; the parent's work after clone (cgroups,
 // id maps, veth) and the child's (net namespace, mounts) then run one after the other (measured:
 // 2 launches in 3 here, 0.2-0.3 ms each). So the parent moves the child to a CPU other than its
-// own, and the child, first thing, takes back the affinity it inherited: the command runs with
-// the caller's affinity, unchanged.
+// own, and the child takes back the affinity it inherited as soon as it is released (the parent
+// moves it before releasing it, so the child cannot restore first and be moved after): the
+// command runs with the caller's affinity, unchanged.
 class CpuSpread {
  public:
   CpuSpread() = default;  // does nothing
@@ -39,7 +40,7 @@ class CpuSpread {
   static CpuSpread prepare();
   // Parent, after clone: best effort (the child may already run elsewhere).
   void move_child(pid_t child) const;
-  // Child, first thing. Throws StepError("clone") if the inherited affinity cannot be restored.
+  // Child, once released. Throws StepError("clone") if the inherited affinity cannot be restored.
   void restore_in_child() const;
 
  private:

@@ -83,7 +83,7 @@ TEST_F(LauncherLifecycle, TheCommandKeepsTheCallersCpuAffinity) {
   ASSERT_FALSE(expected.empty());
   plan::Plan p = container_plan(rootfs());
   p.cgroups = pids_limit();
-  for (int i = 0; i < 5; ++i) {  // the child lands on either CPU: several runs
+  for (int i = 0; i < 20; ++i) {  // the child lands on either CPU, and starts at once or not: many runs
     auto r = run(p, {"--", "/bin/cat", "/proc/self/status"});
     ASSERT_EQ(r.exit_code, 0) << r.summary();
     EXPECT_EQ(cpus_allowed_line(r.out), expected) << r.summary();
