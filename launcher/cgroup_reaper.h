@@ -26,7 +26,7 @@ class CgroupReaper {
   ~CgroupReaper();  // still armed: release()
 
   // `leaves`: the container's cgroup directories; `parents`: directories to remove when empty,
-  // deepest first. Throws StepError (step "cgroups") when fork or pipe fails.
+  // deepest first. Throws StepError (step "cgroups") when mmap, pipe or clone fails.
   void start(std::vector<std::string> leaves, std::vector<std::string> parents);
   // plan-exec cleaned up itself: tell the watcher "done" and wait for it to exit.
   void dismiss();
