@@ -29,7 +29,6 @@ constexpr std::string_view kDone = "done";
 // one syscall (they stay pending, harmlessly); SIGTERM and SIGKILL still end it.
 constexpr int kTerminalSignals[] = {SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
 
-
 // Only in the exec'd cleanup (plan-exec died, or its cleanup failed), before the possibly
 // slow work: leave the terminal's session for good, ignoring its signals from now on.
 void detach_from_plan_exec() {
