@@ -168,8 +168,14 @@ struct ExecArgs {
   _exit(err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126);
 }
 
-// `spread`: the CPU affinity to take back once released (see CpuSpread; the parent moved us
-// before it released us, so the release orders the two).
+// Child: blocks until the parent releases it, then takes back the CPU affinity plan-exec was
+// started with (the parent moved it before releasing it: see CpuSpread). Exits 125 if the
+// parent died or gave up instead.
+void await_release(int sync_fd, const CpuSpread& spread) {
+  if (!wait_for_release(sync_fd)) _exit(125);
+  spread.restore_in_child();
+}
+
 void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const CpuSpread& spread) {
   const plan::Plan& p = l.plan;
   std::string root;  // "" until a rootfs is mounted: mounts then go to the current root
@@ -219,10 +225,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
     // The parent made our cgroups meanwhile (overlapping our mounts); we join them before
     // pivot_root, while the cgroup filesystem is still reachable, and before anything else.
     step("wait-release", [&] { return "until the parent made the cgroups"; },
-         [&] {
-           if (!wait_for_release(sync_fd)) _exit(125);  // the parent died or gave up
-           spread.restore_in_child();
-         });
+         [&] { await_release(sync_fd, spread); });
     join_cgroups();
     cgroup_namespace();
   }
@@ -269,10 +272,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   restore_signal_mask(mask);
   Steps step(false, false, 0);
   try {
-    if (!l.child_waits_late) {
-      if (!wait_for_release(sync.read_fd)) _exit(125);  // the parent died or gave up
-      spread.restore_in_child();
-    }
+    if (!l.child_waits_late) await_release(sync.read_fd, spread);
     child_steps(l, step, errors.write_fd, sync.read_fd, spread);
   } catch (const StepError& e) {
     send_child_error(errors.write_fd, e);
