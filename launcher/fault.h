@@ -1,10 +1,17 @@
-// Test-only fault injection (compiled with PLAN_EXEC_FAULT_INJECTION): with
-// PLAN_EXEC_FAULT_AFTER=<step>, plan-exec SIGKILLs itself right after that parent step, so tests
-// can prove that a launcher killed at any point leaves no mount, veth or cgroup behind.
+// Test-only switches (compiled with PLAN_EXEC_FAULT_INJECTION; a build without it has neither):
+// - PLAN_EXEC_FAULT_AFTER=<step>: plan-exec SIGKILLs itself right after that parent step, so
+//   tests can prove that a launcher killed at any point leaves no mount, veth or cgroup behind.
+// - PLAN_EXEC_TEST_DISABLE_DEFENCES=<name>[,<name>...]: the named defences are skipped, so the
+//   security suite's control runs can show that each probe really detects the escape it tries
+//   (a probe that reports "held" with its defence off proves nothing).
 #pragma once
 
 namespace launcher {
 
 void fault_point(const char* step);
+
+// True when the test-only switch above names `defence` ("setsid", "device-cgroup", ...);
+// always false in a build without fault injection.
+bool defence_disabled(const char* defence);
 
 }  // namespace launcher

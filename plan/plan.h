@@ -144,6 +144,9 @@ struct Plan {
   std::vector<Mount> mounts;      // in the order to make them
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
+  // Host device nodes the policy grants by name (`device /dev/fuse`), absolute paths: bound into
+  // the container's /dev and allowed by its device cgroup, beyond the default list.
+  std::vector<std::string> devices;
   std::string hostname;           // empty = unchanged
   Network network;
   std::optional<Cgroups> cgroups; // absent: no limits

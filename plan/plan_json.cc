@@ -223,6 +223,7 @@ ordered_json plan_json(const Plan& p) {
   j["mounts"] = mounts;
   j["masked_paths"] = p.masked_paths;
   j["readonly_paths"] = p.readonly_paths;
+  j["devices"] = p.devices;
   j["hostname"] = p.hostname;
   ordered_json net;
   net["mode"] = to_string(p.network.mode);
@@ -405,6 +406,8 @@ Plan read_plan(const json& root) {
   p.readonly_paths = string_list(r, "readonly_paths");
   for (const auto& path : p.masked_paths) require_absolute("plan.masked_paths", path);
   for (const auto& path : p.readonly_paths) require_absolute("plan.readonly_paths", path);
+  p.devices = string_list(r, "devices");
+  for (const auto& path : p.devices) require_absolute("plan.devices", path);
   p.hostname = r.string_or("hostname", "");
   if (p.hostname.size() > 64) fail("plan.hostname", "is longer than 64 characters");
   if (const json* net = r.optional("network")) {
