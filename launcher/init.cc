@@ -8,6 +8,8 @@
 #include <cerrno>
 
 #include "launcher/error.h"
+#include "launcher/fault.h"
+#include "launcher/init_hardening.h"
 #include "launcher/signals.h"
 
 namespace launcher {
@@ -54,10 +56,20 @@ pid_t fork_under_init(int error_fd) {
     sigprocmask(SIG_SETMASK, &previous, nullptr);
     return 0;
   }
-  ::close(error_fd);  // the command's exec closes its copy: the parent then sees EOF
   struct sigaction action {};
   action.sa_handler = deliverable;
   for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+  // Before the loop, in init only: the command, forked above, keeps the plan's capabilities
+  // and gets the plan's no_new_privs and filter instead. On failure the command dies with us.
+  if (!defence_disabled("init-hardening")) {
+    try {
+      harden_init(command, error_fd);
+    } catch (...) {
+      ::kill(command, SIGKILL);
+      throw;
+    }
+  }
+  ::close(error_fd);  // the command's exec closes its copy: the parent then sees EOF
   init_loop(command);
 }
 

@@ -251,8 +251,9 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
   step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
-  // The init process stays outside the filter; only the command gets it.
-  step("init", [&] { return l.init ? "minimal pid 1 forks the command, forwards signals, reaps zombies" : ""; },
+  // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
+  // down with its own (init_hardening.h).
+  step("init", [&] { return l.init ? "minimal pid 1 (no capabilities, non-dumpable, own filter) forks the command, forwards signals, reaps zombies" : ""; },
        [&] { if (l.init) fork_under_init(error_fd); });
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
