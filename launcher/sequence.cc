@@ -18,6 +18,7 @@
 #include <optional>
 #include <utility>
 
+#include "launcher/caller.h"
 #include "launcher/cgroup.h"
 #include "launcher/dry_run.h"
 #include "launcher/error.h"
@@ -96,6 +97,7 @@ void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\
 
 Launch prepare_launch(const RunOptions& options) {
   refuse_setuid(::getuid(), ::geteuid(), ::getgid(), ::getegid());
+  check_caller();  // no privilege root did not give us, no directory on stdio
   Launch l;
   l.plan_path = options.plan_path;
   l.plan = plan::load_file(options.plan_path);
