@@ -45,6 +45,7 @@ struct Launch {
   bool rootless = false;
   bool userns = false;
   bool init = false;
+  bool new_session = true;  // the container leaves our session (setsid): no controlling terminal
   unsigned long long clone_flags = 0;
   // A cgroup namespace made at clone time would be rooted at plan-exec's own cgroup when the
   // child is attached only after clone (v1, or no CLONE_INTO_CGROUP): then the child unshares
@@ -105,6 +106,7 @@ Launch prepare_launch(const RunOptions& options) {
   shift_to_instance(l.plan.network, options.instance);
   l.rootless = ::geteuid() != 0;
   l.init = options.init;
+  l.new_session = !defence_disabled("setsid");
   validate_plan(l.plan, l.rootless);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
   check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
@@ -249,6 +251,11 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
   step("capabilities", [&] { return describe_capabilities(p.capabilities); },
        [&] { drop_capabilities(p.capabilities); });
+  // Out of the caller's session, so without a controlling terminal: the command can neither
+  // push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor open /dev/tty.
+  // Before init, so that pid 1 has none either.
+  step("setsid", [&] { return l.new_session ? "new session: no controlling terminal" : ""; },
+       [&] { if (l.new_session) check(::setsid(), "setsid", "start a new session (setsid)"); });
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
   step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
@@ -397,6 +404,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     ::close(std::exchange(sync.read_fd, -1));
     ::close(std::exchange(errors.write_fd, -1));
     ::signal(SIGPIPE, SIG_IGN);  // a child that died early must not kill us on release
+    forward_terminal_signals(l.new_session);
     forward_signals_to(pid, previous);
   });
   if (cgroup_after_clone) create_cgroups();
