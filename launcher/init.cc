@@ -34,7 +34,9 @@ void deliverable(int) {}
     siginfo_t info{};
     if (::sigwaitinfo(&set, &info) < 0) continue;
     if (info.si_signo != SIGCHLD) {
-      ::kill(command, info.si_signo);
+      // From our terminal (-t: SI_KERNEL) they went to the whole foreground group, the
+      // command included: forwarding them would deliver them twice.
+      if (info.si_code != SI_KERNEL) ::kill(command, info.si_signo);
       continue;
     }
     int status = 0;
