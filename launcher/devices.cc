@@ -59,10 +59,10 @@ struct ZeroUmask {
   ~ZeroUmask() { ::umask(previous); }
 };
 
-// A copy of the host's node `host` at `name` (its type, device number, mode and owner). False
-// when the kernel refuses mknod (EPERM/EACCES: no CAP_MKNOD, or a device cgroup says no).
+// A copy of the host's node `host` at `name` (its type, device number, mode and owner; the
+// caller holds a ZeroUmask). False when the kernel refuses mknod (EPERM/EACCES: no CAP_MKNOD,
+// or a device cgroup says no).
 bool copy_device(const DevDir& d, int dev_fd, const std::string& host, const std::string& name) {
-  const ZeroUmask exact_mode;
   struct stat st {};
   if (::stat(host.c_str(), &st) != 0) throw StepError("dev", "stat " + host + " to make " + d.shown + "/" + name, errno);
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
@@ -91,6 +91,8 @@ void make_parent_directories(const DevDir& d, int dev_fd, const std::string& nam
 // The plan's granted nodes (`device /dev/fuse`), made the way the default ones were: copies
 // when `copy`, else binds; one the kernel refuses to copy is bound instead.
 void add_granted_devices(const DevDir& d, int dev_fd, const std::vector<std::string>& devices, bool copy) {
+  if (devices.empty()) return;
+  const ZeroUmask exact_mode;
   for (const auto& host : devices) {
     const std::string name = host.substr(std::strlen("/dev/"));
     make_parent_directories(d, dev_fd, name);
@@ -104,6 +106,7 @@ void add_granted_devices(const DevDir& d, int dev_fd, const std::vector<std::str
 // False when the kernel refuses the first one (EPERM: plan-exec itself runs without CAP_MKNOD,
 // or a devices cgroup denies it): then the caller binds, as in a user namespace.
 bool make_device_nodes(const DevDir& d, int dev_fd) {
+  const ZeroUmask exact_mode;
   for (const char* name : kDevices) {
     const std::string host = std::string("/dev/") + name;
     if (copy_device(d, dev_fd, host, name)) continue;

@@ -77,9 +77,20 @@ bool check_device_path(const ast::Word& device, Diagnostics& diags) {
   return true;
 }
 
+// Bind mounts are nodev: a host node bound by `mount bind "/dev/x"` would not open.
+void warn_device_binds(const ast::Container& c, Diagnostics& diags) {
+  for (const auto& m : c.mounts) {
+    if (m.kind.text != "bind" || !m.source || m.source->text.rfind("/dev/", 0) != 0) continue;
+    diags.warning(m.source->where, "bind mounts are nodev, so a device node bound from " + m.source->text +
+                                       " cannot be opened in the container",
+                  "grant device nodes with `device " + m.source->text + "` instead");
+  }
+}
+
 }  // namespace
 
 void check_devices(const ast::Container& c, Diagnostics& diags) {
+  warn_device_binds(c, diags);
   if (c.devices.empty()) return;
   const auto& defaults = lower::minimal_dev_nodes();
   std::map<std::string, const ast::Word*> granted;
