@@ -218,7 +218,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   if (!step.dry()) root_fd.emplace(root);
   // The plan's mounts in its order: later ones may sit inside earlier ones (/dev then /dev/mqueue).
   for (const auto& m : p.mounts) {
-    step("mount", [&] { return describe_mount(m); }, [&] { mount_one(m, root, l.userns); });
+    step("mount", [&] { return describe_mount(m, p.devices); }, [&] { mount_one(m, root, l.userns, p.devices); });
   }
   // Masks and read-only binds go on top of the mounts they cover (/proc/kcore needs /proc).
   step("masked-paths", [&] { return join(p.masked_paths, " "); }, [&] { mask_paths(p.masked_paths, root); });
