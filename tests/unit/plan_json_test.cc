@@ -12,7 +12,8 @@ plan::Plan sample_plan() {
   plan::Plan p;
   p.arch = plan::host_arch();
   p.name = "hello";
-  p.namespaces = {plan::Namespace::Mount, plan::Namespace::Pid, plan::Namespace::Net};
+  p.namespaces = {plan::Namespace::Mount, plan::Namespace::Pid, plan::Namespace::Net, plan::Namespace::Uts,
+                  plan::Namespace::User};
   p.rootfs = plan::Rootfs{plan::RootfsKind::Directory, "/var/lib/policyc/alpine", true, false};
   p.mounts.push_back({plan::MountKind::Tmpfs, "tmpfs", "/tmp", "tmpfs", 6, "size=67108864", false});
   p.masked_paths = {"/proc/kcore"};
