@@ -40,7 +40,8 @@ std::string flags_text(unsigned long long flags, std::initializer_list<Flag> kno
   return text.empty() ? "0" : text;
 }
 
-std::string str(const char* s) { return s ? s : "NULL"; }
+// A path or name as is; "" when empty (fstatat(fd, "", AT_EMPTY_PATH)), NULL when absent.
+std::string str(const char* s) { return !s ? "NULL" : *s ? s : "\"\""; }
 
 // A data string in double quotes with C escapes, so "0 0 1\n" stays one line.
 std::string quoted(const char* data, std::size_t size) {
@@ -298,7 +299,9 @@ int RecordingKernel::fchownat(int dirfd, const char* path, uid_t uid, gid_t gid,
 
 int RecordingKernel::fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   if (record("fstatat(" + dirfd_text(dirfd) + ", " + str(path) + ", " + at_flags_text(flags) + ")") != 0) return -1;
-  auto found = files.find(str(path));
+  // fstatat(fd, "", AT_EMPTY_PATH) is a stat of the descriptor: scripted under its /proc name.
+  const std::string key = path && *path ? path : "/proc/self/fd/" + std::to_string(dirfd);
+  auto found = files.find(key);
   if (found == files.end()) {
     errno = ENOENT;
     return -1;

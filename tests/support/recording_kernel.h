@@ -35,7 +35,9 @@ class RecordingKernel final : public launcher::Kernel {
   int last_cap = 40;                                     // cap_last_cap()
   launcher::CapabilitySets capabilities;                 // capget() reports it, capset() sets it
   struct rlimit nofile {1024, 4096};                     // prlimit(RLIMIT_NOFILE) reads it
-  std::map<std::string, struct stat> files;              // fstatat(path): absent = ENOENT
+  // fstatat() answers: by the path as given, or "/proc/self/fd/N" for fstatat(N, "",
+  // AT_EMPTY_PATH); absent = ENOENT.
+  std::map<std::string, struct stat> files;
   mode_t current_umask = 022;
   int next_fd = 100;                                     // openat/openat2 return 100, 101, ...
   // ---- what calls handed over, beyond their line

@@ -83,6 +83,27 @@ TEST(LauncherRecordingKernel, WritesMountsAndOpensAsReadableLines) {
                               "mknodat(101, null, S_IFCHR|0666, 1:3)"}));
 }
 
+TEST(LauncherRecordingKernel, StatsWhatTheTestScriptedByPathOrDescriptor) {
+  RecordingKernel k;
+  struct stat null_node {};
+  null_node.st_mode = S_IFCHR | 0666;
+  null_node.st_rdev = makedev(1, 3);
+  k.files["/dev/null"] = null_node;
+  struct stat dir {};
+  dir.st_mode = S_IFDIR | 0755;
+  k.files["/proc/self/fd/7"] = dir;
+  struct stat st {};
+  ASSERT_EQ(k.fstatat(AT_FDCWD, "/dev/null", &st, 0), 0);
+  EXPECT_EQ(st.st_rdev, makedev(1, 3));
+  ASSERT_EQ(k.fstatat(7, "", &st, AT_EMPTY_PATH), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  errno = 0;
+  EXPECT_EQ(k.fstatat(AT_FDCWD, "/dev/kmsg", &st, 0), -1);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(k.calls(), (Calls{"fstatat(AT_FDCWD, /dev/null, 0)", "fstatat(7, \"\", AT_EMPTY_PATH)",
+                              "fstatat(AT_FDCWD, /dev/kmsg, 0)"}));
+}
+
 TEST(LauncherRealKernel, IsOneProcessWideObject) { EXPECT_EQ(&launcher::real_kernel(), &launcher::real_kernel()); }
 
 // ---- pivot.cc ------------------------------------------------------------------------------
