@@ -201,7 +201,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // A new user namespace starts us as the overflow uid unless our outside id is mapped: become
   // its root, so the files and mounts we make below belong to a mapped id (EOVERFLOW otherwise).
   step("userns-root", [&] { return l.userns ? "setresgid/setresuid 0 inside the user namespace, if 0 is mapped" : ""; },
-       [&] { if (l.userns) become_namespace_root(); });
+       [&] { if (l.userns) become_namespace_root(real_kernel()); });
   if (!l.child_waits_late) cgroup_namespace();
   // Before anything uses the network (and before sysfs, which belongs to a net namespace).
   step("net-namespace", [&] { return l.net_namespace_in_child ? "unshare CLONE_NEWNET" : ""; },
@@ -238,22 +238,22 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   }
   // Leave the host's tree behind for good (chroot only when the plan asks).
   step(p.rootfs && p.rootfs->use_chroot ? "chroot" : "pivot-root", [&] { return root; },
-       [&] { if (!root.empty()) enter_root(root, p.rootfs && p.rootfs->use_chroot); });
+       [&] { if (!root.empty()) enter_root(real_kernel(), root, p.rootfs && p.rootfs->use_chroot); });
   // Read-only only now: the mount points above had to be created first.
   step("rootfs-readonly", [&] { return p.rootfs && p.rootfs->readonly ? "/ read-only" : ""; },
        [&] { if (p.rootfs && p.rootfs->readonly) remount_root_readonly(); });
-  step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(p.hostname); });
+  step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(real_kernel(), p.hostname); });
   // Before the uid switch: raising a hard limit needs privilege.
-  step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(p.rlimits); });
+  step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(real_kernel(), p.rlimits); });
   const bool setgroups_allowed = !l.userns || !l.maps.deny_setgroups;
   // Groups, gid, uid; a credential change clears PDEATHSIG, so it is armed again.
   step("credentials", [&] { return describe_user(p.user, setgroups_allowed); }, [&] {
-    switch_credentials(p.user, setgroups_allowed);
+    switch_credentials(real_kernel(), p.user, setgroups_allowed);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   });
   // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
   step("capabilities", [&] { return describe_capabilities(p.capabilities); },
-       [&] { drop_capabilities(p.capabilities); });
+       [&] { drop_capabilities(real_kernel(), p.capabilities); });
   // Out of the caller's session, so without a controlling terminal: the command can neither
   // push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor open /dev/tty.
   // Before init, so that pid 1 has none either.
@@ -264,7 +264,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   step("terminal", [&] { return l.terminal ? l.terminal->describe_child() : ""; },
        [&] { if (l.terminal) l.terminal->attach_in_child(); });
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
-  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
+  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(real_kernel(), error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
   step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
   // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
@@ -273,10 +273,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
        [&] { if (l.init) fork_under_init(error_fd); });
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
-       [&] { if (p.no_new_privs) set_no_new_privs(); });
+       [&] { if (p.no_new_privs) set_no_new_privs(real_kernel()); });
   // Last: from here on every syscall of ours is judged by the policy's filter.
   step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) : ""; },
-       [&] { if (p.seccomp) load_seccomp_filter(p.seccomp->bpf); });
+       [&] { if (p.seccomp) load_seccomp_filter(real_kernel(), p.seccomp->bpf); });
   step("execve", [&] { return describe_exec(l.exec_path, p.command, p.env, p.cwd); },
        [&] { exec_command(l.exec_path, args, error_fd); });
 }
@@ -420,7 +420,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (cgroup_after_clone) create_cgroups();
   // Only the parent (outside) may write the maps; the child waits for them.
   step("userns-maps", [&] { return l.userns ? describe_id_maps(l.maps) : ""; },
-       [&] { if (l.userns) write_id_maps(child.pid, l.maps); });
+       [&] { if (l.userns) write_id_maps(real_kernel(), child.pid, l.maps); });
   // Before it runs anything of the container (v1 or no CLONE_INTO_CGROUP).
   step("cgroup-attach", [&] { return !l.cgroup ? "" : l.child_joins_cgroup ? "none here: the container process joins itself (cgroup-join)" : "the container process"; },
        [&] { if (l.cgroup && !l.child_joins_cgroup) l.cgroup->attach(child.pid); });
