@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "launcher/device_bpf.h"
+
 namespace launcher {
 
 bool CgroupFs::exists(const std::string& path) const {
@@ -68,6 +70,19 @@ int CgroupFs::open_dir(const std::string& path) const {
 int CgroupFs::open_for_write(const std::string& path) const { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }
 
 int CgroupFs::kill_process(pid_t pid, int signal) { return ::kill(pid, signal) == 0 ? 0 : errno; }
+
+int CgroupFs::attach_device_program(const std::string& dir, const std::vector<bpf_insn>& program,
+                                    std::string& problem) {
+  const int fd = open_dir(dir);
+  if (fd < 0) {
+    const int err = errno;
+    problem = "open " + dir + ": " + std::strerror(err);
+    return err;
+  }
+  const int err = launcher::attach_device_program(fd, program, problem);
+  ::close(fd);
+  return err;
+}
 
 std::optional<std::uint64_t> read_keyed_value(const CgroupFs& fs, const std::string& path, const std::string& key) {
   auto text = fs.read_file(path);

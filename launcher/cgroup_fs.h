@@ -3,6 +3,7 @@
 // control files, as the kernel would) and record every write in order.
 #pragma once
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -29,6 +30,10 @@ class CgroupFs {
   // by another process (the container joining its v1 cgroups through `tasks`).
   virtual int open_for_write(const std::string& path) const;
   virtual int kill_process(pid_t pid, int signal);
+  // cgroup v2: loads `program` (BPF_PROG_TYPE_CGROUP_DEVICE) and attaches it to the directory
+  // `dir`. 0 or errno, with `problem` saying what failed (device_bpf.h).
+  virtual int attach_device_program(const std::string& dir, const std::vector<bpf_insn>& program,
+                                    std::string& problem);
 };
 
 // Helpers over CgroupFs.

@@ -117,7 +117,12 @@ Launch prepare_launch(const RunOptions& options) {
     l.network = prepare_network(l.plan.network, ::getpid(), l.rootless);
   }
   // Usage is measured (extra hierarchies, counters read at the end) only when --stats prints it.
-  if (l.plan.cgroups) l.cgroup = prepare_cgroups(*l.plan.cgroups, l.plan.name, ::getpid(), options.stats);
+  // Every root run, limits or not, gets a device cgroup: whatever its capabilities and mounts,
+  // the container opens no device node beyond Docker's list and plan.devices (rootless runs
+  // cannot make one; the kernel's own checks hold them). Granted nodes are stat()ed here.
+  std::optional<std::vector<DeviceRule>> devices = device_rules_for(l.plan.devices);
+  if (l.rootless || defence_disabled("device-cgroup")) devices.reset();
+  l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats);
   return l;
 }
 
@@ -320,7 +325,7 @@ struct HookGuard {
 };
 
 void print_stats(const Launch& l, const CgroupReport& r) {
-  if (!l.cgroup) return print_error("stats: the plan has no limits, so no cgroup measured the command");
+  if (!l.plan.cgroups) return print_error("stats: the plan has no limits, so no cgroup measured the command");
   const std::string text = format_cgroup_stats(r);
   if (text.empty()) return print_error("stats: this host measured nothing for the command's cgroup");
   std::size_t start = 0;
@@ -433,7 +438,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (failure) return report_child_failure(*failure);
   if (options.stats) print_stats(l, report);
   if (report.oom_killed) {
-    print_error(oom_message(*l.plan.cgroups));
+    print_error(oom_message(l.plan.cgroups.value_or(plan::Cgroups{})));
     return 137;
   }
   return exit_code_of(status);
