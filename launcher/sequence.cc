@@ -417,7 +417,16 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   });
   step("release", [&] { return l.child_waits_late ? "the container process, which did its mounts meanwhile; in all it does, in order:"
                                                   : "the container process; it now does, in order:"; },
-       [&] { if (sync.write_fd >= 0) release_child(std::exchange(sync.write_fd, -1)); });
+       [&] {
+         if (sync.write_fd < 0) return;
+         try {
+           release_child(std::exchange(sync.write_fd, -1));
+         } catch (const StepError&) {
+           // A child that waits late fails its mounts before release and exits: its error says why.
+           if (auto child_error = receive_child_error(errors.read_fd)) throw *child_error;
+           throw;
+         }
+       });
   if (step.dry()) {
     Steps child_dry(true, false, 2);
     child_steps(l, child_dry, -1, -1, CpuSpread());
