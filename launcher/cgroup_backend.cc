@@ -264,10 +264,24 @@ void CgroupBackend::create_dir(CgroupDir& dir) {
 }
 
 void CgroupBackend::apply_writes(const CgroupDir& dir) {
-  for (const auto& write : dir.writes) {
-    if (skip_write(write)) continue;
-    int err = fs().write_file(dir.path() + "/" + write.file, write.value);
-    if (err != 0) cannot_apply("set " + write.file + " to " + write.value + " in " + dir.path(), err, dir.enforced);
+  // Consecutive writes to one file share a descriptor (the device cgroup's allow lines).
+  for (std::size_t i = 0; i < dir.writes.size();) {
+    const auto& write = dir.writes[i];
+    if (skip_write(write)) {
+      ++i;
+      continue;
+    }
+    std::vector<std::string> values;
+    for (; i < dir.writes.size() && dir.writes[i].file == write.file; ++i) values.push_back(dir.writes[i].value);
+    const std::string path = dir.path() + "/" + write.file;
+    while (!values.empty()) {
+      std::size_t failed = 0;
+      const int err = values.size() == 1 ? fs().write_file(path, values[0]) : fs().write_values(path, values, &failed);
+      if (err == 0) break;
+      failed = std::min(failed, values.size() - 1);
+      cannot_apply("set " + write.file + " to " + values[failed] + " in " + dir.path(), err, dir.enforced);
+      values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(failed) + 1);  // best effort: the rest
+    }
   }
 }
 

@@ -35,6 +35,21 @@ int CgroupFs::write_file(const std::string& path, const std::string& value) {
   return err;
 }
 
+int CgroupFs::write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed) {
+  *failed = 0;
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = 0;
+  for (; *failed < values.size(); ++*failed) {
+    const std::string& value = values[*failed];
+    ssize_t n = ::write(fd, value.data(), value.size());
+    err = n < 0 ? errno : (static_cast<std::size_t>(n) == value.size() ? 0 : EIO);
+    if (err != 0) break;
+  }
+  ::close(fd);
+  return err;
+}
+
 std::optional<std::string> CgroupFs::read_file(const std::string& path) const {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;

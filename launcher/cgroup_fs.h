@@ -22,6 +22,9 @@ class CgroupFs {
   virtual int remove_dir(const std::string& path);
   // 0 or errno. Files are never created: a missing control file is ENOENT.
   virtual int write_file(const std::string& path, const std::string& value);
+  // Several values into one file through one descriptor, one write(2) each (v1 devices.allow
+  // takes one rule per write). 0, or the errno of the first value that failed, at `*failed`.
+  virtual int write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed);
   virtual std::optional<std::string> read_file(const std::string& path) const;
   virtual std::vector<std::string> subdirectories(const std::string& dir) const;
   // O_DIRECTORY fd (close-on-exec) for clone3(CLONE_INTO_CGROUP), or -1 with errno set.

@@ -116,6 +116,11 @@ class FakeCgroupFs : public launcher::CgroupFs {
     if (program_errno_ != 0) problem = "attach the BPF device program (fake)";
     return program_errno_;
   }
+  int write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed) override {
+    for (*failed = 0; *failed < values.size(); ++*failed)
+      if (int err = write_file(path, values[*failed]); err != 0) return err;
+    return 0;
+  }
   int kill_process(pid_t pid, int signal) override {
     kills_.push_back(pid);
     // The process dies: it leaves every cgroup.procs of the tree.

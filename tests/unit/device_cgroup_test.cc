@@ -253,6 +253,16 @@ TEST_F(DeviceCgroupBackendTest, APlanCannotWriteTheDeviceFilesItself) {
   EXPECT_NE(message.find("devices.allow"), std::string::npos) << message;
 }
 
+TEST_F(DeviceCgroupBackendTest, CleanupRemovesDeviceCgroupsOfDeadInstances) {
+  fake_->make_existing("devices/plan-exec/web-99999");
+  fake_->make_existing("devices/plan-exec/web-4242");
+  auto alive = [](pid_t pid, const std::string&) { return pid == 4242; };
+  const auto removed =
+      cleanup_cgroup_leftovers_in(parse_cgroup_layout(v1_mountinfo(), "5:devices:/\n4:memory:/\n"), *fake_, alive);
+  EXPECT_EQ(removed, std::vector<std::string>{root() + "/devices/plan-exec/web-99999"});
+  EXPECT_TRUE(std::filesystem::exists(root() + "/devices/plan-exec/web-4242"));
+}
+
 TEST_F(DeviceCgroupBackendTest, V2AttachesTheProgramToTheLeafBeforeCloneAndEnablesNothing) {
   auto cg = make(v2_mountinfo(), "0::/\n", std::nullopt);
   cg->create();
