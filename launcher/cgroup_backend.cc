@@ -236,20 +236,26 @@ void CgroupBackend::create_dir(CgroupDir& dir) {
     throw StepError(kStep, "cgroup directory " + dir.base + " (" + dir.label +
                                ") does not exist: the cgroup layout changed since plan-exec read it");
   on_dir_ready(dir, dir.base, false);
-  std::string path = dir.base;
-  for (const auto& part : dir.parent) {
-    path += "/" + part;
-    int err = fs().make_dir(path);
-    if (err == 0) created_parents_.push_back(path);
-    if (err != 0 && err != EEXIST) {
-      cannot_apply("make the cgroup parent " + path, err, dir.enforced);
-      dir.active = false;
-      return;
+  int err = 0;
+  // The parent is shared: a concurrent instance's teardown may remove it (empty) between our
+  // mkdirs; the leaf's ENOENT then means "make the parent again".
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string path = dir.base;
+    for (const auto& part : dir.parent) {
+      path += "/" + part;
+      int parent_err = fs().make_dir(path);
+      if (parent_err == 0) created_parents_.push_back(path);
+      if (parent_err != 0 && parent_err != EEXIST) {
+        cannot_apply("make the cgroup parent " + path, parent_err, dir.enforced);
+        dir.active = false;
+        return;
+      }
+      on_dir_ready(dir, path, false);
     }
-    on_dir_ready(dir, path, false);
+    err = fs().make_dir(dir.path());
+    if (err != ENOENT || dir.parent.empty()) break;
   }
-  path = dir.path();
-  int err = fs().make_dir(path);
+  const std::string path = dir.path();
   if (err == EEXIST)
     throw StepError(kStep, "cgroup " + path +
                                " already exists: a leftover of an earlier run with the same pid; remove it with "
