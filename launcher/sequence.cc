@@ -124,7 +124,12 @@ Launch prepare_launch(const RunOptions& options) {
     l.network = prepare_network(l.plan.network, ::getpid(), l.rootless);
   }
   // Usage is measured (extra hierarchies, counters read at the end) only when --stats prints it.
-  if (l.plan.cgroups) l.cgroup = prepare_cgroups(*l.plan.cgroups, l.plan.name, ::getpid(), options.stats);
+  // Every root run, limits or not, gets a device cgroup: whatever its capabilities and mounts,
+  // the container opens no device node beyond Docker's list and plan.devices (rootless runs
+  // cannot make one; the kernel's own checks hold them). Granted nodes are stat()ed here.
+  std::optional<std::vector<DeviceRule>> devices = device_rules_for(l.plan.devices);
+  if (l.rootless || defence_disabled("device-cgroup")) devices.reset();
+  l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats);
   return l;
 }
 
@@ -337,7 +342,7 @@ struct HookGuard {
 };
 
 void print_stats(const Launch& l, const CgroupReport& r) {
-  if (!l.cgroup) return print_error("stats: the plan has no limits, so no cgroup measured the command");
+  if (!l.plan.cgroups) return print_error("stats: the plan has no limits, so no cgroup measured the command");
   const std::string text = format_cgroup_stats(r);
   if (text.empty()) return print_error("stats: this host measured nothing for the command's cgroup");
   std::size_t start = 0;
@@ -432,7 +437,16 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   });
   step("release", [&] { return l.child_waits_late ? "the container process, which did its mounts meanwhile; in all it does, in order:"
                                                   : "the container process; it now does, in order:"; },
-       [&] { if (sync.write_fd >= 0) release_child(std::exchange(sync.write_fd, -1)); });
+       [&] {
+         if (sync.write_fd < 0) return;
+         try {
+           release_child(std::exchange(sync.write_fd, -1));
+         } catch (const StepError&) {
+           // A child that waits late fails its mounts before release and exits: its error says why.
+           if (auto child_error = receive_child_error(errors.read_fd)) throw *child_error;
+           throw;
+         }
+       });
   if (step.dry()) {
     Steps child_dry(true, false, 2);
     child_steps(l, child_dry, -1, -1, CpuSpread());
@@ -455,7 +469,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (failure) return report_child_failure(*failure);
   if (options.stats) print_stats(l, report);
   if (report.oom_killed) {
-    print_error(oom_message(*l.plan.cgroups));
+    print_error(oom_message(l.plan.cgroups.value_or(plan::Cgroups{})));
     return 137;
   }
   return exit_code_of(status);
