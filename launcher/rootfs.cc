@@ -32,7 +32,10 @@ RootfsSource directory_rootfs(const plan::Rootfs& rootfs) {
 std::string rootfs_root(const RootfsSource& source) { return source.overlay ? source.staging : source.dir; }
 
 std::string describe_rootfs(const RootfsSource& source) {
-  if (source.overlay) return "overlay, writable tmpfs layer over " + source.dir + ", at " + source.staging + " (nodev)";
+  if (source.overlay) {
+    const std::string at = source.staging == source.dir ? "" : ", at " + source.staging;
+    return "overlay (nodev), private writable tmpfs layer over " + source.dir + at;
+  }
   return (source.writethrough ? "bind writable (nosuid,nodev) " : "bind (nodev) ") + source.dir;
 }
 

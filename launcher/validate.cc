@@ -52,6 +52,9 @@ void validate_rootfs(const plan::Plan& plan) {
   if (r.kind == plan::RootfsKind::Archive && !S_ISREG(st.st_mode)) {
     fail("plan.rootfs.path", r.path + " is not a regular file (an archive rootfs is a .tar or .tar.gz)");
   }
+  if (r.writethrough && (r.kind == plan::RootfsKind::Archive || r.readonly)) {
+    fail("plan.rootfs.writethrough", "only a writable directory rootfs can write through to the host (drop it)");
+  }
 }
 
 void validate_mounts(const plan::Plan& plan) {

@@ -127,6 +127,9 @@ TEST_F(LauncherValidate, EachInconsistencyNamesItsKey) {
   p.rootfs->kind = plan::RootfsKind::Archive;
   EXPECT_NE(rejection(p).find("not a regular file"), std::string::npos);
   p = good();
+  p.rootfs->writethrough = p.rootfs->readonly = true;
+  EXPECT_NE(rejection(p).find("plan.rootfs.writethrough"), std::string::npos);
+  p = good();
   p.namespaces = {plan::Namespace::Pid, plan::Namespace::Uts};
   EXPECT_NE(rejection(p).find("needs the mount namespace"), std::string::npos);
   p = good();
