@@ -71,7 +71,12 @@ std::string overlay_root(const RootfsSource& source) {
   const int rc = ::mount("overlay", ".", "overlay", nodev(), "lowerdir=lower,upperdir=upper,workdir=work");
   const int err = errno;
   if (cwd) (void)::fchdir(cwd.get());
-  if (rc != 0) throw StepError("rootfs", "mount overlay of " + source.dir + " at " + s, err);
+  if (rc != 0) {
+    throw StepError("rootfs", "mount overlay of " + source.dir + " at " + s +
+                                  " (if overlayfs cannot use that filesystem as a lower layer, make the rootfs "
+                                  "readonly, or writethrough to let the container write into it)",
+                    err);
+  }
   return s;
 }
 
