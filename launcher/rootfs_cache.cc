@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <set>
 
 #include "launcher/error.h"
 #include "launcher/fault.h"
@@ -121,8 +122,9 @@ using ReadArchive = std::unique_ptr<archive, int (*)(archive*)>;
 
 // The archive's members are written relative to the directory we unpack into (our cwd while
 // unpacking), so libarchive's SECURE_* checks see only the archive's own names: an absolute
-// name, a ".." or a symlink on the way (the archive's own, "evil -> /etc" then "evil/x") is
-// refused, for hard link targets too. Test switch "archive-secure": all of this off.
+// name or a ".." is refused, and a symlink on the way is never followed, for hard link targets
+// too (libarchive would replace it by a directory: SymlinkMembers refuses such an archive
+// first, so it is never silently changed). Test switch "archive-secure": all of this off.
 int extract_flags(bool rootless, bool secure) {
   int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
               ARCHIVE_EXTRACT_UNLINK;
@@ -149,11 +151,37 @@ class WorkingDirectory {
   Fd saved_;
 };
 
+// The symlinks the archive made so far: a later member or hard link target behind one of them
+// ("evil -> /etc", then "evil/passwd") is refused.
+class SymlinkMembers {
+ public:
+  void record(const std::string& name, bool is_symlink) {
+    if (is_symlink) names_.insert(name); else names_.erase(name);
+  }
+  // The symlink member that `path` lies behind, or "".
+  std::string behind(const std::string& path) const {
+    for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      if (names_.count(path.substr(0, slash))) return path.substr(0, slash);
+    }
+    return "";
+  }
+
+ private:
+  std::set<std::string> names_;
+};
+
+void refuse_behind_symlink(const SymlinkMembers& links, const std::string& path, const std::string& archive_path) {
+  const std::string link = links.behind(path);
+  if (link.empty()) return;
+  throw StepError("rootfs", "archive " + archive_path + ": " + path + " lies behind the archive's symlink " + link +
+                                ", which could lead out of the cache; refused (store it under the real directory)");
+}
+
 // A member as it will be written: its name relative to the target; false = leave it out.
 // Rootless: device nodes (mknod needs root; /dev is the plan's tmpfs anyway) and setuid/setgid
 // bits go (the unpacked tree is the caller's own, reachable by the caller outside the container).
 bool prepare_member(const Libarchive& L, archive_entry* entry, const std::string& archive_path, bool rootless,
-                    bool secure) {
+                    bool secure, SymlinkMembers& links) {
   std::string name = L.archive_entry_pathname(entry);
   while (name.rfind("./", 0) == 0) name.erase(0, 2);
   if (name.empty() || name == ".") return false;  // the top directory itself
@@ -161,6 +189,10 @@ bool prepare_member(const Libarchive& L, archive_entry* entry, const std::string
     throw StepError("rootfs", "archive " + archive_path + ": unsafe member name " + name);
   }
   const mode_t type = L.archive_entry_filetype(entry);
+  if (secure) {
+    refuse_behind_symlink(links, name, archive_path);
+    links.record(name, type == AE_IFLNK);
+  }
   if (secure && rootless && (type == AE_IFCHR || type == AE_IFBLK)) return false;
   if (secure && rootless) L.archive_entry_set_perm(entry, L.archive_entry_perm(entry) & ~mode_t{S_ISUID | S_ISGID});
   L.archive_entry_set_pathname(entry, name.c_str());
@@ -170,6 +202,7 @@ bool prepare_member(const Libarchive& L, archive_entry* entry, const std::string
     if (secure && !safe_member_name(target)) {
       throw StepError("rootfs", "archive " + archive_path + ": unsafe hard link " + target);
     }
+    if (secure) refuse_behind_symlink(links, target, archive_path);
     L.archive_entry_set_hardlink(entry, target.c_str());
   }
   return true;
@@ -204,10 +237,11 @@ void extract(const std::string& archive_path, const std::string& into, bool root
     throw StepError("rootfs", "open archive " + archive_path + ": " + L.archive_error_string(in.get()));
   }
   WorkingDirectory cwd(into);
+  SymlinkMembers links;
   archive_entry* entry = nullptr;
   int rc;
   while ((rc = L.archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    if (!prepare_member(L, entry, archive_path, rootless, secure)) continue;
+    if (!prepare_member(L, entry, archive_path, rootless, secure, links)) continue;
     const std::string name = L.archive_entry_pathname(entry);
     if (L.archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
       throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
