@@ -137,7 +137,7 @@ Launch prepare_launch(const RunOptions& options) {
 void resolve_rootfs_and_command(Launch& l, bool dry_run) {
   std::string tree = "/";
   if (l.plan.rootfs && l.plan.rootfs->kind == plan::RootfsKind::Directory) {
-    l.rootfs = RootfsSource{l.plan.rootfs->path, false, ""};
+    l.rootfs = directory_rootfs(*l.plan.rootfs);
     tree = l.plan.rootfs->path;
   } else if (l.plan.rootfs) {
     if (dry_run) {
@@ -214,10 +214,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
        [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
-  // The image becomes a mount point of its own (overlay for archives) for pivot_root.
-  step("rootfs", [&] { return l.rootfs ? (l.rootfs->overlay ? "overlay, writable tmpfs layer over " : "bind ") + l.rootfs->dir : std::string(); },
+  // The image becomes a mount point of its own (a private overlay when writable) for pivot_root.
+  step("rootfs", [&] { return l.rootfs ? describe_rootfs(*l.rootfs) : std::string(); },
        [&] { if (l.rootfs) root = mount_rootfs(*l.rootfs); });
-  if (step.dry() && l.rootfs) root = l.rootfs->overlay ? l.rootfs->staging + "/root" : l.rootfs->dir;
+  if (step.dry() && l.rootfs) root = rootfs_root(*l.rootfs);
   // From here to pivot_root every mount target resolves from one descriptor of the final root.
   std::optional<RootFdScope> root_fd;
   if (!step.dry()) root_fd.emplace(root);

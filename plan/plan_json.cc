@@ -215,6 +215,7 @@ ordered_json plan_json(const Plan& p) {
                    {"path", p.rootfs->path},
                    {"readonly", p.rootfs->readonly},
                    {"chroot", p.rootfs->use_chroot}};
+    if (p.rootfs->writethrough) j["rootfs"]["writethrough"] = true;
   }
   ordered_json mounts = ordered_json::array();
   for (const auto& m : p.mounts) {
@@ -384,6 +385,7 @@ Plan read_plan(const json& root) {
     require_absolute(rr.path("path"), fs.path);
     fs.readonly = rr.boolean_or("readonly", false);
     fs.use_chroot = rr.boolean_or("chroot", false);
+    fs.writethrough = rr.boolean_or("writethrough", false);
     rr.done();
     p.rootfs = fs;
   }

@@ -73,6 +73,9 @@ void check_rootfs(const Plan& p, Violations& out) {
       !path.ends_with(".tgz")) {
     out.push_back({"plan.rootfs.path", "archive " + quoted(path) + " is not a .tar, .tar.gz or .tgz file"});
   }
+  if (p.rootfs->writethrough && (p.rootfs->kind == RootfsKind::Archive || p.rootfs->readonly)) {
+    out.push_back({"plan.rootfs.writethrough", "only a writable directory rootfs can write through to the host (drop it)"});
+  }
 }
 
 struct MountShape {
@@ -196,6 +199,8 @@ void check_mounts(const Plan& p, Violations& out) {
   for (std::size_t i = 0; i < p.devices.size(); ++i) {
     if (!normal_path(p.devices[i])) {
       out.push_back({indexed("plan.devices", i), quoted(p.devices[i]) + " is not an absolute path without \"..\""});
+    } else if (!p.devices[i].starts_with("/dev/")) {
+      out.push_back({indexed("plan.devices", i), quoted(p.devices[i]) + " is not a device under /dev"});
     }
   }
 }

@@ -108,6 +108,13 @@ void check_rootfs(const ast::Container& c, Diagnostics& diags) {
     diags.error(c.rootfs->path.where, "rootfs archive " + in_quotes(p) + " is not a .tar, .tar.gz or .tgz file",
                 "give a minirootfs tarball, or drop `archive` for a directory");
   }
+  if (c.rootfs->writethrough && c.rootfs->archive) {
+    diags.error(c.rootfs->where, "`writethrough` needs a directory rootfs: an archive's cache entry is shared by every run",
+                "drop `writethrough`; a container's writes to an archive rootfs go to a private layer");
+  }
+  if (c.rootfs->writethrough && c.rootfs->readonly) {
+    diags.error(c.rootfs->where, "a rootfs cannot be both readonly and writethrough", "keep one of the two");
+  }
 }
 
 void check_mount(const ast::MountDecl& m, Diagnostics& diags) {
@@ -170,6 +177,16 @@ void check_mounts(const ast::Container& c, Diagnostics& diags) {
 
 // Legal but probably not what the author wants.
 void warn_weak_isolation(const ast::Container& c, Diagnostics& diags) {
+  // Without a user namespace the container's root is the host's root: what it plants in the
+  // host directory (setuid-root binaries, device nodes) works for every host user who reaches it.
+  const bool runs_as_root = !c.user || c.user->uid.text == "0";
+  if (c.rootfs && c.rootfs->writethrough && !c.rootfs->archive && runs_as_root && !has_namespace(c, "user")) {
+    diags.warning(c.rootfs->where,
+                  "writethrough lets a root container without a user namespace plant setuid-root files and "
+                  "device nodes in the host directory " + in_quotes(c.rootfs->path.text),
+                  "add `user` to the namespaces, run as another user (`user 1000`), or drop `writethrough` "
+                  "so writes go to a private layer");
+  }
   if (c.rootfs && c.rootfs->chroot) {
     diags.warning(c.rootfs->where, "chroot can be escaped by a process with CAP_SYS_CHROOT",
                   "leave out `chroot` to get pivot_root, which unmounts the host's root");

@@ -59,6 +59,16 @@ TEST(PlanJson, RoundTripKeepsEverything) {
   EXPECT_EQ(plan::from_json(plan::to_json(p)), p);
 }
 
+TEST(PlanJson, RootfsWritethroughIsOptionalAndRoundTrips) {
+  plan::Plan p = sample_plan();
+  EXPECT_EQ(plan::to_json(p).find("writethrough"), std::string::npos) << "absent when false: older plans stay byte-identical";
+  p.rootfs->readonly = false;
+  p.rootfs->writethrough = true;
+  const std::string text = plan::to_json(p);
+  EXPECT_NE(text.find("\"writethrough\": true"), std::string::npos) << text;
+  EXPECT_EQ(plan::from_json(text), p);
+}
+
 TEST(PlanJson, RejectsUnknownKeyNamingIt) {
   auto j = sample_json();
   j["network"]["veth"]["mtuu"] = 1;
