@@ -115,13 +115,20 @@ TEST_F(SecurityDevices, AGrantedNodeOpensAndAnUngrantedOneDoesNot) {
 
 TEST_F(SecurityDevices, AGrantedPathThatIsNoDeviceIsRefusedBeforeAnything) {
   const auto caps = permissive_capabilities_with_mknod();
-  const auto missing = run_plan(plan_variant("missing", caps, {"/dev/null", "/dev/no-such-device"}), {"/bin/true"});
+  const char* present = ::access("/dev/fuse", F_OK) == 0 ? "/dev/fuse" : "/dev/loop-control";
+  const auto missing = run_plan(plan_variant("missing", caps, {present, "/dev/no-such-device"}), {"/bin/true"});
   EXPECT_EQ(missing.exit_code, 125) << missing.summary();
   EXPECT_NE(missing.err.find("plan.devices[1]"), std::string::npos) << missing.summary();
-  const auto regular = run_plan(plan_variant("regular", caps, {"/etc/passwd"}), {"/bin/true"});
-  EXPECT_EQ(regular.exit_code, 125) << regular.summary();
-  EXPECT_NE(regular.err.find("plan.devices[0]"), std::string::npos) << regular.summary();
-  EXPECT_NE(regular.err.find("not a device node"), std::string::npos) << regular.summary();
+  // A directory under /dev: the plan rules accept the path, the host check refuses the node.
+  const auto directory = run_plan(plan_variant("directory", caps, {"/dev/shm"}), {"/bin/true"});
+  EXPECT_EQ(directory.exit_code, 125) << directory.summary();
+  EXPECT_NE(directory.err.find("plan.devices[0]"), std::string::npos) << directory.summary();
+  EXPECT_NE(directory.err.find("not a device"), std::string::npos) << directory.summary();
+  // Outside /dev: a plan rule.
+  const auto outside = run_plan(plan_variant("outside", caps, {"/etc/passwd"}), {"/bin/true"});
+  EXPECT_EQ(outside.exit_code, 125) << outside.summary();
+  EXPECT_NE(outside.err.find("plan.devices[0]: \"/etc/passwd\" is not a device under /dev"), std::string::npos)
+      << outside.summary();
 }
 
 TEST_F(SecurityDevices, DryRunShowsTheDeviceCgroup) {

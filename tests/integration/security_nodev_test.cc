@@ -44,11 +44,16 @@ class SecurityNodev : public security::Suite<SecurityNodev> {
     return plan;
   }
 
-  // permissive.pol keeping mknod, its plan doctored: /tmp without nodev, as a tampered or
-  // hand-written plan could have it. Only plan-exec's own nodev stands between the probe and
-  // the host's disk.
-  static std::string mknod_plan_without_nodev() {
-    const std::string path = variant(security::Policy::Permissive, "keep-mknod", {{"  user 0:0", "  user 0:0\n  " + std::string(kDockerCapsWithMknod)}});
+  // permissive.pol keeping mknod: only nodev (and the device cgroup) stand between the probe and
+  // the nodes it makes.
+  static std::string mknod_plan() {
+    return variant(security::Policy::Permissive, "keep-mknod",
+                   {{"  user 0:0", "  user 0:0\n  " + std::string(kDockerCapsWithMknod)}});
+  }
+
+  // The same plan doctored: /tmp without nodev, as a tampered or hand-written plan could have it.
+  static std::string plan_without_nodev() {
+    const std::string path = mknod_plan();
     plan::Plan p = plan::load_file(path);
     bool found = false;
     for (auto& m : p.mounts) {
@@ -57,8 +62,9 @@ class SecurityNodev : public security::Suite<SecurityNodev> {
       found = true;
     }
     if (!found) throw std::runtime_error("permissive.pol no longer mounts /tmp: update this test");
-    plan::write_file_atomically(path, plan::to_json(p));
-    return path;
+    const std::string doctored = dir() + "/without-nodev.plan";
+    plan::write_file_atomically(doctored, plan::to_json(p));
+    return doctored;
   }
 
   static testsupport::ProcessResult run_plan(const std::string& plan, const std::vector<std::string>& command,
@@ -98,18 +104,29 @@ TEST_F(SecurityNodev, MknodIsRefusedUnderBothPolicies) {
   }
 }
 
-TEST_F(SecurityNodev, NodevHoldsWhenThePolicyKeepsMknodAndThePlanDropsNodev) {
-  const std::string plan = mknod_plan_without_nodev();
-  const auto r = run_plan(plan, {"/home/probe_nodev", "/tmp"});
-  EXPECT_EQ(r.exit_code, 0) << r.summary();
-  EXPECT_TRUE(security::escaped_lines(r.out).empty()) << r.summary();
-  const auto held = security::held_lines(r.out);
-  ASSERT_TRUE(line_starts(held, "mknod-char: held (mknod 1:3 in /tmp worked, open: Permission denied)")) << r.summary();
+// With mknod kept, the node is made on /tmp (a tmpfs) and in the rootfs (/home), and neither
+// opens: both mounts are nodev, which the kernel checks before the device cgroup.
+TEST_F(SecurityNodev, NodevHoldsWhenThePolicyKeepsMknod) {
+  const std::string plan = mknod_plan();
+  for (const char* where : {"/tmp", "/home"}) {
+    const auto r = run_plan(plan, {"/home/probe_nodev", where});
+    EXPECT_EQ(r.exit_code, 0) << where << "\n" << r.summary();
+    EXPECT_TRUE(security::escaped_lines(r.out).empty()) << where << "\n" << r.summary();
+    const std::string expected = std::string("mknod-char: held (mknod 1:3 in ") + where + " worked, open: Permission denied)";
+    EXPECT_TRUE(line_starts(security::held_lines(r.out), expected)) << r.summary();
+  }
 }
 
+// A plan that leaves nodev out of a mount breaks a plan rule: refused before anything is made.
+TEST_F(SecurityNodev, APlanThatDropsNodevIsRefused) {
+  const auto r = run_plan(plan_without_nodev(), {"/home/probe_nodev", "/tmp"});
+  EXPECT_EQ(r.exit_code, 125) << r.summary();
+  EXPECT_NE(r.err.find("plan.mounts[2].flags"), std::string::npos) << r.summary();
+}
+
+// The control: plan-exec's nodev (here on the rootfs mount) and the device cgroup switched off.
 TEST_F(SecurityNodev, ControlWithNodevSwitchedOffEscapes) {
-  const std::string plan = mknod_plan_without_nodev();
-  const auto r = run_plan(plan, {"/home/probe_nodev", "/tmp"}, kDefencesOff);
+  const auto r = run_plan(mknod_plan(), {"/home/probe_nodev", "/home"}, kDefencesOff);
   EXPECT_GT(r.exit_code, 0) << r.summary();
   EXPECT_TRUE(line_starts(security::escaped_lines(r.out), "mknod-char: escaped")) << r.summary();
 }
