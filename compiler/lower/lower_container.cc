@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <linux/capability.h>
 
-#include "compiler/lower/values.h"
+#include "compiler/values/values.h"
 
 namespace policyc::lower {
 namespace {
