@@ -1,4 +1,4 @@
-// The floor for bench/run's launch row: the "minimal static C launcher" issue 8 compares
+// The floor for bench/run's launch row: the "minimal static C launcher" plan-exec is compared
 // against, doing only clone + pivot_root + proc + cgroup join + seccomp + exec, with no
 // validation, no error reporting beyond a message, no cleanup watcher, no signal forwarding.
 // Not a product: it shows how much of plan-exec's launch time is the kernel's and libc's.

@@ -33,6 +33,7 @@ containerStatement
   | mountStmt
   | maskStmt
   | readonlyStmt
+  | deviceStmt
   | networkStmt
   | limitsStmt
   | capabilitiesStmt
@@ -86,6 +87,11 @@ maskStmt
 
 readonlyStmt
   : READONLY path+
+  ;
+
+// device /dev/fuse /dev/net/tun: host device nodes granted by name, beyond the minimal /dev
+deviceStmt
+  : DEVICE path+
   ;
 
 // network none | loopback | host | veth { ... }
@@ -213,6 +219,7 @@ containerKeyword
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
+  | DEVICE
   ;
 
 // || binds loosest, then &&, then !.
@@ -273,6 +280,7 @@ AT             : 'at';
 SIZE           : 'size';
 MODE           : 'mode';
 MASK           : 'mask';
+DEVICE         : 'device';
 NETWORK        : 'network';
 HOST           : 'host';
 GATEWAY        : 'gateway';

@@ -7,13 +7,16 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] [--instance K] PLAN [-- COMMAND ARGS...]\n"
+  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] PLAN [-- COMMAND ARGS...]\n"
          "       plan-exec --cleanup | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
          "  --stats       after the command, print what its cgroup measured\n"
          "  --init        run a minimal pid 1 that reaps zombies; the command is pid 2\n"
+         "  -t, --tty     give the command a pseudo-terminal of its own (interactive use, like\n"
+         "                docker run -t); needs a terminal on stdin. Without it the command has\n"
+         "                no controlling terminal at all\n"
          "  --instance K  the K-th copy of this plan: its veth addresses move K subnets up\n"
          "                (10.200.0.2/24 -> 10.200.K.2), so copies of one plan run side by side\n"
          "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
@@ -73,6 +76,8 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.run.stats = true;
     } else if (std::strcmp(a, "--init") == 0) {
       args.run.init = true;
+    } else if (std::strcmp(a, "-t") == 0 || std::strcmp(a, "--tty") == 0) {
+      args.run.terminal = true;
     } else if (std::strcmp(a, "--instance") == 0) {
       if (i + 1 >= argc || !parse_instance(argv[i + 1], &args.run.instance)) {
         return error("--instance takes a number from 0 to 65535 (the copy of the plan to run)");

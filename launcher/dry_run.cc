@@ -4,6 +4,8 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 
+#include "launcher/mount_util.h"
+
 namespace launcher {
 
 void print_step(std::FILE* out, int depth, const char* name, const std::string& text) {
@@ -44,12 +46,15 @@ static std::string describe_ms_flags(unsigned long flags) {
   return join(names, ",");
 }
 
-std::string describe_mount(const plan::Mount& m) {
+std::string describe_mount(const plan::Mount& m, const std::vector<std::string>& devices) {
   std::string text = plan::to_string(m.kind);
   if (m.kind == plan::MountKind::Bind) text += " " + quoted(m.source);
   text += " at " + m.target;
-  if (m.kind == plan::MountKind::Dev) text += " (tmpfs + null zero full random urandom tty, devpts, shm)";
-  const std::string flags = describe_ms_flags(m.flags);
+  if (m.kind == plan::MountKind::Dev) {
+    text += " (tmpfs + null zero full random urandom tty" + (devices.empty() ? "" : " " + join(devices, " ")) +
+            ", devpts, shm)";
+  }
+  const std::string flags = describe_ms_flags(enforced_mount_flags(m));
   if (!flags.empty()) text += " flags " + flags;
   if (!m.data.empty()) text += " options " + quoted(m.data);
   if (m.readonly) text += " readonly";

@@ -14,7 +14,8 @@ namespace launcher {
 void print_step(std::FILE* out, int depth, const char* name, const std::string& text);
 
 std::string describe_clone_flags(unsigned long long flags);
-std::string describe_mount(const plan::Mount& m);
+// The flags plan-exec uses (nodev enforced); for the minimal /dev, also the granted `devices`.
+std::string describe_mount(const plan::Mount& m, const std::vector<std::string>& devices = {});
 std::string describe_id_maps(const IdMaps& maps);
 std::string describe_user(const plan::User& user, bool setgroups_allowed);
 std::string describe_capabilities(const std::vector<int>& keep);

@@ -2,12 +2,15 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "launcher/error.h"
+#include "launcher/fault.h"
+#include "launcher/init_hardening.h"
 #include "launcher/signals.h"
 
 namespace launcher {
@@ -18,6 +21,12 @@ namespace {
 // blocked and are taken with sigwaitinfo), it only makes them deliverable.
 void deliverable(int) {}
 
+// exit_group itself: the loop runs under the init's filter, and a wrapped _exit (the
+// sanitizers' interceptor calls sigaltstack first) would be killed by it.
+[[noreturn]] void exit_init(int code) {
+  for (;;) ::syscall(SYS_exit_group, code);
+}
+
 [[noreturn]] void init_loop(pid_t command) {
   sigset_t set = forwarded_signal_set();
   sigaddset(&set, SIGCHLD);
@@ -25,14 +34,16 @@ void deliverable(int) {}
     siginfo_t info{};
     if (::sigwaitinfo(&set, &info) < 0) continue;
     if (info.si_signo != SIGCHLD) {
-      ::kill(command, info.si_signo);
+      // From our terminal (-t: SI_KERNEL) they went to the whole foreground group, the
+      // command included: forwarding them would deliver them twice.
+      if (info.si_code != SI_KERNEL) ::kill(command, info.si_signo);
       continue;
     }
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
       if (pid != command) continue;
-      _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+      exit_init(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
     }
   }
 }
@@ -54,10 +65,20 @@ pid_t fork_under_init(int error_fd) {
     sigprocmask(SIG_SETMASK, &previous, nullptr);
     return 0;
   }
-  ::close(error_fd);  // the command's exec closes its copy: the parent then sees EOF
   struct sigaction action {};
   action.sa_handler = deliverable;
   for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+  // Before the loop, in init only: the command, forked above, keeps the plan's capabilities
+  // and gets the plan's no_new_privs and filter instead. On failure the command dies with us.
+  if (!defence_disabled("init-hardening")) {
+    try {
+      harden_init(command, error_fd);
+    } catch (...) {
+      ::kill(command, SIGKILL);
+      throw;
+    }
+  }
+  ::close(error_fd);  // the command's exec closes its copy: the parent then sees EOF
   init_loop(command);
 }
 

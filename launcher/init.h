@@ -9,7 +9,9 @@
 namespace launcher {
 
 // Forks. Returns 0 in the command's process (which goes on to seccomp + execve); in the init
-// process it never returns. `error_fd` is closed in init (the command keeps it until execve).
+// process it never returns: init locks itself down (init_hardening.h), closes `error_fd` (the
+// command keeps it until execve) and runs its loop. Throws StepError if the lock-down fails
+// (the command is killed then).
 pid_t fork_under_init(int error_fd);
 
 }  // namespace launcher

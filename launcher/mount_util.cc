@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "launcher/error.h"
+#include "launcher/fault.h"
 
 namespace launcher {
 
@@ -39,6 +40,13 @@ void add_mount_flags(const std::string& path, unsigned long ms_flags, bool recur
   const unsigned long wanted = ms_flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   check(::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | current_flags(path) | wanted, nullptr),
         step, what);
+}
+
+unsigned long nodev_flag() { return defence_disabled("nodev") ? 0 : MS_NODEV; }
+
+std::uint64_t enforced_mount_flags(const plan::Mount& m) {
+  if (m.kind == plan::MountKind::Dev || m.kind == plan::MountKind::Devpts) return m.flags;
+  return m.flags | nodev_flag();
 }
 
 }  // namespace launcher

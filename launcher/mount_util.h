@@ -1,7 +1,10 @@
 // Small mount helpers shared by the mount steps.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "plan/plan.h"
 
 namespace launcher {
 
@@ -12,6 +15,14 @@ void add_mount_flags(const std::string& path, unsigned long ms_flags, bool recur
                      const std::string& what);
 
 inline void set_readonly(const std::string& path, bool recursive, const char* step, const std::string& what);
+
+// MS_NODEV, or 0 when the test-only switch disables the defence "nodev" (launcher/fault.h).
+unsigned long nodev_flag();
+
+// The flags a plan mount gets: the plan's, plus MS_NODEV on every kind but the minimal /dev and
+// devpts (whose nodes must open). A device node made or bound anywhere else in the container
+// then cannot reach the host's hardware, whatever the plan's flags say.
+std::uint64_t enforced_mount_flags(const plan::Mount& m);
 
 }  // namespace launcher
 

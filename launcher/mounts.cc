@@ -1,6 +1,7 @@
 // The plan's mounts, in plan order, each one mount(2) call (plus a read-only pass for binds).
 // Targets are resolved inside the new root (safe_path.h), so a symlink in the image cannot
-// redirect a mount onto the host.
+// redirect a mount onto the host. Every mount but the minimal /dev and devpts is nodev, even
+// when the plan's flags leave it out (enforced_mount_flags).
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -36,8 +37,10 @@ static void mount_bind(const plan::Mount& m, const std::string& root) {
   Fd target = make_in_root(root, m.target, S_ISDIR(st.st_mode), "mounts");
   const std::string shown = "bind " + m.source + " at " + join_root(root, m.target);
   check(::mount(m.source.c_str(), fd_path(target).c_str(), nullptr, MS_BIND | MS_REC, nullptr), "mounts", shown);
-  // A bind ignores MS_RDONLY/MS_NOSUID/...: they take a second call on the new mount.
-  const unsigned long extra = (m.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) | (m.readonly ? MS_RDONLY : 0);
+  // A bind ignores MS_RDONLY/MS_NOSUID/...: they take a second call on the new mount (and its
+  // submounts: nodev reaches a devpts or devtmpfs inside the bound tree too).
+  const unsigned long extra =
+      (enforced_mount_flags(m) & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) | (m.readonly ? MS_RDONLY : 0);
   if (extra != 0) restrict_mounted(root, m.target, extra, true);
 }
 
@@ -45,7 +48,8 @@ static void mount_filesystem(const plan::Mount& m, const std::string& root, bool
   Fd target = make_in_root(root, m.target, true, "mounts");
   const std::string fstype = m.fstype.empty() ? plan::to_string(m.kind) : m.fstype;
   const std::string source = m.source.empty() ? fstype : m.source;
-  int rc = ::mount(source.c_str(), fd_path(target).c_str(), fstype.c_str(), m.flags, or_null(m.data));
+  const unsigned long flags = enforced_mount_flags(m);
+  int rc = ::mount(source.c_str(), fd_path(target).c_str(), fstype.c_str(), flags, or_null(m.data));
   if (rc != 0 && m.kind == plan::MountKind::Sysfs && in_userns && (errno == EPERM || errno == EACCES)) {
     // sysfs can only be mounted by the owner of the net namespace: without a net namespace of
     // our own (rootless, `network host`), bind the host's /sys read-only instead, like bwrap.
@@ -54,19 +58,20 @@ static void mount_filesystem(const plan::Mount& m, const std::string& root, bool
   }
   check(rc, "mounts", "mount " + fstype + " at " + join_root(root, m.target) +
                           (m.data.empty() ? "" : " (options \"" + m.data + "\")"));
-  if (m.readonly && !(m.flags & MS_RDONLY)) restrict_mounted(root, m.target, MS_RDONLY, false);
+  if (m.readonly && !(flags & MS_RDONLY)) restrict_mounted(root, m.target, MS_RDONLY, false);
 }
 
-void mount_one(const plan::Mount& m, const std::string& root, bool in_userns) {
+void mount_one(const plan::Mount& m, const std::string& root, bool in_userns, const std::vector<std::string>& devices) {
   switch (m.kind) {
-    case plan::MountKind::Dev: return mount_minimal_dev(m, root, in_userns);
+    case plan::MountKind::Dev: return mount_minimal_dev(m, root, in_userns, devices);
     case plan::MountKind::Bind: return mount_bind(m, root);
     default: return mount_filesystem(m, root, in_userns);
   }
 }
 
-void mount_all(const std::vector<plan::Mount>& mounts, const std::string& root, bool in_userns) {
-  for (const auto& m : mounts) mount_one(m, root, in_userns);
+void mount_all(const std::vector<plan::Mount>& mounts, const std::string& root, bool in_userns,
+               const std::vector<std::string>& devices) {
+  for (const auto& m : mounts) mount_one(m, root, in_userns, devices);
 }
 
 }  // namespace launcher

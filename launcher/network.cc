@@ -212,7 +212,6 @@ std::vector<std::string> cleanup_network_leftovers(const NetworkEnvironment& env
   return out;
 }
 
-std::vector<std::string> find_network_leftovers() { return find_network_leftovers(real_network_environment()); }
 std::vector<std::string> cleanup_network_leftovers() { return cleanup_network_leftovers(real_network_environment()); }
 
 }  // namespace launcher

@@ -1,4 +1,4 @@
-// The plan's network section (issue: veth via netlink/libnl-route-3, never the `ip` command).
+// The plan's network section: veth through netlink (libnl-route-3), never the `ip` command.
 // The sequence calls these, in this order:
 //   prepare()      parent, before any side effect: validate everything (pinned names free,
 //                  addresses not already on the host, rootless + veth is an error)
@@ -36,10 +36,6 @@ std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, 
 // For `plan-exec --cleanup`: removes interfaces left by plan-exec instances that are no
 // longer running; returns a line per thing removed.
 std::vector<std::string> cleanup_network_leftovers();
-
-// Added by the network engineer: the same leftovers, reported without removing them (for a
-// warning before a run, or `plan-exec --cleanup --dry-run`); one line each.
-std::vector<std::string> find_network_leftovers();
 
 }  // namespace launcher
 

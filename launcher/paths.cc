@@ -1,5 +1,6 @@
 // Masked and read-only paths (runc's defaults are added by the lowering, not here).
-// Masking a file binds /dev/null over it; a directory gets an empty read-only tmpfs.
+// Masking a file binds /dev/null over it (a device node: that bind is not nodev); a directory
+// gets an empty read-only tmpfs. That tmpfs and the read-only binds are nodev.
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -21,7 +22,7 @@ static void mask_one(const std::string& path, const std::string& root) {
   struct stat st {};
   check(::fstat(target.get(), &st), "paths", "stat masked path " + join_root(root, path));
   if (S_ISDIR(st.st_mode)) {
-    check(::mount("tmpfs", fd_path(target).c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    check(::mount("tmpfs", fd_path(target).c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | nodev_flag() | MS_NOEXEC,
                   "size=0,mode=500"),
           "paths", "mask directory " + join_root(root, path) + " with an empty read-only tmpfs");
   } else {
@@ -40,7 +41,10 @@ static void readonly_one(const std::string& path, const std::string& root) {
         "bind " + join_root(root, path) + " onto itself");
   Fd mounted = open_in_root(root, path);  // the new bind, not the directory below it
   if (!mounted) throw StepError("paths", "open " + join_root(root, path) + " after binding it", errno);
-  set_readonly(fd_path(mounted), true, "paths", "make " + join_root(root, path) + " read-only");
+  // nodev too, as on every mount but the minimal /dev (whose granted nodes may be made read-only).
+  const bool in_dev = path == "/dev" || path.starts_with("/dev/");
+  add_mount_flags(fd_path(mounted), MS_RDONLY | (in_dev ? 0 : nodev_flag()), true, "paths",
+                  "make " + join_root(root, path) + " read-only");
 }
 
 void mask_paths(const std::vector<std::string>& paths, const std::string& root) {

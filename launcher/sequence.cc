@@ -18,6 +18,7 @@
 #include <optional>
 #include <utility>
 
+#include "launcher/caller.h"
 #include "launcher/cgroup.h"
 #include "launcher/dry_run.h"
 #include "launcher/error.h"
@@ -30,6 +31,7 @@
 #include "launcher/signals.h"
 #include "launcher/spawn.h"
 #include "launcher/steps.h"
+#include "launcher/terminal.h"
 #include "launcher/validate.h"
 #include "plan/plan_json.h"
 
@@ -44,6 +46,8 @@ struct Launch {
   bool rootless = false;
   bool userns = false;
   bool init = false;
+  bool new_session = true;  // the container leaves our session (setsid): no controlling terminal
+  std::optional<ContainerTerminal> terminal;  // -t
   unsigned long long clone_flags = 0;
   // A cgroup namespace made at clone time would be rooted at plan-exec's own cgroup when the
   // child is attached only after clone (v1, or no CLONE_INTO_CGROUP): then the child unshares
@@ -96,6 +100,7 @@ void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\
 
 Launch prepare_launch(const RunOptions& options) {
   refuse_setuid(::getuid(), ::geteuid(), ::getgid(), ::getegid());
+  check_caller();  // no privilege root did not give us, no directory on stdio
   Launch l;
   l.plan_path = options.plan_path;
   l.plan = plan::load_file(options.plan_path);
@@ -103,6 +108,8 @@ Launch prepare_launch(const RunOptions& options) {
   shift_to_instance(l.plan.network, options.instance);
   l.rootless = ::geteuid() != 0;
   l.init = options.init;
+  if (options.terminal) l.terminal = ContainerTerminal::prepare(l.plan.mounts, options.dry_run);
+  l.new_session = l.terminal || !defence_disabled("setsid");
   validate_plan(l.plan, l.rootless);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
   check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
@@ -211,7 +218,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   if (!step.dry()) root_fd.emplace(root);
   // The plan's mounts in its order: later ones may sit inside earlier ones (/dev then /dev/mqueue).
   for (const auto& m : p.mounts) {
-    step("mount", [&] { return describe_mount(m); }, [&] { mount_one(m, root, l.userns); });
+    step("mount", [&] { return describe_mount(m, p.devices); }, [&] { mount_one(m, root, l.userns, p.devices); });
   }
   // Masks and read-only binds go on top of the mounts they cover (/proc/kcore needs /proc).
   step("masked-paths", [&] { return join(p.masked_paths, " "); }, [&] { mask_paths(p.masked_paths, root); });
@@ -247,12 +254,22 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
   step("capabilities", [&] { return describe_capabilities(p.capabilities); },
        [&] { drop_capabilities(p.capabilities); });
+  // Out of the caller's session, so without a controlling terminal: the command can neither
+  // push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor open /dev/tty.
+  // Before init, so that pid 1 has none either.
+  step("setsid", [&] { return l.new_session ? "new session: no controlling terminal" : ""; },
+       [&] { if (l.new_session) check(::setsid(), "setsid", "start a new session (setsid)"); });
+  // -t: the pty as controlling terminal and stdio; needs the session above, and the container's
+  // /dev as root to open its own /dev/ptmx, as the final user so the pty is theirs.
+  step("terminal", [&] { return l.terminal ? l.terminal->describe_child() : ""; },
+       [&] { if (l.terminal) l.terminal->attach_in_child(); });
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
   step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
   step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
-  // The init process stays outside the filter; only the command gets it.
-  step("init", [&] { return l.init ? "minimal pid 1 forks the command, forwards signals, reaps zombies" : ""; },
+  // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
+  // down with its own (init_hardening.h).
+  step("init", [&] { return l.init ? "minimal pid 1 (no capabilities, non-dumpable, own filter) forks the command, forwards signals, reaps zombies" : ""; },
        [&] { if (l.init) fork_under_init(error_fd); });
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
@@ -363,6 +380,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (!step.dry()) {
     sync = make_pipe("sync");
     errors = make_pipe("error");
+    if (l.terminal) l.terminal->open_channel();
   }
   ChildGuard child;
   const pid_t self = ::getpid();
@@ -394,7 +412,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     child.pid = pid;
     ::close(std::exchange(sync.read_fd, -1));
     ::close(std::exchange(errors.write_fd, -1));
+    if (l.terminal) l.terminal->close_child_side();
     ::signal(SIGPIPE, SIG_IGN);  // a child that died early must not kill us on release
+    forward_terminal_signals(l.new_session);
     forward_signals_to(pid, previous);
   });
   if (cgroup_after_clone) create_cgroups();
@@ -419,7 +439,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   }
   std::optional<StepError> failure;
   int status = 0;
-  step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; exit with the command's status"; }, [&] {
+  step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; exit with the command's status" +
+                            (l.terminal ? "; -t: " + l.terminal->describe_parent() : std::string()); }, [&] {
+    if (l.terminal) l.terminal->relay_until_exit(child.pid);  // returns once the child has exited
     failure = receive_child_error(errors.read_fd);
     ::close(std::exchange(errors.read_fd, -1));
     status = child.wait();

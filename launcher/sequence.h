@@ -12,6 +12,7 @@ struct RunOptions {
   bool dry_run = false;
   bool stats = false;
   bool init = false;
+  bool terminal = false;             // -t: a pseudo-terminal for the command (terminal.h)
   unsigned instance = 0;             // --instance K: veth addresses K subnets up
 };
 

@@ -9,11 +9,14 @@ const int kForwardedSignals[7] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIG
 namespace {
 
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_forward_terminal = 1;
 
 void forward(int sig, siginfo_t* info, void*) {
-  // Signals the terminal sends (SI_KERNEL: ^C, ^\, window size) reach the container directly,
-  // as it shares our process group; forwarding them too would deliver them twice.
-  if (info && info->si_code == SI_KERNEL) return;
+  // Signals the terminal sends (SI_KERNEL: ^C, ^\, hangup, window size) go to its foreground
+  // process group. A container in its own session (the default) is not in it: they are
+  // forwarded, or ^C would no longer stop the command. One that shares our process group got
+  // them already; forwarding them too would deliver them twice.
+  if (info && info->si_code == SI_KERNEL && !g_forward_terminal) return;
   const int saved = errno;
   if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
   errno = saved;
@@ -34,6 +37,8 @@ sigset_t block_forwarded_signals() {
   sigprocmask(SIG_BLOCK, &set, &previous);
   return previous;
 }
+
+void forward_terminal_signals(bool forward) { g_forward_terminal = forward ? 1 : 0; }
 
 void forward_signals_to(pid_t child, const sigset_t& previous_mask) {
   g_child = child;

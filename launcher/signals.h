@@ -13,6 +13,9 @@ extern const int kForwardedSignals[7];
 sigset_t forwarded_signal_set();
 // Blocks the forwarded signals; returns the previous mask.
 sigset_t block_forwarded_signals();
+// Whether signals from the terminal (si_code SI_KERNEL) are forwarded too: yes when the
+// container has a session of its own (setsid), which the terminal's signals do not reach.
+void forward_terminal_signals(bool forward);
 // Parent: forward to `child` from now on, and unblock.
 void forward_signals_to(pid_t child, const sigset_t& previous_mask);
 // Child: the handlers stay default (never installed here); restore the caller's mask.

@@ -15,12 +15,17 @@ namespace launcher {
 // mounts.cc: stop mount events from leaking back to the host (MS_REC|MS_PRIVATE on /).
 void make_mounts_private();
 // mounts.cc: the plan's mounts, in order, under `root` ("" = the current root). The Dev kind is
-// delegated to mount_minimal_dev. `in_userns`: some file systems need a fallback there (sysfs).
-void mount_all(const std::vector<plan::Mount>& mounts, const std::string& root, bool in_userns);
-void mount_one(const plan::Mount& mount, const std::string& root, bool in_userns);
+// delegated to mount_minimal_dev (with the plan's granted `devices`). `in_userns`: some file
+// systems need a fallback there (sysfs).
+void mount_all(const std::vector<plan::Mount>& mounts, const std::string& root, bool in_userns,
+               const std::vector<std::string>& devices = {});
+void mount_one(const plan::Mount& mount, const std::string& root, bool in_userns,
+               const std::vector<std::string>& devices = {});
 
-// devices.cc: tmpfs at target + host device nodes bound onto files + devpts + /dev/shm + links.
-void mount_minimal_dev(const plan::Mount& dev, const std::string& root, bool in_userns);
+// devices.cc: tmpfs at target + the default device nodes and the granted `devices` (plan.devices,
+// checked by validate_granted_devices) + devpts + /dev/shm + links.
+void mount_minimal_dev(const plan::Mount& dev, const std::string& root, bool in_userns,
+                       const std::vector<std::string>& devices = {});
 
 // rootfs.cc (child): mount_rootfs() is declared in rootfs_steps.h.
 // rootfs.cc (child, after pivot): make "/" read-only (not its submounts).

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "launcher/devices.h"
 #include "launcher/safe_path.h"
 #include "launcher/steps.h"
 
@@ -222,6 +223,7 @@ unsigned long long clone_flags(const std::vector<plan::Namespace>& namespaces) {
 void validate_plan(const plan::Plan& plan, bool rootless) {
   validate_rootfs(plan);
   validate_mounts(plan);
+  validate_granted_devices(plan);
   validate_identity(plan, rootless);
   validate_process(plan);
   validate_network_and_limits(plan, rootless);

@@ -171,6 +171,7 @@ struct Container {
   std::vector<MountDecl> mounts;
   std::vector<Word> masked_paths;
   std::vector<Word> readonly_paths;
+  std::vector<Word> devices;                           // `device /dev/fuse`: host nodes granted by name
   std::optional<Word> hostname;
   std::optional<NetworkDecl> network;
   std::vector<LimitDecl> limits;

@@ -51,8 +51,8 @@ namespace {
 
 using namespace detail;
 
-// Sections that may appear once; the others (mount, mask, readonly, rlimit, uidmap, gidmap,
-// env) add up.
+// Sections that may appear once; the others (mount, mask, readonly, device, rlimit, uidmap,
+// gidmap, env) add up.
 void check_sections(const ast::Container& c, Diagnostics& diags) {
   static const std::set<std::string> kOnce = {"rootfs", "namespaces", "hostname", "network", "limits",
                                               "capabilities", "user", "cwd", "command", "seccomp"};
@@ -291,6 +291,7 @@ bool check_container(const ast::Container& container, Diagnostics& diags) {
   check_rootfs(container, diags);
   check_mounts(container, diags);
   check_path_lists(container, diags);
+  detail::check_devices(container, diags);
   warn_weak_isolation(container, diags);
   check_hostname(container, diags);
   detail::check_network(container, diags);

@@ -21,5 +21,6 @@ void require_absolute_path(const ast::Word& path, const std::string& what, Diagn
 
 void check_network(const ast::Container& c, Diagnostics& diags);
 void check_limits(const ast::Container& c, Diagnostics& diags);
+void check_devices(const ast::Container& c, Diagnostics& diags);   // check_devices.cc
 
 }  // namespace policyc::check::detail

@@ -82,6 +82,15 @@ std::optional<CompileResult> compile_for_export(const std::string& policy, Diagn
   return compile_policy(policy, options, diags);
 }
 
+// A seccomp profile cannot grant device nodes: the user has to pass them to Docker.
+void note_devices_not_exported(const plan::Plan& plan, Diagnostics& diags) {
+  if (plan.devices.empty()) return;
+  std::string flags;
+  for (const auto& path : plan.devices) flags += (flags.empty() ? "" : " ") + ("--device " + path);
+  diags.warning({plan.source}, "a seccomp profile cannot grant the policy's devices; the profile leaves them out",
+                "pass them to the container runtime: docker run " + flags + " ...");
+}
+
 int run_export_docker(const ExportArgs& args) {
   Diagnostics diags;
   auto compiled = compile_for_export(args.policy, diags);
@@ -93,6 +102,7 @@ int run_export_docker(const ExportArgs& args) {
   }
   auto profile = docker::export_profile(*compiled->filter, diags);
   if (!profile || diags.has_errors()) return finish(diags);
+  note_devices_not_exported(compiled->plan, diags);
   std::vector<std::pair<std::string, std::string>> files{{args.output, profile->dump(2) + "\n"}};
   if (!args.k8s_name.empty()) {
     files.push_back({directory_of(args.output) + "/" + args.k8s_name + ".yaml",

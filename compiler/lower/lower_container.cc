@@ -3,8 +3,8 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-#include <linux/capability.h>
 
+#include "compiler/values/defaults.h"
 #include "compiler/values/values.h"
 
 namespace policyc::lower {
@@ -61,7 +61,8 @@ plan::Mount lower_mount(const ast::MountDecl& m) {
       out = {out.kind, "tmpfs", out.target, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_data(m, ""), false};
       break;
     case plan::MountKind::Bind:
-      out = {out.kind, m.source ? m.source->text : "", out.target, "", MS_BIND | MS_REC, "", m.readonly};
+      // nodev: a bound host directory may hold device nodes (plan-exec adds it anyway).
+      out = {out.kind, m.source ? m.source->text : "", out.target, "", MS_BIND | MS_REC | MS_NODEV, "", m.readonly};
       break;
     case plan::MountKind::Dev:
       // A tmpfs the launcher fills with null, zero, full, random, urandom, tty, pts, shm.
@@ -113,6 +114,19 @@ plan::Network lower_network(const ast::Container& c, bool own_netns) {
   veth.container_ifname = decl.container_name ? decl.container_name->text : "eth0";
   net.veth = veth;
   return net;
+}
+
+// The granted nodes in policy order, once each, without those the minimal /dev has anyway.
+std::vector<std::string> lower_devices(const ast::Container& c) {
+  const auto& defaults = minimal_dev_nodes();
+  std::vector<std::string> out;
+  for (const auto& device : c.devices) {
+    const std::string& path = device.text;
+    const bool minimal = path.rfind("/dev/", 0) == 0 &&
+                         std::find(defaults.begin(), defaults.end(), path.substr(5)) != defaults.end();
+    if (!minimal && std::find(out.begin(), out.end(), path) == out.end()) out.push_back(path);
+  }
+  return out;
 }
 
 std::vector<int> lower_capabilities(const ast::Container& c) {
@@ -185,17 +199,6 @@ const std::vector<std::string>& default_readonly_paths() {
   return paths;
 }
 
-const std::vector<int>& default_capabilities() {
-  static const std::vector<int> caps = [] {
-    std::vector<int> v = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,   CAP_FOWNER,     CAP_MKNOD,
-                          CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,   CAP_SETFCAP,    CAP_SETPCAP,
-                          CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE};
-    std::sort(v.begin(), v.end());
-    return v;
-  }();
-  return caps;
-}
-
 void lower_container(const ast::Container& c, plan::Plan& plan) {
   plan.name = c.name.text;
   for (const auto& ns : c.namespaces) {
@@ -208,6 +211,7 @@ void lower_container(const ast::Container& c, plan::Plan& plan) {
   }
   for (const auto& m : c.mounts) plan.mounts.push_back(lower_mount(m));
   lower_paths(c, plan);
+  plan.devices = lower_devices(c);
   if (c.hostname) plan.hostname = c.hostname->text;
   plan.network = lower_network(c, plan.has_namespace(plan::Namespace::Net));
   if (c.limits_where) plan.cgroups = lower_limits(c.limits);

@@ -2,6 +2,7 @@
 // size to bytes, every default filled in, so plan-exec has nothing left to interpret.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -19,8 +20,6 @@ plan::Cgroups lower_limits(const std::vector<ast::LimitDecl>& limits);
 // runc's defaults, added when /proc is mounted unless the policy says `mask none`.
 const std::vector<std::string>& default_masked_paths();
 const std::vector<std::string>& default_readonly_paths();
-// Docker's default capability set, kept when the policy has no `capabilities` section.
-const std::vector<int>& default_capabilities();
 
 inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

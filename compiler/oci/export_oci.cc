@@ -2,6 +2,8 @@
 
 #include <sys/capability.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,6 +150,33 @@ std::optional<ordered_json> resources_of(const plan::Cgroups& cg, Diagnostics& d
   return r;
 }
 
+// The granted nodes (`device /dev/fuse`) as runc makes them (linux.devices) and lets them
+// through its device cgroup (linux.resources.devices: deny all, then allow each; runc adds its
+// default nodes itself). OCI names a node by type and number, like `docker run --device`: the
+// numbers are the exporting host's.
+void add_devices(const plan::Plan& plan, ordered_json& linux_section, Diagnostics& diags, const Location& where) {
+  ordered_json devices = ordered_json::array();
+  ordered_json rules = ordered_json::array({{{"allow", false}, {"access", "rwm"}}});
+  for (const auto& path : plan.devices) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))) {
+      diags.warning(where, "device " + path + " is no device node on this host, so its type and number are unknown; "
+                           "left out of linux.devices",
+                    "export on a host that has the node, or add it to linux.devices by hand");
+      continue;
+    }
+    const std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
+    const auto major_number = static_cast<std::int64_t>(major(st.st_rdev));
+    const auto minor_number = static_cast<std::int64_t>(minor(st.st_rdev));
+    devices.push_back({{"path", path}, {"type", type}, {"major", major_number}, {"minor", minor_number},
+                       {"fileMode", st.st_mode & 07777}, {"uid", st.st_uid}, {"gid", st.st_gid}});
+    rules.push_back({{"allow", true}, {"type", type}, {"major", major_number}, {"minor", minor_number}, {"access", "rwm"}});
+  }
+  if (devices.empty()) return;
+  linux_section["devices"] = devices;
+  linux_section["resources"]["devices"] = rules;
+}
+
 ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location& where) {
   ordered_json linux_section;
   ordered_json namespaces = ordered_json::array();
@@ -172,6 +201,7 @@ ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location
   if (plan.cgroups) {
     if (auto resources = resources_of(*plan.cgroups, diags, where)) linux_section["resources"] = *resources;
   }
+  add_devices(plan, linux_section, diags, where);
   return linux_section;
 }
 

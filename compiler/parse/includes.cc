@@ -14,6 +14,8 @@
 #include "compiler/docker/import.h"
 #include "compiler/parse/parse.h"
 #include "compiler/parse/parse_internal.h"
+#include "compiler/values/defaults.h"
+#include "compiler/values/values.h"
 
 namespace policyc {
 namespace {
@@ -173,7 +175,17 @@ class IncludeResolver {
 };
 
 std::vector<std::string> caps_for_docker(const ast::Policy& policy, const ParseOptions& options) {
-  if (!policy.container || !policy.container->capabilities_keep) return options.docker_caps;
+  // A bare seccomp block is a profile of its own: Docker's default set, as Docker reads it.
+  if (!policy.container || (!policy.container->capabilities_keep && !options.docker_caps.empty())) {
+    return options.docker_caps;
+  }
+  if (!policy.container->capabilities_keep) {
+    // No `capabilities` section: the container keeps policyc's default set (Docker's without
+    // mknod), and the profile's includes/excludes follow what it really holds.
+    std::vector<std::string> caps;
+    for (int cap : lower::default_capabilities()) caps.push_back(docker_cap_name(lower::capability_name(cap)));
+    return caps;
+  }
   // `capabilities keep none`: the importer spells "no capabilities" as {"none"}, because an
   // empty list means Docker's default set.
   if (policy.container->capabilities_keep->empty()) return {"none"};

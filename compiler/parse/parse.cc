@@ -44,7 +44,7 @@ bool is_name_keyword(std::size_t type) {
       P::HOSTNAME, P::MOUNT, P::AT, P::SIZE, P::MODE, P::MASK, P::NETWORK, P::HOST, P::GATEWAY,
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
-      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME};
+      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE};
   return kNames.count(type) > 0;
 }
 
@@ -305,6 +305,7 @@ class AstBuilder {
     else if (auto* m = s->mountStmt()) out.mounts.push_back(mount(m));
     else if (auto* k = s->maskStmt()) for (auto* p : k->path()) out.masked_paths.push_back(word(p));
     else if (auto* ro = s->readonlyStmt()) for (auto* p : ro->path()) out.readonly_paths.push_back(word(p));
+    else if (auto* d = s->deviceStmt()) for (auto* p : d->path()) out.devices.push_back(word(p));
     else if (auto* net = s->networkStmt()) { if (!out.network) out.network = network(net); }
     else if (auto* l = s->limitsStmt()) limits(l, out);
     else if (auto* cap = s->capabilitiesStmt()) capabilities(cap, out);

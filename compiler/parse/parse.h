@@ -13,7 +13,9 @@ namespace policyc {
 struct ParseOptions {
   // For `include "x.json"` of a Docker profile: the capabilities the container keeps decide
   // the profile's includes/excludes by caps (see compiler/docker/import.h).
-  std::vector<std::string> docker_caps;   // empty = Docker's default capability set
+  // empty = the container's default set (Docker's without mknod); for a bare seccomp block,
+  // Docker's default set.
+  std::vector<std::string> docker_caps;
 };
 
 // Parses a file (and, recursively, what it includes; a cycle is an error). Syntax errors are

@@ -1,4 +1,4 @@
-// Escape probes (issue 8): tests/programs/escape_probe runs inside policies/strict.pol (pointed at
+// Escape probes: tests/programs/escape_probe runs inside policies/strict.pol (pointed at
 // a test rootfs) as uid 1000 and tries the classic ways out: ptrace, the x32 and i386 ABIs,
 // mount, unshare, keyctl, syslog, /proc/sysrq-trigger, pivot_root, chroot, the host's
 // /proc/1/environ, the host's cgroup files, a descriptor plan-exec inherited, a setuid binary.

@@ -1,4 +1,4 @@
-// Faults (issue 8): plan-exec killed with SIGKILL right after each of its parent steps
+// Faults: plan-exec killed with SIGKILL right after each of its parent steps
 // (PLAN_EXEC_FAULT_AFTER, the names `plan-exec --list-steps` prints) while running the full
 // hello-world plan (policies/hello.pol: veth, cgroups, mounts, seccomp) leaves no veth, netns,
 // cgroup directory, mount or process behind, and `plan-exec --cleanup` then finds nothing of it.

@@ -1,4 +1,4 @@
-// Load (issue 8): the veth plan (policies/hello.pol pointed at a test rootfs) run 100 times in a
+// Load: the veth plan (policies/hello.pol pointed at a test rootfs) run 100 times in a
 // row and 20 times at once, each run's hello-world page fetched by the host over TCP through the
 // run's own host-side veth end: zero failures, nothing left behind, bounded total time. Prints
 // the timings. Addresses: 10.202.200.0/24 for the sequential runs, 10.202.<1..20>.0/24 for the

@@ -1,6 +1,6 @@
 // What a test may leave behind on the host, to assert it left nothing: mounts in the host's
 // mount namespace (/proc/1/mountinfo), network interfaces, named netns, and cgroup
-// directories named plan-exec* (two levels deep in each hierarchy). Other engineers' tests
+// directories named plan-exec* (two levels deep in each hierarchy). Other tests
 // may run at the same time, so compare with new_entries() filtered by something of yours
 // (your scratch path, plan-exec's pid).
 #pragma once

@@ -39,8 +39,11 @@ pid_t spawn(const std::vector<std::string>& argv, const ProcessOptions& options,
   if (pid == 0) {
     dup2(out[1], 1);
     dup2(err[1], 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
+    const int in = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(),
+                        options.stdin_path.empty() ? O_RDONLY : options.stdin_flags);
+    if (in < 0) _exit(123);
+    dup2(in, 0);
+    if (in > 2) close(in);
     if (options.run_as_uid >= 0) {
       const auto id = static_cast<uid_t>(options.run_as_uid);
       if (setgroups(0, nullptr) != 0 || setresgid(id, id, id) != 0 || setresuid(id, id, id) != 0) _exit(124);

@@ -14,6 +14,8 @@ struct ProcessOptions {
   std::vector<std::string> env;  // added to a minimal environment (PATH)
   int run_as_uid = -1;           // >= 0: setgroups({}), setresgid/setresuid to it before exec
   int timeout_seconds = 30;
+  std::string stdin_path{};      // "" = /dev/null; opened with stdin_flags (a directory too)
+  int stdin_flags = 0;           // O_RDONLY, or e.g. O_PATH | O_DIRECTORY
 };
 
 struct ProcessResult {

@@ -1,4 +1,4 @@
-// Unit tests of the code generator's worst-case work (issue 7): value-set leaves
+// Unit tests of the code generator's worst-case work: value-set leaves
 // (codegen_valueset.h: one membership test for runs of one-argument rules, cubes, the high
 // word tested once) and the search tree's looser budget for x32 numbers (codegen_tree.h).
 // Each test checks both the verdicts (against ir.h's semantics) and the instruction counts
@@ -305,7 +305,7 @@ TEST(CodegenTreeBudget, TradesOneWorstCaseInstructionOnlyForAWholeOneOnAverage) 
   EXPECT_EQ(*std::max_element(flat.begin(), flat.end()), 6U);
 }
 
-// The targets of issue 7 on Docker's default profile (arches x86_64 and x32): worst case at
+// The worst-case targets on Docker's default profile (arches x86_64 and x32): worst case at
 // most 12 instructions per x86_64 syscall, at most 8 on average over the shared syscall mix.
 TEST(CodegenTreeBudget, DockerProfileMeetsTheTargets) {
   Diagnostics diags;

@@ -103,6 +103,24 @@ TEST(DockerCli, ExportDockerRefusalWritesNothing) {
   EXPECT_FALSE(fs::exists(dir / "app.yaml"));
 }
 
+// A seccomp profile has no place for device grants: the profile is written, and the warning
+// says what to pass to Docker instead.
+TEST(DockerCli, ExportDockerSaysTheGrantedDevicesAreLeftOut) {
+  testsupport::ScratchDir dir("docker-cli-devices");
+  testsupport::write_text(dir / "app.pol", R"(container app {
+  namespaces mount
+  mount dev at /dev
+  device /dev/fuse /dev/net/tun
+  seccomp default errno(EPERM) { allow read write exit_group }
+}
+)");
+  ProcessResult r = policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_TRUE(fs::exists(dir / "profile.json"));
+  EXPECT_NE(r.err.find("warning: a seccomp profile cannot grant the policy's devices"), std::string::npos) << r.summary();
+  EXPECT_NE(r.err.find("docker run --device /dev/fuse --device /dev/net/tun"), std::string::npos) << r.summary();
+}
+
 TEST(DockerCli, ExportOciOfTheStrictExample) {
   testsupport::ScratchDir dir("docker-cli-oci");
   ProcessResult r = policyc({"export-oci", std::string(SOURCE_DIR) + "/policies/strict.pol", "-o", dir / "config.json"});

@@ -179,6 +179,32 @@ TEST(OciExport, WhatOciCannotSayIsAWarning) {
   EXPECT_FALSE(diags.has_errors());
 }
 
+// Granted devices: runc makes them (linux.devices, this host's type and numbers) and its device
+// cgroup lets them through (deny all, then allow each); one missing here is a warning.
+TEST(OciExport, GrantedDevicesBecomeLinuxDevicesAndCgroupAllowRules) {
+  plan::Plan p = full_plan();
+  p.devices = {"/dev/null", "/dev/plan-exec-test-missing"};
+  Diagnostics diags;
+  ordered_json c = export_ok(p, nullptr, diags);
+  ASSERT_EQ(c["linux"]["devices"].size(), 1u) << c["linux"].dump(2);
+  const ordered_json& node = c["linux"]["devices"][0];
+  EXPECT_EQ(node["path"], "/dev/null");
+  EXPECT_EQ(node["type"], "c");
+  EXPECT_EQ(node["major"], 1);
+  EXPECT_EQ(node["minor"], 3);
+  EXPECT_EQ(node["fileMode"], 0666);
+  EXPECT_EQ(c["linux"]["resources"]["devices"],
+            ordered_json::parse(R"([{"allow": false, "access": "rwm"},
+                                    {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}])"));
+  EXPECT_EQ(c["linux"]["resources"]["memory"]["limit"], 250ULL << 20) << "the limits stay";
+  EXPECT_NE(messages(diags).find("device /dev/plan-exec-test-missing is no device node on this host"),
+            std::string::npos) << messages(diags);
+  EXPECT_FALSE(diags.has_errors());
+
+  Diagnostics none;
+  EXPECT_FALSE(export_ok(full_plan(), nullptr, none)["linux"].contains("devices")) << "nothing granted, nothing added";
+}
+
 TEST(OciExport, NetworkNoneAddsTheNamespaceHostDoesNot) {
   plan::Plan p = full_plan();
   p.namespaces = {plan::Namespace::Mount};

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -278,7 +279,7 @@ TEST_F(FrontendLower, MountFlagsForEveryKind) {
   ASSERT_EQ(p.mounts.size(), 6u);
   EXPECT_EQ(p.mounts[0].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
   EXPECT_EQ(p.mounts[1].flags, MS_NOSUID | MS_NODEV | MS_RDONLY);
-  EXPECT_EQ(p.mounts[2], (plan::Mount{plan::MountKind::Bind, "/srv", "/srv", "", MS_BIND | MS_REC, "", true}));
+  EXPECT_EQ(p.mounts[2], (plan::Mount{plan::MountKind::Bind, "/srv", "/srv", "", MS_BIND | MS_REC | MS_NODEV, "", true}));
   EXPECT_FALSE(p.mounts[3].readonly);
   EXPECT_EQ(p.mounts[4].fstype, "mqueue");
   EXPECT_EQ(p.mounts[5].fstype, "devpts");
@@ -368,7 +369,36 @@ TEST_F(FrontendLower, CapabilitiesRlimitsUserEnvCwd) {
   EXPECT_EQ(p.user.uid_map, (std::vector<plan::IdMapping>{{0, 100000, 65536}}));
   EXPECT_EQ(p.env, (std::vector<std::string>{"HOME=/root", "PATH=/bin"})) << "no default PATH when one is given";
   EXPECT_EQ(p.cwd, "/work");
-  EXPECT_EQ(compile("container d { }").capabilities.size(), 14u) << "Docker's default set";
+  EXPECT_EQ(compile("container d { }").capabilities.size(), 13u) << "Docker's default set without mknod";
+}
+
+TEST_F(FrontendLower, DefaultCapabilitiesLackMknodAndKeepMknodStillWorks) {
+  const std::vector<int> docker_without_mknod = {CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
+                                                 CAP_KILL,    CAP_SETGID,       CAP_SETUID, CAP_SETPCAP,
+                                                 CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT,
+                                                 CAP_AUDIT_WRITE, CAP_SETFCAP};
+  EXPECT_EQ(compile("container d { }").capabilities, docker_without_mknod);
+  EXPECT_EQ(compile("container d { capabilities keep mknod }").capabilities, (std::vector<int>{CAP_MKNOD}));
+  plan::Plan docker = compile(
+      "container d { capabilities keep chown dac_override fsetid fowner mknod net_raw setgid setuid setfcap setpcap "
+      "net_bind_service sys_chroot kill audit_write }");
+  std::vector<int> with_mknod = docker_without_mknod;
+  with_mknod.push_back(CAP_MKNOD);
+  std::sort(with_mknod.begin(), with_mknod.end());
+  EXPECT_EQ(docker.capabilities, with_mknod);
+}
+
+TEST_F(FrontendLower, DevicesAreGrantedInOrderOnceWithoutTheMinimalDevsOwn) {
+  plan::Plan p = compile(R"(container d {
+    namespaces mount
+    mount dev at /dev
+    device /dev/fuse "/dev/net/tun"
+    device /dev/null /dev/kvm
+  })");
+  EXPECT_EQ(p.devices, (std::vector<std::string>{"/dev/fuse", "/dev/net/tun", "/dev/kvm"}));
+  EXPECT_TRUE(compile("container d { namespaces mount mount dev at /dev }").devices.empty());
+  Diagnostics diags = compile_broken("container d { namespaces mount device /dev/fuse }");
+  EXPECT_NE(rendered(diags).find("`device` needs `mount dev at /dev`"), std::string::npos) << rendered(diags);
 }
 
 TEST_F(FrontendLower, BareSeccompPolicyGivesAPlanWithoutRootfs) {

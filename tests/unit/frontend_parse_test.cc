@@ -128,6 +128,19 @@ TEST(FrontendParse, EverySectionOfAContainerReachesTheAst) {
   EXPECT_EQ(c.seccomp->default_action.argument->text, "EPERM");
 }
 
+TEST(FrontendParse, DeviceStatementsAddUpWithTheirLocations) {
+  ast::Policy policy = parse_ok("container d {\n  device /dev/fuse \"/dev/net/tun\"\n  device /dev/kvm\n  hostname device\n}\n");
+  ASSERT_TRUE(policy.container);
+  const ast::Container& c = *policy.container;
+  EXPECT_EQ(texts(c.devices), (std::vector<std::string>{"/dev/fuse", "/dev/net/tun", "/dev/kvm"}));
+  EXPECT_EQ(c.devices[1].where.line, 2u);
+  EXPECT_EQ(c.devices[1].where.column, 20u);
+  EXPECT_EQ(c.devices[2].where.line, 3u);
+  EXPECT_EQ(c.devices[2].where.column, 10u);
+  ASSERT_TRUE(c.hostname);
+  EXPECT_EQ(c.hostname->text, "device") << "a keyword is still a word where the grammar wants one";
+}
+
 TEST(FrontendParse, WordsCarryTheirExactLocation) {
   ast::Policy policy = parse_ok("container x {\n  namespaces mount\n  mount tmpfs at   /tmp\n}\n");
   const ast::Word& target = policy.container->mounts[0].target;
@@ -463,6 +476,9 @@ TEST_F(FrontendIncludes, DockerProfileRulesFollowTheKeptCapabilities) {
     return names;
   };
   auto admin = allowed_names("capabilities keep sys_admin sys_boot");
+  auto default_set = allowed_names("");
+  EXPECT_TRUE(default_set.count("chroot")) << "no capabilities section: the default set, which has sys_chroot";
+  EXPECT_FALSE(default_set.count("reboot"));
   auto none = allowed_names("capabilities keep none");
   EXPECT_TRUE(admin.count("reboot"));
   EXPECT_FALSE(none.count("reboot"));

@@ -20,6 +20,12 @@ TEST(LauncherCli, PlanAndFlags) {
   EXPECT_TRUE(a.run.command.empty());
 }
 
+TEST(LauncherCli, TerminalOption) {
+  EXPECT_TRUE(parse({"-t", "app.plan"}).run.terminal);
+  EXPECT_TRUE(parse({"--tty", "app.plan", "--", "/bin/sh"}).run.terminal);
+  EXPECT_FALSE(parse({"app.plan", "--", "/bin/sh", "-t"}).run.terminal);
+}
+
 TEST(LauncherCli, CommandAfterDoubleDashIsKeptVerbatim) {
   auto a = parse({"app.plan", "--", "/bin/sh", "-c", "--dry-run"});
   ASSERT_EQ(a.mode, launcher::CliMode::Run) << a.error;
