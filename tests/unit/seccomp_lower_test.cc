@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include "compiler/lower/lower_seccomp.h"
+#include "compiler/seccomp/constants.h"
 #include "tests/support/policy_text.h"
 
 namespace policyc {
