@@ -52,7 +52,7 @@ rootfsStmt
   ;
 
 rootfsOption
-  : READONLY | CHROOT
+  : READONLY | CHROOT | WRITETHROUGH
   ;
 
 // Namespace names are keywords so a misspelled one, or a misspelled section after the list,
@@ -215,7 +215,7 @@ syscallName
   ;
 
 containerKeyword
-  : CONTAINER | ROOTFS | ARCHIVE | READONLY | READWRITE | CHROOT | NAMESPACES | HOSTNAME
+  : CONTAINER | ROOTFS | ARCHIVE | READONLY | READWRITE | CHROOT | WRITETHROUGH | NAMESPACES | HOSTNAME
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
@@ -267,6 +267,7 @@ ARCHIVE        : 'archive';
 READONLY       : 'readonly';
 READWRITE      : 'readwrite';
 CHROOT         : 'chroot';
+WRITETHROUGH   : 'writethrough';
 NAMESPACES     : 'namespaces';
 HOSTNAME       : 'hostname';
 MOUNT          : 'mount';

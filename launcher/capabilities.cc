@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "launcher/error.h"
+#include "launcher/kernel.h"
 #include "launcher/steps.h"
 
 namespace launcher {
@@ -35,38 +36,35 @@ static std::string cap_label(int cap) {
   return label;
 }
 
-static void set_process_sets(const std::vector<int>& keep) {
-  cap_t caps = cap_init();  // all clear
-  if (!caps) throw StepError("capabilities", "allocate a capability set", errno);
-  std::vector<cap_value_t> values(keep.begin(), keep.end());
-  if (!values.empty()) {
-    const int n = static_cast<int>(values.size());
-    cap_set_flag(caps, CAP_PERMITTED, n, values.data(), CAP_SET);
-    cap_set_flag(caps, CAP_EFFECTIVE, n, values.data(), CAP_SET);
-    cap_set_flag(caps, CAP_INHERITABLE, n, values.data(), CAP_SET);
+// One bit per kept capability; numbers outside 0..63 name no capability and are ignored.
+static std::uint64_t bits_of(const std::vector<int>& keep) {
+  std::uint64_t bits = 0;
+  for (int cap : keep) {
+    if (cap >= 0 && cap < 64) bits |= std::uint64_t{1} << cap;
   }
-  int rc = cap_set_proc(caps);
-  int err = errno;
-  cap_free(caps);
-  if (rc != 0) {
-    throw StepError("capabilities", "set permitted/effective/inheritable capabilities to the " +
-                                        std::to_string(keep.size()) + " kept ones",
-                    err);
-  }
+  return bits;
 }
 
-void drop_capabilities(const std::vector<int>& keep) {
-  const int last = last_capability();
+static void set_process_sets(Kernel& kernel, const std::vector<int>& keep) {
+  const std::uint64_t bits = bits_of(keep);
+  CapabilitySets sets;
+  sets.effective = sets.permitted = sets.inheritable = bits;
+  check(kernel.capset(sets), "capabilities",
+        "set permitted/effective/inheritable capabilities to the " + std::to_string(keep.size()) + " kept ones");
+}
+
+void drop_capabilities(Kernel& kernel, const std::vector<int>& keep) {
+  const int last = kernel.cap_last_cap();
   for (int cap = 0; cap <= last; ++cap) {
     if (kept(keep, cap)) continue;
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
+    if (kernel.prctl(PR_CAPBSET_DROP, static_cast<unsigned long>(cap), 0, 0, 0) != 0 && errno != EINVAL) {
       throw StepError("capabilities", "drop " + cap_label(cap) + " from the bounding set", errno);
     }
   }
-  check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "capabilities", "clear ambient capabilities");
-  set_process_sets(keep);
+  check(kernel.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "capabilities", "clear ambient capabilities");
+  set_process_sets(kernel, keep);
   for (int cap : keep) {
-    check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0), "capabilities",
+    check(kernel.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, static_cast<unsigned long>(cap), 0, 0), "capabilities",
           "raise " + cap_label(cap) + " in the ambient set");
   }
 }

@@ -29,6 +29,18 @@ std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, c
   return make_cgroup_backend(cgroups, name, instance, std::move(env));
 }
 
+std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<plan::Cgroups>& limits,
+                                                          const std::optional<std::vector<DeviceRule>>& devices,
+                                                          const std::string& name, pid_t instance, bool usage_report) {
+  if (!limits && !devices) return nullptr;
+  CgroupEnv env;
+  env.layout = detect_cgroup_layout();
+  env.usage_report = usage_report;
+  env.limits = limits.has_value();
+  env.devices = devices;
+  return make_cgroup_backend(limits.value_or(plan::Cgroups{}), name, instance, std::move(env));
+}
+
 // ---- leftovers -----------------------------------------------------------------------------
 
 namespace {

@@ -4,7 +4,9 @@
 //   prepare_cgroups()  parent, before any side effect: detect layout, check every controller
 //                      the plan needs is there (or best_effort: warn), no writes
 //   create()           parent, before clone: make <parent>/<name>-<pid> in each hierarchy and
-//                      write the limits; also arrange that it is removed if plan-exec dies
+//                      write the limits and the device cgroup's rules (v1 devices.deny/allow,
+//                      v2 a BPF_CGROUP_DEVICE program); also arrange that it is removed if
+//                      plan-exec dies
 //   clone_into_fd()    a cgroup2 directory fd for clone3(CLONE_INTO_CGROUP), or -1
 //   attach(child)      parent, after clone, before the child execs
 //   finish()           parent, after the container exited: OOM detection from memory.events
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/device_rules.h"
 #include "plan/plan.h"
 
 namespace launcher {
@@ -61,6 +64,14 @@ std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, c
 // limit) are not made, and finish() reads only the OOM counters. The OOM report stays.
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance,
                                                  bool usage_report);
+
+// The container's cgroup for a run: the plan's limits (nullopt: none) and, for root runs, the
+// device cgroup confining the container to `devices` (device_rules.h; nullopt: rootless, which
+// cannot have one). Returns nullptr when there is neither. Throws StepError(step "cgroups"),
+// also when `devices` is set and the host has no devices controller (v1) or cgroup2.
+std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<plan::Cgroups>& limits,
+                                                          const std::optional<std::vector<DeviceRule>>& devices,
+                                                          const std::string& name, pid_t instance, bool usage_report);
 
 // "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
 // when report.oom_killed, before exiting 137.

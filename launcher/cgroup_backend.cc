@@ -47,7 +47,9 @@ bool valid_component(const std::string& part) {
 bool forbidden_limit_file(const std::string& file) {
   static const std::set<std::string> kForbidden = {"cgroup.procs", "cgroup.threads", "tasks", "cgroup.kill",
                                                    "cgroup.subtree_control", "cgroup.type", "release_agent",
-                                                   "notify_on_release", "cgroup.clone_children"};
+                                                   "notify_on_release", "cgroup.clone_children",
+                                                   // the device cgroup is a defence, not a limit
+                                                   "devices.allow", "devices.deny"};
   return kForbidden.count(file) > 0;
 }
 
@@ -123,6 +125,17 @@ void emit_warning(const CgroupEnv& env, const std::string& text) {
     std::cerr << "plan-exec: warning: " << text << " (step: cgroups)\n";
 }
 
+void no_device_cgroup(const std::string& where) {
+  throw StepError(kStep, "a root run confines device access in a cgroup, but this host has no device controller (" +
+                             where + "): mount the v1 devices hierarchy or cgroup2, or run plan-exec rootless");
+}
+
+std::vector<plan::CgroupWrite> device_cgroup_writes(const std::vector<DeviceRule>& rules) {
+  std::vector<plan::CgroupWrite> writes = {{"devices.deny", "a"}};
+  for (const auto& rule : rules) writes.push_back({"devices.allow", v1_line(rule)});
+  return writes;
+}
+
 void missing_controller(const CgroupEnv& env, bool best_effort, const std::string& controller,
                         const std::string& where) {
   if (best_effort) {
@@ -178,7 +191,10 @@ CgroupBackend::~CgroupBackend() {
 
 void CgroupBackend::warn(const std::string& text) const { emit_warning(env_, text); }
 
-void CgroupBackend::cannot_apply(const std::string& what, int err) {
+void CgroupBackend::cannot_apply(const std::string& what, int err, bool enforced) {
+  if (enforced)
+    throw StepError(kStep, what + ": " + advice_for(err) +
+                               " (this is the device cgroup, which confines device access: it has no best effort)");
   if (best_effort_) {
     warn("could not " + what + ": " + advice_for(err) + " (best effort: continuing without it)");
     return;
@@ -220,26 +236,32 @@ void CgroupBackend::create_dir(CgroupDir& dir) {
     throw StepError(kStep, "cgroup directory " + dir.base + " (" + dir.label +
                                ") does not exist: the cgroup layout changed since plan-exec read it");
   on_dir_ready(dir, dir.base, false);
-  std::string path = dir.base;
-  for (const auto& part : dir.parent) {
-    path += "/" + part;
-    int err = fs().make_dir(path);
-    if (err == 0) created_parents_.push_back(path);
-    if (err != 0 && err != EEXIST) {
-      cannot_apply("make the cgroup parent " + path, err);
-      dir.active = false;
-      return;
+  int err = 0;
+  // The parent is shared: a concurrent instance's teardown may remove it (empty) between our
+  // mkdirs; the leaf's ENOENT then means "make the parent again".
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string path = dir.base;
+    for (const auto& part : dir.parent) {
+      path += "/" + part;
+      int parent_err = fs().make_dir(path);
+      if (parent_err == 0) created_parents_.push_back(path);
+      if (parent_err != 0 && parent_err != EEXIST) {
+        cannot_apply("make the cgroup parent " + path, parent_err, dir.enforced);
+        dir.active = false;
+        return;
+      }
+      on_dir_ready(dir, path, false);
     }
-    on_dir_ready(dir, path, false);
+    err = fs().make_dir(dir.path());
+    if (err != ENOENT || dir.parent.empty()) break;
   }
-  path = dir.path();
-  int err = fs().make_dir(path);
+  const std::string path = dir.path();
   if (err == EEXIST)
     throw StepError(kStep, "cgroup " + path +
                                " already exists: a leftover of an earlier run with the same pid; remove it with "
                                "`plan-exec --cleanup`");
   if (err != 0) {
-    cannot_apply("make the cgroup " + path, err);
+    cannot_apply("make the cgroup " + path, err, dir.enforced);
     dir.active = false;
     return;
   }
@@ -248,10 +270,24 @@ void CgroupBackend::create_dir(CgroupDir& dir) {
 }
 
 void CgroupBackend::apply_writes(const CgroupDir& dir) {
-  for (const auto& write : dir.writes) {
-    if (skip_write(write)) continue;
-    int err = fs().write_file(dir.path() + "/" + write.file, write.value);
-    if (err != 0) cannot_apply("set " + write.file + " to " + write.value + " in " + dir.path(), err);
+  // Consecutive writes to one file share a descriptor (the device cgroup's allow lines).
+  for (std::size_t i = 0; i < dir.writes.size();) {
+    const auto& write = dir.writes[i];
+    if (skip_write(write)) {
+      ++i;
+      continue;
+    }
+    std::vector<std::string> values;
+    for (; i < dir.writes.size() && dir.writes[i].file == write.file; ++i) values.push_back(dir.writes[i].value);
+    const std::string path = dir.path() + "/" + write.file;
+    while (!values.empty()) {
+      std::size_t failed = 0;
+      const int err = values.size() == 1 ? fs().write_file(path, values[0]) : fs().write_values(path, values, &failed);
+      if (err == 0) break;
+      failed = std::min(failed, values.size() - 1);
+      cannot_apply("set " + write.file + " to " + values[failed] + " in " + dir.path(), err, dir.enforced);
+      values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(failed) + 1);  // best effort: the rest
+    }
   }
 }
 
@@ -281,7 +317,7 @@ void CgroupBackend::attach(pid_t child) {
   for (const auto& dir : dirs_) {
     if (!dir.active) continue;
     int err = fs().write_file(dir.path() + "/cgroup.procs", std::to_string(child));
-    if (err != 0) cannot_apply("move pid " + std::to_string(child) + " into " + dir.path(), err);
+    if (err != 0) cannot_apply("move pid " + std::to_string(child) + " into " + dir.path(), err, dir.enforced);
   }
 }
 
@@ -328,6 +364,7 @@ std::string CgroupBackend::describe() const {
   std::string text = backend_name_ + ":";
   for (const auto& dir : dirs_)
     if (dir.active) text += " " + dir.label + "=" + dir.path();
+  if (env_.devices) text += "; device cgroup: " + describe_device_rules(*env_.devices);
   return text;
 }
 
@@ -346,6 +383,7 @@ std::unique_ptr<ContainerCgroup> make_cgroup_backend(const plan::Cgroups& cgroup
     case CgroupLayoutKind::None:
       break;
   }
+  if (env.devices) no_device_cgroup("no cgroup filesystem in /proc/self/mountinfo");
   if (!cgroups.best_effort)
     throw StepError(kStep, "the plan sets limits, but no cgroup filesystem is mounted (none in /proc/self/mountinfo): "
                            "mount cgroup2 at /sys/fs/cgroup, or mark the limits best_effort");

@@ -15,6 +15,7 @@
 #include "launcher/cgroup_fs.h"
 #include "launcher/cgroup_layout.h"
 #include "launcher/cgroup_reaper.h"
+#include "launcher/device_rules.h"
 
 namespace launcher {
 
@@ -25,6 +26,12 @@ struct CgroupEnv {
   // false (a run without --stats): no hierarchy is joined only to measure usage (v1 cpuacct,
   // pids without a pids limit), and finish() reads only what the OOM check needs.
   bool usage_report = true;
+  // false: the plan has no limits; only the device cgroup is made (no hierarchy for usage or
+  // OOM counters, nothing read at finish()).
+  bool limits = true;
+  // The device cgroup of a root run (device_rules.h): v1 writes devices.deny/devices.allow in
+  // the devices hierarchy, v2 attaches a BPF_CGROUP_DEVICE program. Never best effort.
+  std::optional<std::vector<DeviceRule>> devices;
   // Best-effort warnings; default: "plan-exec: warning: ..." on stderr.
   std::function<void(const std::string&)> warn;
 };
@@ -38,6 +45,7 @@ struct CgroupDir {
   std::string leaf;                     // "<name>-<instance pid>"
   std::vector<plan::CgroupWrite> writes;  // in plan order
   bool active = true;                   // false: skipped (best effort) after a failure
+  bool enforced = false;                // holds the device cgroup: every failure is an error
 
   std::string parent_dir() const;
   std::string path() const;
@@ -66,14 +74,17 @@ class CgroupBackend : public ContainerCgroup {
   // A write the backend already knows it cannot make (v2: its controller could not be enabled).
   virtual bool skip_write(const plan::CgroupWrite& write) const { return false; }
 
-  // A limit that cannot be applied: a warning when best effort, else StepError.
-  void cannot_apply(const std::string& what, int err);
+  // A limit that cannot be applied: a warning when best effort, else StepError. `enforced`
+  // (the device cgroup, a defence and not a limit): always StepError.
+  void cannot_apply(const std::string& what, int err, bool enforced = false);
   void warn(const std::string& text) const;
   CgroupFs& fs() const { return *env_.fs; }
   const std::vector<CgroupDir>& dirs() const { return dirs_; }
   const CgroupDir* dir_with(const std::string& controller) const;
   bool best_effort() const { return best_effort_; }
   bool usage_report() const { return env_.usage_report; }
+  bool limits() const { return env_.limits; }
+  const std::optional<std::vector<DeviceRule>>& device_rules() const { return env_.devices; }
 
  private:
   void create_dir(CgroupDir& dir);
@@ -97,7 +108,9 @@ class CgroupBackend : public ContainerCgroup {
 };
 
 // Chooses the backend for env.layout (v2 on a unified host, v1 on hybrid and legacy hosts),
-// checks the plan's controllers exist there, and computes every directory; no writes.
+// checks the plan's controllers exist there (and, with env.devices, that devices can be
+// confined), and computes every directory; no writes. Without limits (env.limits false)
+// `cgroups` is empty and gives only the default parent.
 std::unique_ptr<ContainerCgroup> make_cgroup_backend(const plan::Cgroups& cgroups, const std::string& name,
                                                      pid_t instance, CgroupEnv env);
 
@@ -110,6 +123,10 @@ std::vector<std::string> split_parent(const std::string& parent);  // "a/b" -> {
 bool parent_is_absolute(const std::string& parent);
 // The controller a file belongs to: "memory.max" -> "memory", "cgroup.procs" -> "".
 std::string controller_of(const std::string& file);
+// StepError: env.devices is set but this host offers no way to confine devices.
+[[noreturn]] void no_device_cgroup(const std::string& where);
+// v1: devices.deny "a", then one devices.allow line per rule (the kernel takes one per write).
+std::vector<plan::CgroupWrite> device_cgroup_writes(const std::vector<DeviceRule>& rules);
 // StepError or warning for a controller the host lacks.
 void missing_controller(const CgroupEnv& env, bool best_effort, const std::string& controller,
                         const std::string& where);

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "launcher/device_bpf.h"
+
 namespace launcher {
 
 bool CgroupFs::exists(const std::string& path) const {
@@ -29,6 +31,21 @@ int CgroupFs::write_file(const std::string& path, const std::string& value) {
   // One write(2): cgroup files take a value per write call.
   ssize_t n = ::write(fd, value.data(), value.size());
   int err = n < 0 ? errno : (static_cast<std::size_t>(n) == value.size() ? 0 : EIO);
+  ::close(fd);
+  return err;
+}
+
+int CgroupFs::write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed) {
+  *failed = 0;
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = 0;
+  for (; *failed < values.size(); ++*failed) {
+    const std::string& value = values[*failed];
+    ssize_t n = ::write(fd, value.data(), value.size());
+    err = n < 0 ? errno : (static_cast<std::size_t>(n) == value.size() ? 0 : EIO);
+    if (err != 0) break;
+  }
   ::close(fd);
   return err;
 }
@@ -68,6 +85,19 @@ int CgroupFs::open_dir(const std::string& path) const {
 int CgroupFs::open_for_write(const std::string& path) const { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }
 
 int CgroupFs::kill_process(pid_t pid, int signal) { return ::kill(pid, signal) == 0 ? 0 : errno; }
+
+int CgroupFs::attach_device_program(const std::string& dir, const std::vector<bpf_insn>& program,
+                                    std::string& problem) {
+  const int fd = open_dir(dir);
+  if (fd < 0) {
+    const int err = errno;
+    problem = "open " + dir + ": " + std::strerror(err);
+    return err;
+  }
+  const int err = launcher::attach_device_program(fd, program, problem);
+  ::close(fd);
+  return err;
+}
 
 std::optional<std::uint64_t> read_keyed_value(const CgroupFs& fs, const std::string& path, const std::string& key) {
   auto text = fs.read_file(path);

@@ -3,6 +3,7 @@
 // control files, as the kernel would) and record every write in order.
 #pragma once
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -21,6 +22,9 @@ class CgroupFs {
   virtual int remove_dir(const std::string& path);
   // 0 or errno. Files are never created: a missing control file is ENOENT.
   virtual int write_file(const std::string& path, const std::string& value);
+  // Several values into one file through one descriptor, one write(2) each (v1 devices.allow
+  // takes one rule per write). 0, or the errno of the first value that failed, at `*failed`.
+  virtual int write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed);
   virtual std::optional<std::string> read_file(const std::string& path) const;
   virtual std::vector<std::string> subdirectories(const std::string& dir) const;
   // O_DIRECTORY fd (close-on-exec) for clone3(CLONE_INTO_CGROUP), or -1 with errno set.
@@ -29,6 +33,10 @@ class CgroupFs {
   // by another process (the container joining its v1 cgroups through `tasks`).
   virtual int open_for_write(const std::string& path) const;
   virtual int kill_process(pid_t pid, int signal);
+  // cgroup v2: loads `program` (BPF_PROG_TYPE_CGROUP_DEVICE) and attaches it to the directory
+  // `dir`. 0 or errno, with `problem` saying what failed (device_bpf.h).
+  virtual int attach_device_program(const std::string& dir, const std::vector<bpf_insn>& program,
+                                    std::string& problem);
 };
 
 // Helpers over CgroupFs.

@@ -1,5 +1,7 @@
 // cgroup v1 backend (legacy and hybrid hosts): one directory per mounted hierarchy the plan
-// uses, plus the memory, cpuacct and pids hierarchies for the --stats report.
+// uses, plus the memory, cpuacct and pids hierarchies for the --stats report, plus (root runs,
+// limits or not) the devices hierarchy: "a" into devices.deny, then the allow-list, one
+// devices.allow line per write, before the container joins.
 //
 // Parent choice: a relative parent ("plan-exec") goes under the caller's own cgroup in each
 // hierarchy (from /proc/self/cgroup), so a container never escapes the limits its caller runs
@@ -44,14 +46,14 @@ class V1Cgroup : public CgroupBackend {
     if (join_files_.empty()) open_join_files();
     for (auto& file : join_files_) {
       if (file.fd < 0) {
-        cannot_apply("open " + file.path + " for the container to join its cgroup", file.open_errno);
+        cannot_apply("open " + file.path + " for the container to join its cgroup", file.open_errno, file.enforced);
         continue;
       }
       const ssize_t n = ::write(file.fd, "0", 1);
       const int err = n == 1 ? 0 : (n < 0 ? errno : EIO);
       ::close(file.fd);
       file.fd = -1;
-      if (err != 0) cannot_apply("join the cgroup " + file.path + " (write 0: this process)", err);
+      if (err != 0) cannot_apply("join the cgroup " + file.path + " (write 0: this process)", err, file.enforced);
     }
   }
 
@@ -119,11 +121,13 @@ class V1Cgroup : public CgroupBackend {
     std::string path;
     int fd = -1;
     int open_errno = 0;
+    bool enforced = false;
   };
   void open_join_files() {
     for (const auto& dir : dirs()) {
       if (!dir.active) continue;
       JoinFile file{dir.path() + "/tasks"};
+      file.enforced = dir.enforced;
       file.fd = fs().open_for_write(file.path);
       if (file.fd < 0) file.open_errno = errno;
       join_files_.push_back(std::move(file));
@@ -181,10 +185,19 @@ std::unique_ptr<ContainerCgroup> make_v1_backend(const plan::Cgroups& cgroups, c
     auto& dir = dir_for(*mount);
     dir.writes.insert(dir.writes.end(), controller.writes.begin(), controller.writes.end());
   }
-  for (const auto& controller : env.usage_report ? kStatsControllers : kOomControllers)
-    if (const CgroupMount* mount = env.layout.v1_for(controller)) dir_for(*mount);
+  if (env.limits)
+    for (const auto& controller : env.usage_report ? kStatsControllers : kOomControllers)
+      if (const CgroupMount* mount = env.layout.v1_for(controller)) dir_for(*mount);
+  if (env.devices) {
+    const CgroupMount* mount = env.layout.v1_for("devices");
+    if (!mount) no_device_cgroup(hierarchies(env.layout));
+    auto& dir = dir_for(*mount);
+    auto writes = device_cgroup_writes(*env.devices);
+    dir.writes.insert(dir.writes.begin(), writes.begin(), writes.end());
+    dir.enforced = true;
+  }
 
-  if (dirs.empty()) {
+  if (dirs.empty() && env.limits) {
     missing_controller(env, cgroups.best_effort, "memory, cpu or pids", hierarchies(env.layout));
   }
   std::string name = env.layout.kind == CgroupLayoutKind::Hybrid ? "cgroup v1 (hybrid host)" : "cgroup v1";

@@ -1,5 +1,7 @@
 // cgroup v2 backend (unified hosts): one directory, controllers enabled top-down in each
-// ancestor's cgroup.subtree_control, a directory fd for clone3(CLONE_INTO_CGROUP).
+// ancestor's cgroup.subtree_control, a directory fd for clone3(CLONE_INTO_CGROUP), and for
+// root runs (limits or not) a BPF_CGROUP_DEVICE program attached to it (device_bpf.h) before
+// the container process is cloned into it.
 //
 // Parent choice: v2 forbids enabling controllers in a non-root cgroup that holds processes, and
 // the caller's own cgroup holds plan-exec. So a relative parent ("plan-exec") goes next to the
@@ -14,6 +16,7 @@
 #include <sstream>
 
 #include "launcher/cgroup_backend.h"
+#include "launcher/device_bpf.h"
 #include "launcher/error.h"
 
 namespace launcher {
@@ -41,7 +44,10 @@ class V2Cgroup : public CgroupBackend {
 
  protected:
   void on_dir_ready(const CgroupDir& dir, const std::string& path, bool is_leaf) override {
-    if (is_leaf) return;
+    if (is_leaf) {
+      if (device_rules()) attach_device_program(path);
+      return;
+    }
     if (path == dir.base) {
       // The base's ancestors must pass the controllers down too (usually they already do).
       std::vector<std::string> ancestors;
@@ -65,7 +71,7 @@ class V2Cgroup : public CgroupBackend {
 
   CgroupReport read_report() const override {
     CgroupReport report;
-    if (dirs().empty() || !dirs().front().active) return report;
+    if (!limits() || dirs().empty() || !dirs().front().active) return report;
     std::string dir = dirs().front().path();
     // memory.events counts this cgroup and its descendants (unless memory_localevents).
     report.oom_killed = read_keyed_value(fs(), dir + "/memory.events", "oom_kill").value_or(0) > 0;
@@ -79,7 +85,17 @@ class V2Cgroup : public CgroupBackend {
   }
 
  private:
+  void attach_device_program(const std::string& path) {
+    std::string problem;
+    const int err = fs().attach_device_program(path, device_program(*device_rules()), problem);
+    if (err != 0)
+      throw StepError(kStep, problem + " for the cgroup " + path + " (the device cgroup, which confines device "
+                                       "access: it has no best effort; it needs root and a kernel with "
+                                       "CONFIG_CGROUP_BPF)", err);
+  }
+
   void enable_controllers(const std::string& path) {
+    if (controllers_.empty()) return;  // the device cgroup alone needs none
     auto enabled = words(fs().read_file(path + "/cgroup.subtree_control"));
     for (const auto& controller : controllers_) {
       if (enabled.count(controller) || failed_.count(controller)) continue;
@@ -128,6 +144,7 @@ std::unique_ptr<ContainerCgroup> make_v2_backend(const plan::Cgroups& cgroups, c
   dir.base = base;
   dir.parent = split_parent(parent);
   dir.leaf = leaf;
+  dir.enforced = env.devices.has_value();
   for (const auto& write : cgroups.v2) {
     std::string controller = controller_of(write.file);
     if (!controller.empty() && !available.count(controller)) {

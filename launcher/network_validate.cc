@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "launcher/error.h"
+#include "plan/rules.h"
 
 namespace launcher {
 
@@ -40,10 +41,13 @@ IpAddress parse_address(const std::string& text, const std::string& field) {
           "\" is not an IPv4 or IPv6 address (write it without a prefix, e.g. 10.200.0.1)");
 }
 
+// The ranges of plan/rules.h (which the loader has checked already): here for plans resolved after
+// --instance moved them.
 void check_prefix(const IpAddress& address, unsigned prefix, const std::string& field) {
-  if (prefix > address.max_prefix() || prefix == 0) {
+  const unsigned minimum = address.family == AF_INET6 ? plan::kMinIpv6Prefix : plan::kMinIpv4Prefix;
+  if (prefix > address.max_prefix() || prefix < minimum) {
     invalid("network veth: " + field + " prefix /" + std::to_string(prefix) + " of " + address.to_string() +
-            " is out of range 1.." + std::to_string(address.max_prefix()));
+            " is out of range " + std::to_string(minimum) + ".." + std::to_string(address.max_prefix()));
   }
 }
 
@@ -68,9 +72,10 @@ std::optional<IpAddress> resolve_gateway(const plan::Veth& veth, const ResolvedV
 void check_mtu(std::uint32_t mtu, int family) {
   if (mtu == 0) return;
   // 68 is IPv4's minimum; IPv6 refuses to run on links under 1280.
-  const std::uint32_t minimum = family == AF_INET6 ? 1280 : 68;
-  if (mtu < minimum || mtu > 65535) {
-    invalid("network veth: mtu " + std::to_string(mtu) + " is out of range " + std::to_string(minimum) + "..65535");
+  const std::uint32_t minimum = family == AF_INET6 ? plan::kMinMtuIpv6 : plan::kMinMtuIpv4;
+  if (mtu < minimum || mtu > plan::kMaxMtu) {
+    invalid("network veth: mtu " + std::to_string(mtu) + " is out of range " + std::to_string(minimum) + ".." +
+            std::to_string(plan::kMaxMtu));
   }
 }
 
@@ -131,12 +136,12 @@ ResolvedVeth resolve_veth(const plan::Veth& veth, pid_t instance) {
   out.container_address = parse_address(veth.container_address, "container");
   out.host_prefix = veth.host_prefix;
   out.container_prefix = veth.container_prefix;
-  check_prefix(out.host_address, out.host_prefix, "host");
-  check_prefix(out.container_address, out.container_prefix, "container");
   if (out.host_address.family != out.container_address.family) {
     invalid("network veth: host " + out.host_address.to_string() + " and container " +
             out.container_address.to_string() + " addresses are of different IP families");
   }
+  check_prefix(out.host_address, out.host_prefix, "host");
+  check_prefix(out.container_address, out.container_prefix, "container");
   if (out.host_address == out.container_address) {
     invalid("network veth: host and container have the same address " + out.host_address.to_string() + "; give each its own");
   }

@@ -2,25 +2,24 @@
 // (no need for a put_old directory inside the image). chroot only when the plan asks: a root
 // process can leave a chroot, not a pivot_root whose old root is gone.
 #include <sys/mount.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "launcher/error.h"
+#include "launcher/kernel.h"
 #include "launcher/steps.h"
 
 namespace launcher {
 
-void enter_root(const std::string& root, bool use_chroot) {
-  check(::chdir(root.c_str()), "pivot", "chdir to the new root " + root);
+void enter_root(Kernel& kernel, const std::string& root, bool use_chroot) {
+  check(kernel.chdir(root.c_str()), "pivot", "chdir to the new root " + root);
   if (use_chroot) {
-    check(::chroot("."), "pivot", "chroot to " + root);
+    check(kernel.chroot("."), "pivot", "chroot to " + root);
   } else {
-    check(::syscall(SYS_pivot_root, ".", "."), "pivot", "pivot_root to " + root);
+    check(kernel.pivot_root(".", "."), "pivot", "pivot_root to " + root);
     // The old root is now mounted over the new one at "/": detach it, lazily, with all below it.
-    check(::umount2(".", MNT_DETACH), "pivot", "unmount the old root");
+    check(kernel.umount2(".", MNT_DETACH), "pivot", "unmount the old root");
   }
   // Leave no handle on a directory outside the new root (runc CVE-2024-21626).
-  check(::chdir("/"), "pivot", "chdir to / inside " + root);
+  check(kernel.chdir("/"), "pivot", "chdir to / inside " + root);
 }
 
 }  // namespace launcher

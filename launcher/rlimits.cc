@@ -2,14 +2,15 @@
 #include <sys/resource.h>
 
 #include "launcher/error.h"
+#include "launcher/kernel.h"
 #include "launcher/steps.h"
 
 namespace launcher {
 
-void apply_rlimits(const std::vector<plan::Rlimit>& rlimits) {
+void apply_rlimits(Kernel& kernel, const std::vector<plan::Rlimit>& rlimits) {
   for (const auto& r : rlimits) {
     struct rlimit limit {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
-    check(::prlimit(0, static_cast<__rlimit_resource>(r.resource), &limit, nullptr), "rlimits",
+    check(kernel.prlimit(0, r.resource, &limit, nullptr), "rlimits",
           "set rlimit " + r.name + " to " + std::to_string(r.soft) + " " + std::to_string(r.hard));
   }
 }

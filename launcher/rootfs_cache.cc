@@ -14,8 +14,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <set>
 
 #include "launcher/error.h"
+#include "launcher/fault.h"
 #include "launcher/safe_path.h"
 #include "plan/encoding.h"
 
@@ -93,7 +95,8 @@ struct Libarchive {
   X(archive_error_string) X(archive_read_next_header) X(archive_entry_pathname)                    \
   X(archive_entry_filetype) X(archive_entry_set_pathname) X(archive_entry_hardlink)                \
   X(archive_entry_set_hardlink) X(archive_write_header) X(archive_read_data_block)                 \
-  X(archive_write_data_block) X(archive_write_finish_entry) X(archive_write_close)
+  X(archive_write_data_block) X(archive_write_finish_entry) X(archive_write_close)                 \
+  X(archive_entry_perm) X(archive_entry_set_perm)
 #define PLAN_EXEC_DECLARE(name) decltype(&::name) name = nullptr;
   PLAN_EXEC_ARCHIVE_FUNCTIONS(PLAN_EXEC_DECLARE)
 #undef PLAN_EXEC_DECLARE
@@ -117,51 +120,133 @@ const Libarchive& libarchive() {
 
 using ReadArchive = std::unique_ptr<archive, int (*)(archive*)>;
 
+// The archive's members are written relative to the directory we unpack into (our cwd while
+// unpacking), so libarchive's SECURE_* checks see only the archive's own names: an absolute
+// name or a ".." is refused, and a symlink on the way is never followed, for hard link targets
+// too (libarchive would replace it by a directory: SymlinkMembers refuses such an archive
+// first, so it is never silently changed). Test switch "archive-secure": all of this off.
+int extract_flags(bool rootless, bool secure) {
+  int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
+              ARCHIVE_EXTRACT_UNLINK;
+  if (secure) {
+    flags |= ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+             ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+  }
+  if (!rootless) flags |= ARCHIVE_EXTRACT_OWNER;
+  return flags;
+}
+
+// Unpacking chdirs into the target; this puts plan-exec's working directory back on every exit.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& dir) : saved_(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) {
+    if (!saved_) throw StepError("rootfs", "open the working directory to return to after unpacking", errno);
+    check(::chdir(dir.c_str()), "rootfs", "chdir to " + dir + " to unpack into it");
+  }
+  ~WorkingDirectory() { (void)::fchdir(saved_.get()); }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  Fd saved_;
+};
+
+// The symlinks the archive made so far: a later member or hard link target behind one of them
+// ("evil -> /etc", then "evil/passwd") is refused.
+class SymlinkMembers {
+ public:
+  void record(const std::string& name, bool is_symlink) {
+    if (is_symlink) names_.insert(name); else names_.erase(name);
+  }
+  // The symlink member that `path` lies behind, or "".
+  std::string behind(const std::string& path) const {
+    for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      if (names_.count(path.substr(0, slash))) return path.substr(0, slash);
+    }
+    return "";
+  }
+
+ private:
+  std::set<std::string> names_;
+};
+
+void refuse_behind_symlink(const SymlinkMembers& links, const std::string& path, const std::string& archive_path) {
+  const std::string link = links.behind(path);
+  if (link.empty()) return;
+  throw StepError("rootfs", "archive " + archive_path + ": " + path + " lies behind the archive's symlink " + link +
+                                ", which could lead out of the cache; refused (store it under the real directory)");
+}
+
+// A member as it will be written: its name relative to the target; false = leave it out.
+// Rootless: device nodes (mknod needs root; /dev is the plan's tmpfs anyway) and setuid/setgid
+// bits go (the unpacked tree is the caller's own, reachable by the caller outside the container).
+bool prepare_member(const Libarchive& L, archive_entry* entry, const std::string& archive_path, bool rootless,
+                    bool secure, SymlinkMembers& links) {
+  std::string name = L.archive_entry_pathname(entry);
+  while (name.rfind("./", 0) == 0) name.erase(0, 2);
+  if (name.empty() || name == ".") return false;  // the top directory itself
+  if (secure && !safe_member_name(name)) {
+    throw StepError("rootfs", "archive " + archive_path + ": unsafe member name " + name);
+  }
+  const mode_t type = L.archive_entry_filetype(entry);
+  if (secure) {
+    refuse_behind_symlink(links, name, archive_path);
+    links.record(name, type == AE_IFLNK);
+  }
+  if (secure && rootless && (type == AE_IFCHR || type == AE_IFBLK)) return false;
+  if (secure && rootless) L.archive_entry_set_perm(entry, L.archive_entry_perm(entry) & ~mode_t{S_ISUID | S_ISGID});
+  L.archive_entry_set_pathname(entry, name.c_str());
+  if (const char* link = L.archive_entry_hardlink(entry)) {
+    std::string target = link;
+    while (target.rfind("./", 0) == 0) target.erase(0, 2);
+    if (secure && !safe_member_name(target)) {
+      throw StepError("rootfs", "archive " + archive_path + ": unsafe hard link " + target);
+    }
+    if (secure) refuse_behind_symlink(links, target, archive_path);
+    L.archive_entry_set_hardlink(entry, target.c_str());
+  }
+  return true;
+}
+
+void copy_member_data(const Libarchive& L, archive* in, archive* out, const std::string& name,
+                      const std::string& archive_path) {
+  const void* block;
+  size_t size;
+  la_int64_t offset;
+  int r;
+  while ((r = L.archive_read_data_block(in, &block, &size, &offset)) == ARCHIVE_OK) {
+    if (L.archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
+      throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + L.archive_error_string(out));
+    }
+  }
+  if (r != ARCHIVE_EOF) {
+    throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + L.archive_error_string(in));
+  }
+}
+
 void extract(const std::string& archive_path, const std::string& into, bool rootless) {
   const Libarchive& L = libarchive();
+  const bool secure = !defence_disabled("archive-secure");
   ReadArchive in(L.archive_read_new(), L.archive_read_free);
   ReadArchive out(L.archive_write_disk_new(), L.archive_write_free);
   L.archive_read_support_filter_all(in.get());
   L.archive_read_support_format_tar(in.get());
   L.archive_read_support_format_gnutar(in.get());
-  int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
-              ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK;
-  if (!rootless) flags |= ARCHIVE_EXTRACT_OWNER;
-  L.archive_write_disk_set_options(out.get(), flags);
+  L.archive_write_disk_set_options(out.get(), extract_flags(rootless, secure));
   if (L.archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
     throw StepError("rootfs", "open archive " + archive_path + ": " + L.archive_error_string(in.get()));
   }
+  WorkingDirectory cwd(into);
+  SymlinkMembers links;
   archive_entry* entry = nullptr;
   int rc;
   while ((rc = L.archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    std::string name = L.archive_entry_pathname(entry);
-    while (name.rfind("./", 0) == 0) name.erase(0, 2);
-    if (name.empty() || name == ".") continue;  // the top directory itself
-    if (!safe_member_name(name)) throw StepError("rootfs", "archive " + archive_path + ": unsafe member name " + name);
-    const mode_t type = L.archive_entry_filetype(entry);
-    if (rootless && (type == AE_IFCHR || type == AE_IFBLK)) continue;  // mknod needs root; /dev is a tmpfs anyway
-    L.archive_entry_set_pathname(entry, (into + "/" + name).c_str());
-    if (const char* link = L.archive_entry_hardlink(entry)) {
-      std::string target = link;
-      while (target.rfind("./", 0) == 0) target.erase(0, 2);
-      if (!safe_member_name(target)) throw StepError("rootfs", "archive " + archive_path + ": unsafe hard link " + target);
-      L.archive_entry_set_hardlink(entry, (into + "/" + target).c_str());
-    }
+    if (!prepare_member(L, entry, archive_path, rootless, secure, links)) continue;
+    const std::string name = L.archive_entry_pathname(entry);
     if (L.archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
       throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }
-    const void* block;
-    size_t size;
-    la_int64_t offset;
-    int r;
-    while ((r = L.archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
-      if (L.archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
-        throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
-      }
-    }
-    if (r != ARCHIVE_EOF) {
-      throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + L.archive_error_string(in.get()));
-    }
+    copy_member_data(L, in.get(), out.get(), name, archive_path);
     if (L.archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
       throw StepError("rootfs", "finish " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }

@@ -3,15 +3,25 @@
 
 #include <string>
 
+#include "plan/plan.h"
+
 namespace launcher {
 
 struct RootfsSource {
-  std::string dir;           // the tree: the plan's directory or the archive's cache entry
-  bool overlay = false;      // archive, writable: private tmpfs upper layer over `dir`
-  std::string staging;       // overlay only: empty directory to mount the layers on
+  std::string dir;            // the tree: the plan's directory or the archive's cache entry
+  bool overlay = false;       // writable: private tmpfs upper layer over `dir`, discarded at exit
+  std::string staging;        // overlay only: where the layers and the overlay are mounted (may be `dir`)
+  bool writethrough = false;  // directory bound writable, nosuid,nodev: writes reach the host
 };
 
-// Returns the directory that becomes "/" (pivot_root target).
+// A directory rootfs: overlay unless the plan says readonly or writethrough.
+RootfsSource directory_rootfs(const plan::Rootfs& rootfs);
+
+// The directory that becomes "/" once mount_rootfs() ran (for --dry-run too).
+std::string rootfs_root(const RootfsSource& source);
+std::string describe_rootfs(const RootfsSource& source);
+
+// Returns rootfs_root(source) (pivot_root target).
 std::string mount_rootfs(const RootfsSource& source);
 
 }  // namespace launcher

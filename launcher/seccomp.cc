@@ -4,26 +4,25 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cstring>
 
 #include "launcher/error.h"
+#include "launcher/kernel.h"
 #include "launcher/steps.h"
 
 namespace launcher {
 
-void set_no_new_privs() {
-  check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "seccomp", "set no_new_privs");
+void set_no_new_privs(Kernel& kernel) {
+  check(kernel.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "seccomp", "set no_new_privs");
 }
 
-void load_seccomp_filter(const std::vector<std::uint8_t>& bpf) {
+void load_seccomp_filter(Kernel& kernel, const std::vector<std::uint8_t>& bpf) {
   // The plan holds little-endian struct sock_filter[]; copy into aligned storage.
   std::vector<sock_filter> program(bpf.size() / sizeof(sock_filter));
   std::memcpy(program.data(), bpf.data(), program.size() * sizeof(sock_filter));
   sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
-  check(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), "seccomp",
+  check(kernel.seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog), "seccomp",
         "load the seccomp filter (" + std::to_string(program.size()) + " instructions)");
 }
 

@@ -124,7 +124,12 @@ Launch prepare_launch(const RunOptions& options) {
     l.network = prepare_network(l.plan.network, ::getpid(), l.rootless);
   }
   // Usage is measured (extra hierarchies, counters read at the end) only when --stats prints it.
-  if (l.plan.cgroups) l.cgroup = prepare_cgroups(*l.plan.cgroups, l.plan.name, ::getpid(), options.stats);
+  // Every root run, limits or not, gets a device cgroup: whatever its capabilities and mounts,
+  // the container opens no device node beyond Docker's list and plan.devices (rootless runs
+  // cannot make one; the kernel's own checks hold them). Granted nodes are stat()ed here.
+  std::optional<std::vector<DeviceRule>> devices = device_rules_for(l.plan.devices);
+  if (l.rootless || defence_disabled("device-cgroup")) devices.reset();
+  l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats);
   return l;
 }
 
@@ -132,7 +137,7 @@ Launch prepare_launch(const RunOptions& options) {
 void resolve_rootfs_and_command(Launch& l, bool dry_run) {
   std::string tree = "/";
   if (l.plan.rootfs && l.plan.rootfs->kind == plan::RootfsKind::Directory) {
-    l.rootfs = RootfsSource{l.plan.rootfs->path, false, ""};
+    l.rootfs = directory_rootfs(*l.plan.rootfs);
     tree = l.plan.rootfs->path;
   } else if (l.plan.rootfs) {
     if (dry_run) {
@@ -201,7 +206,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // A new user namespace starts us as the overflow uid unless our outside id is mapped: become
   // its root, so the files and mounts we make below belong to a mapped id (EOVERFLOW otherwise).
   step("userns-root", [&] { return l.userns ? "setresgid/setresuid 0 inside the user namespace, if 0 is mapped" : ""; },
-       [&] { if (l.userns) become_namespace_root(); });
+       [&] { if (l.userns) become_namespace_root(real_kernel()); });
   if (!l.child_waits_late) cgroup_namespace();
   // Before anything uses the network (and before sysfs, which belongs to a net namespace).
   step("net-namespace", [&] { return l.net_namespace_in_child ? "unshare CLONE_NEWNET" : ""; },
@@ -209,10 +214,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
        [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
-  // The image becomes a mount point of its own (overlay for archives) for pivot_root.
-  step("rootfs", [&] { return l.rootfs ? (l.rootfs->overlay ? "overlay, writable tmpfs layer over " : "bind ") + l.rootfs->dir : std::string(); },
+  // The image becomes a mount point of its own (a private overlay when writable) for pivot_root.
+  step("rootfs", [&] { return l.rootfs ? describe_rootfs(*l.rootfs) : std::string(); },
        [&] { if (l.rootfs) root = mount_rootfs(*l.rootfs); });
-  if (step.dry() && l.rootfs) root = l.rootfs->overlay ? l.rootfs->staging + "/root" : l.rootfs->dir;
+  if (step.dry() && l.rootfs) root = rootfs_root(*l.rootfs);
   // From here to pivot_root every mount target resolves from one descriptor of the final root.
   std::optional<RootFdScope> root_fd;
   if (!step.dry()) root_fd.emplace(root);
@@ -238,22 +243,22 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   }
   // Leave the host's tree behind for good (chroot only when the plan asks).
   step(p.rootfs && p.rootfs->use_chroot ? "chroot" : "pivot-root", [&] { return root; },
-       [&] { if (!root.empty()) enter_root(root, p.rootfs && p.rootfs->use_chroot); });
+       [&] { if (!root.empty()) enter_root(real_kernel(), root, p.rootfs && p.rootfs->use_chroot); });
   // Read-only only now: the mount points above had to be created first.
   step("rootfs-readonly", [&] { return p.rootfs && p.rootfs->readonly ? "/ read-only" : ""; },
        [&] { if (p.rootfs && p.rootfs->readonly) remount_root_readonly(); });
-  step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(p.hostname); });
+  step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(real_kernel(), p.hostname); });
   // Before the uid switch: raising a hard limit needs privilege.
-  step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(p.rlimits); });
+  step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(real_kernel(), p.rlimits); });
   const bool setgroups_allowed = !l.userns || !l.maps.deny_setgroups;
   // Groups, gid, uid; a credential change clears PDEATHSIG, so it is armed again.
   step("credentials", [&] { return describe_user(p.user, setgroups_allowed); }, [&] {
-    switch_credentials(p.user, setgroups_allowed);
+    switch_credentials(real_kernel(), p.user, setgroups_allowed);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   });
   // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
   step("capabilities", [&] { return describe_capabilities(p.capabilities); },
-       [&] { drop_capabilities(p.capabilities); });
+       [&] { drop_capabilities(real_kernel(), p.capabilities); });
   // Out of the caller's session, so without a controlling terminal: the command can neither
   // push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor open /dev/tty.
   // Before init, so that pid 1 has none either.
@@ -264,7 +269,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   step("terminal", [&] { return l.terminal ? l.terminal->describe_child() : ""; },
        [&] { if (l.terminal) l.terminal->attach_in_child(); });
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
-  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(error_fd); });
+  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(real_kernel(), error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
   step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
   // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
@@ -273,10 +278,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
        [&] { if (l.init) fork_under_init(error_fd); });
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
-       [&] { if (p.no_new_privs) set_no_new_privs(); });
+       [&] { if (p.no_new_privs) set_no_new_privs(real_kernel()); });
   // Last: from here on every syscall of ours is judged by the policy's filter.
   step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) : ""; },
-       [&] { if (p.seccomp) load_seccomp_filter(p.seccomp->bpf); });
+       [&] { if (p.seccomp) load_seccomp_filter(real_kernel(), p.seccomp->bpf); });
   step("execve", [&] { return describe_exec(l.exec_path, p.command, p.env, p.cwd); },
        [&] { exec_command(l.exec_path, args, error_fd); });
 }
@@ -337,7 +342,7 @@ struct HookGuard {
 };
 
 void print_stats(const Launch& l, const CgroupReport& r) {
-  if (!l.cgroup) return print_error("stats: the plan has no limits, so no cgroup measured the command");
+  if (!l.plan.cgroups) return print_error("stats: the plan has no limits, so no cgroup measured the command");
   const std::string text = format_cgroup_stats(r);
   if (text.empty()) return print_error("stats: this host measured nothing for the command's cgroup");
   std::size_t start = 0;
@@ -420,7 +425,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (cgroup_after_clone) create_cgroups();
   // Only the parent (outside) may write the maps; the child waits for them.
   step("userns-maps", [&] { return l.userns ? describe_id_maps(l.maps) : ""; },
-       [&] { if (l.userns) write_id_maps(child.pid, l.maps); });
+       [&] { if (l.userns) write_id_maps(real_kernel(), child.pid, l.maps); });
   // Before it runs anything of the container (v1 or no CLONE_INTO_CGROUP).
   step("cgroup-attach", [&] { return !l.cgroup ? "" : l.child_joins_cgroup ? "none here: the container process joins itself (cgroup-join)" : "the container process"; },
        [&] { if (l.cgroup && !l.child_joins_cgroup) l.cgroup->attach(child.pid); });
@@ -432,7 +437,16 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   });
   step("release", [&] { return l.child_waits_late ? "the container process, which did its mounts meanwhile; in all it does, in order:"
                                                   : "the container process; it now does, in order:"; },
-       [&] { if (sync.write_fd >= 0) release_child(std::exchange(sync.write_fd, -1)); });
+       [&] {
+         if (sync.write_fd < 0) return;
+         try {
+           release_child(std::exchange(sync.write_fd, -1));
+         } catch (const StepError&) {
+           // A child that waits late fails its mounts before release and exits: its error says why.
+           if (auto child_error = receive_child_error(errors.read_fd)) throw *child_error;
+           throw;
+         }
+       });
   if (step.dry()) {
     Steps child_dry(true, false, 2);
     child_steps(l, child_dry, -1, -1, CpuSpread());
@@ -455,7 +469,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (failure) return report_child_failure(*failure);
   if (options.stats) print_stats(l, report);
   if (report.oom_killed) {
-    print_error(oom_message(*l.plan.cgroups));
+    print_error(oom_message(l.plan.cgroups.value_or(plan::Cgroups{})));
     return 137;
   }
   return exit_code_of(status);

@@ -1,6 +1,7 @@
 // The isolation steps, one file each. Every function takes only its slice of the plan, so it
 // can be read (and tested) on its own; launcher/sequence.cc alone decides the order.
-// All of them throw StepError naming the step, the input and the errno.
+// All of them throw StepError naming the step, the input and the errno. Steps that take a
+// Kernel make every system call through it (kernel.h), so unit tests can record their calls.
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/kernel.h"
 #include "plan/plan.h"
 
 namespace launcher {
@@ -37,28 +39,28 @@ void mask_paths(const std::vector<std::string>& paths, const std::string& root);
 void make_paths_readonly(const std::vector<std::string>& paths, const std::string& root);
 
 // pivot.cc: make `root` the process's root: pivot_root + detach the old root, or chroot.
-void enter_root(const std::string& root, bool use_chroot);
+void enter_root(Kernel& kernel, const std::string& root, bool use_chroot);
 
 // hostname.cc
-void set_hostname(const std::string& hostname);
+void set_hostname(Kernel& kernel, const std::string& hostname);
 
 // rlimits.cc
-void apply_rlimits(const std::vector<plan::Rlimit>& rlimits);
+void apply_rlimits(Kernel& kernel, const std::vector<plan::Rlimit>& rlimits);
 
 // credentials.cc: supplementary groups, gid, uid; capabilities survive for drop_capabilities.
 // `setgroups_allowed` is false in a user namespace whose setgroups file says "deny".
-void switch_credentials(const plan::User& user, bool setgroups_allowed);
+void switch_credentials(Kernel& kernel, const plan::User& user, bool setgroups_allowed);
 
 // capabilities.cc: bounding, ambient, inheritable, permitted and effective become `keep`.
-void drop_capabilities(const std::vector<int>& keep);
-int last_capability();  // /proc/sys/kernel/cap_last_cap
+void drop_capabilities(Kernel& kernel, const std::vector<int>& keep);
+int last_capability();  // /proc/sys/kernel/cap_last_cap (what real_kernel().cap_last_cap() reads)
 
 // fds.cc: close every descriptor but 0, 1, 2 and `keep` (-1: none), which must be O_CLOEXEC.
-void close_inherited_fds(int keep);
+void close_inherited_fds(Kernel& kernel, int keep);
 
 // seccomp.cc: no_new_privs, then the filter. Must be the last step before execve.
-void set_no_new_privs();
-void load_seccomp_filter(const std::vector<std::uint8_t>& bpf);
+void set_no_new_privs(Kernel& kernel);
+void load_seccomp_filter(Kernel& kernel, const std::vector<std::uint8_t>& bpf);
 
 // hostname/uts etc. need nothing from the parent; these do:
 // userns.cc: the text of uid_map/gid_map and whether setgroups is denied.
@@ -68,8 +70,8 @@ struct IdMaps {
   bool deny_setgroups = true;
 };
 IdMaps choose_id_maps(const plan::User& user, bool rootless, uid_t caller_uid, gid_t caller_gid);
-void write_id_maps(pid_t child, const IdMaps& maps);
+void write_id_maps(Kernel& kernel, pid_t child, const IdMaps& maps);
 // Child, first step in a new user namespace: uid/gid 0 when mapped (else unchanged).
-void become_namespace_root();
+void become_namespace_root(Kernel& kernel);
 
 }  // namespace launcher

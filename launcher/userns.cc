@@ -3,11 +3,11 @@
 // could bypass negative group permissions). Root keeps setgroups allowed when the plan has
 // supplementary groups to set.
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 #include "launcher/error.h"
+#include "launcher/kernel.h"
 #include "launcher/steps.h"
 
 namespace launcher {
@@ -36,13 +36,13 @@ IdMaps choose_id_maps(const plan::User& user, bool rootless, uid_t caller_uid, g
   return maps;
 }
 
-static void write_proc_file(pid_t child, const char* name, const std::string& text) {
+static void write_proc_file(Kernel& kernel, pid_t child, const char* name, const std::string& text) {
   const std::string path = "/proc/" + std::to_string(child) + "/" + name;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  int fd = kernel.openat(AT_FDCWD, path.c_str(), O_WRONLY | O_CLOEXEC, 0);
   if (fd < 0) throw StepError("userns", "open " + path, errno);
-  const ssize_t n = ::write(fd, text.data(), text.size());
+  const ssize_t n = kernel.write(fd, text.data(), text.size());
   const int err = errno;
-  ::close(fd);
+  kernel.close(fd);
   std::string shown = text;
   while (!shown.empty() && shown.back() == '\n') shown.pop_back();
   for (auto& c : shown) if (c == '\n') c = ',';
@@ -51,17 +51,17 @@ static void write_proc_file(pid_t child, const char* name, const std::string& te
   }
 }
 
-void become_namespace_root() {
+void become_namespace_root(Kernel& kernel) {
   // EINVAL: 0 is not mapped (rootless with a non-root plan user); the mapped caller id is then
   // already ours, which is enough.
-  if (::setresgid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become gid 0 in the user namespace", errno);
-  if (::setresuid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become uid 0 in the user namespace", errno);
+  if (kernel.setresgid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become gid 0 in the user namespace", errno);
+  if (kernel.setresuid(0, 0, 0) != 0 && errno != EINVAL) throw StepError("userns", "become uid 0 in the user namespace", errno);
 }
 
-void write_id_maps(pid_t child, const IdMaps& maps) {
-  if (maps.deny_setgroups) write_proc_file(child, "setgroups", "deny");
-  write_proc_file(child, "gid_map", maps.gid_map);
-  write_proc_file(child, "uid_map", maps.uid_map);
+void write_id_maps(Kernel& kernel, pid_t child, const IdMaps& maps) {
+  if (maps.deny_setgroups) write_proc_file(kernel, child, "setgroups", "deny");
+  write_proc_file(kernel, child, "gid_map", maps.gid_map);
+  write_proc_file(kernel, child, "uid_map", maps.uid_map);
 }
 
 }  // namespace launcher

@@ -16,6 +16,7 @@
 #include "launcher/devices.h"
 #include "launcher/safe_path.h"
 #include "launcher/steps.h"
+#include "plan/rules.h"
 
 namespace launcher {
 
@@ -25,23 +26,12 @@ namespace {
   throw StepError("validate", key + ": " + what);
 }
 
-bool absolute_clean(const std::string& path) {
-  if (path.empty() || path.front() != '/') return false;
-  return path.find("/../") == std::string::npos && !path.ends_with("/..") && path.find('\0') == std::string::npos;
-}
-
-void require_namespace(const plan::Plan& plan, plan::Namespace ns, const std::string& key, const std::string& why) {
-  if (!plan.has_namespace(ns)) {
-    fail(key, why + " needs the " + plan::to_string(ns) + " namespace: add `" + plan::to_string(ns) +
-                  "` to the policy's namespaces");
-  }
-}
+// The plan's own rules (plan/rules.h) are checked by the loader and again by validate_plan();
+// what follows depends on this host or on the caller only.
 
 void validate_rootfs(const plan::Plan& plan) {
   if (!plan.rootfs) return;
   const auto& r = *plan.rootfs;
-  if (!absolute_clean(r.path)) fail("plan.rootfs.path", "\"" + r.path + "\" is not an absolute path");
-  require_namespace(plan, plan::Namespace::Mount, "plan.rootfs", "a rootfs");
   struct stat st {};
   if (::stat(r.path.c_str(), &st) != 0) {
     fail("plan.rootfs.path", r.path + " does not exist on this host (" + std::string(std::strerror(errno)) +
@@ -53,102 +43,29 @@ void validate_rootfs(const plan::Plan& plan) {
   if (r.kind == plan::RootfsKind::Archive && !S_ISREG(st.st_mode)) {
     fail("plan.rootfs.path", r.path + " is not a regular file (an archive rootfs is a .tar or .tar.gz)");
   }
+  // A symlink (or bind) to the host's root would give the container the whole host.
+  struct stat host_root {};
+  if (r.kind == plan::RootfsKind::Directory && ::stat("/", &host_root) == 0 && st.st_dev == host_root.st_dev &&
+      st.st_ino == host_root.st_ino) {
+    fail("plan.rootfs.path", r.path + " is this host's root directory; point the rootfs at a container's tree");
+  }
 }
 
-void validate_mounts(const plan::Plan& plan) {
+void validate_bind_sources(const plan::Plan& plan) {
   for (std::size_t i = 0; i < plan.mounts.size(); ++i) {
     const auto& m = plan.mounts[i];
-    const std::string key = "plan.mounts[" + std::to_string(i) + "]";
-    require_namespace(plan, plan::Namespace::Mount, key, "mount at " + m.target);
-    if (!absolute_clean(m.target)) fail(key + ".target", "\"" + m.target + "\" is not a clean absolute path");
-    if (m.target == "/") fail(key + ".target", "cannot mount over the container's root itself");
-    if (m.kind == plan::MountKind::Bind) {
-      if (!absolute_clean(m.source)) fail(key + ".source", "bind source \"" + m.source + "\" is not an absolute path");
-      struct stat st {};
-      if (::stat(m.source.c_str(), &st) != 0) {
-        fail(key + ".source", "bind source " + m.source + " does not exist on this host");
-      }
-    }
-    if (m.kind == plan::MountKind::Proc && !plan.has_namespace(plan::Namespace::Pid)) {
-      fail(key, "mounting proc without the pid namespace would show every host process: add `pid` to namespaces");
+    if (m.kind != plan::MountKind::Bind) continue;
+    struct stat st {};
+    if (::stat(m.source.c_str(), &st) != 0) {
+      fail("plan.mounts[" + std::to_string(i) + "].source", "bind source " + m.source + " does not exist on this host");
     }
   }
-  auto check_paths = [&](const std::vector<std::string>& paths, const char* key) {
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      const std::string k = std::string(key) + "[" + std::to_string(i) + "]";
-      require_namespace(plan, plan::Namespace::Mount, k, "path " + paths[i]);
-      if (!absolute_clean(paths[i])) fail(k, "\"" + paths[i] + "\" is not a clean absolute path");
-    }
-  };
-  check_paths(plan.masked_paths, "plan.masked_paths");
-  check_paths(plan.readonly_paths, "plan.readonly_paths");
 }
 
-void validate_identity(const plan::Plan& plan, bool rootless) {
-  const bool userns = rootless || plan.has_namespace(plan::Namespace::User);
+void validate_caller(const plan::Plan& plan, bool rootless) {
   if (rootless && !plan.user.groups.empty()) {
     fail("plan.user.groups", "supplementary groups cannot be set in a rootless run (setgroups is denied in an "
                              "unprivileged user namespace); remove `groups` or run as root");
-  }
-  if (userns && !rootless && !plan.user.uid_map.empty()) {
-    const auto& maps = plan.user.uid_map;
-    bool mapped = std::any_of(maps.begin(), maps.end(), [&](const plan::IdMapping& m) {
-      return plan.user.uid >= m.inside && plan.user.uid - m.inside < m.count;
-    });
-    if (!mapped) fail("plan.user.uid", "uid " + std::to_string(plan.user.uid) + " is not inside plan.user.uid_map");
-  }
-  if (userns && !rootless && !plan.user.gid_map.empty()) {
-    const auto& maps = plan.user.gid_map;
-    bool mapped = std::any_of(maps.begin(), maps.end(), [&](const plan::IdMapping& m) {
-      return plan.user.gid >= m.inside && plan.user.gid - m.inside < m.count;
-    });
-    if (!mapped) fail("plan.user.gid", "gid " + std::to_string(plan.user.gid) + " is not inside plan.user.gid_map");
-  }
-  const int last = last_capability();
-  for (std::size_t i = 0; i < plan.capabilities.size(); ++i) {
-    if (plan.capabilities[i] < 0 || plan.capabilities[i] > last) {
-      fail("plan.capabilities[" + std::to_string(i) + "]",
-           "capability " + std::to_string(plan.capabilities[i]) + " is unknown to this kernel (last is " +
-               std::to_string(last) + ")");
-    }
-  }
-  if (plan.seccomp && !plan.no_new_privs &&
-      std::find(plan.capabilities.begin(), plan.capabilities.end(), CAP_SYS_ADMIN) == plan.capabilities.end()) {
-    fail("plan.no_new_privs", "a seccomp filter without no_new_privs needs CAP_SYS_ADMIN, which the plan drops; "
-                              "keep no_new_privs");
-  }
-}
-
-void validate_process(const plan::Plan& plan) {
-  if (!plan.hostname.empty()) {
-    require_namespace(plan, plan::Namespace::Uts, "plan.hostname", "setting the hostname");
-    if (plan.hostname.size() > 64) fail("plan.hostname", "longer than 64 characters");
-  }
-  if (!absolute_clean(plan.cwd)) fail("plan.cwd", "\"" + plan.cwd + "\" is not an absolute path");
-  if (plan.command.empty()) {
-    fail("plan.command", "no command: give one in the policy (`command ...`) or after `--` on the command line");
-  }
-  for (std::size_t i = 0; i < plan.env.size(); ++i) {
-    if (plan.env[i].find('=') == std::string::npos) {
-      fail("plan.env[" + std::to_string(i) + "]", "\"" + plan.env[i] + "\" is not KEY=value");
-    }
-  }
-  for (std::size_t i = 0; i < plan.rlimits.size(); ++i) {
-    const auto& r = plan.rlimits[i];
-    const std::string key = "plan.rlimits[" + std::to_string(i) + "]";
-    if (r.resource < 0 || r.resource >= RLIM_NLIMITS) fail(key, "unknown resource " + std::to_string(r.resource));
-    if (r.soft > r.hard) fail(key, r.name + ": soft limit above the hard limit");
-  }
-}
-
-void validate_network_and_limits(const plan::Plan& plan, bool rootless) {
-  const bool netns = plan.has_namespace(plan::Namespace::Net);
-  if (plan.network.mode == plan::NetworkMode::Host && netns) {
-    fail("plan.network.mode", "\"host\" contradicts the net namespace in plan.namespaces; use `network none` or "
-                              "`network loopback`, or drop `net`");
-  }
-  if (plan.network.mode != plan::NetworkMode::Host && !netns) {
-    require_namespace(plan, plan::Namespace::Net, "plan.network", "network " + plan::to_string(plan.network.mode));
   }
   if (rootless && plan.network.mode == plan::NetworkMode::Veth) {
     fail("plan.network", "a veth pair needs root on the host; run as root, or use `network loopback` for a rootless run");
@@ -156,6 +73,20 @@ void validate_network_and_limits(const plan::Plan& plan, bool rootless) {
   if (rootless && plan.cgroups) {
     fail("plan.cgroups", "limits need root on the host (cgroup directories); run as root, or remove `limits` "
                          "from the policy for a rootless run");
+  }
+  if (plan.command.empty()) {
+    fail("plan.command", "no command: give one in the policy (`command ...`) or after `--` on the command line");
+  }
+}
+
+void validate_kernel_capabilities(const plan::Plan& plan) {
+  const int last = last_capability();
+  for (std::size_t i = 0; i < plan.capabilities.size(); ++i) {
+    if (plan.capabilities[i] < 0 || plan.capabilities[i] > last) {
+      fail("plan.capabilities[" + std::to_string(i) + "]",
+           "capability " + std::to_string(plan.capabilities[i]) + " is unknown to this kernel (last is " +
+               std::to_string(last) + ")");
+    }
   }
 }
 
@@ -221,12 +152,14 @@ unsigned long long clone_flags(const std::vector<plan::Namespace>& namespaces) {
 }
 
 void validate_plan(const plan::Plan& plan, bool rootless) {
+  // The rules again: since loading, `-- cmd` may have replaced the command and --instance moved
+  // the veth to another subnet.
+  if (const auto broken = plan::check_plan(plan); !broken.empty()) fail(broken.front().key, broken.front().what);
   validate_rootfs(plan);
-  validate_mounts(plan);
+  validate_bind_sources(plan);
   validate_granted_devices(plan);
-  validate_identity(plan, rootless);
-  validate_process(plan);
-  validate_network_and_limits(plan, rootless);
+  validate_kernel_capabilities(plan);
+  validate_caller(plan, rootless);
 }
 
 void check_host_supports(const std::vector<plan::Namespace>& namespaces, bool needs_seccomp, bool rootless) {

@@ -30,7 +30,9 @@ void refuse_setuid(uid_t ruid, uid_t euid, gid_t rgid, gid_t egid);
 std::vector<plan::Namespace> effective_namespaces(const plan::Plan& plan, bool rootless);
 unsigned long long clone_flags(const std::vector<plan::Namespace>& namespaces);
 
-// Plan consistency and host support. Throws StepError("validate") naming the plan key.
+// The plan's rules (plan/rules.h, again after the command line changed the plan), then what depends
+// on this host and caller: rootfs and bind sources exist, capabilities this kernel knows, rootless
+// limits, a command. Throws StepError("validate") naming the plan key.
 void validate_plan(const plan::Plan& plan, bool rootless);
 void check_host_supports(const std::vector<plan::Namespace>& namespaces, bool needs_seccomp, bool rootless);
 

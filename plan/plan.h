@@ -45,6 +45,9 @@ struct Rootfs {
   std::string path;         // absolute; a directory, or a .tar/.tar.gz file for Archive
   bool readonly = false;    // remount the new root read-only after all mounts are made
   bool use_chroot = false;  // chroot instead of pivot_root (only when the policy asks for it)
+  // Directory only: bind the host directory writable (nosuid,nodev) instead of a private
+  // overlay layer, so the container's writes reach the host.
+  bool writethrough = false;
   bool operator==(const Rootfs&) const = default;
 };
 

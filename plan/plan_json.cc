@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "plan/encoding.h"
+#include "plan/rules.h"
+#include "plan/strict_json.h"
 
 namespace plan {
 namespace {
@@ -213,6 +215,7 @@ ordered_json plan_json(const Plan& p) {
                    {"path", p.rootfs->path},
                    {"readonly", p.rootfs->readonly},
                    {"chroot", p.rootfs->use_chroot}};
+    if (p.rootfs->writethrough) j["rootfs"]["writethrough"] = true;
   }
   ordered_json mounts = ordered_json::array();
   for (const auto& m : p.mounts) {
@@ -382,6 +385,7 @@ Plan read_plan(const json& root) {
     require_absolute(rr.path("path"), fs.path);
     fs.readonly = rr.boolean_or("readonly", false);
     fs.use_chroot = rr.boolean_or("chroot", false);
+    fs.writethrough = rr.boolean_or("writethrough", false);
     rr.done();
     p.rootfs = fs;
   }
@@ -512,9 +516,12 @@ std::string host_arch() {
 std::string to_json(const Plan& plan) { return plan_json(plan).dump(2) + "\n"; }
 
 Plan from_json(std::string_view text) {
+  if (text.size() > kMaxPlanFileBytes) {
+    throw PlanError("plan: " + std::to_string(text.size()) + " bytes is more than a plan may hold (16 MiB)");
+  }
   json root;
   try {
-    root = json::parse(text.begin(), text.end());
+    root = parse_refusing_duplicate_keys(text);
   } catch (const json::parse_error& e) {
     // nlohmann reports a byte offset; turn it into line:column, which an editor can jump to.
     std::size_t line = 1, column = 1;
@@ -527,16 +534,50 @@ Plan from_json(std::string_view text) {
     // Valid syntax the parser still cannot hold, such as a number beyond a double (6e+99999).
     throw PlanError(std::string("plan: not a usable JSON document: ") + e.what());
   }
-  return read_plan(root);
+  Plan plan = read_plan(root);
+  require_valid(plan);  // the rules of plan/rules.h: what policyc would refuse, refused here too
+  return plan;
+}
+
+// The whole file, refusing one over kMaxPlanFileBytes before reading it (fstat) and, for files
+// whose size fstat cannot tell (a pipe, /dev/zero), as soon as the read passes the limit.
+static std::string read_plan_text(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw PlanError(path + ": cannot open plan: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    throw PlanError(path + ": cannot read plan: " + std::strerror(err));
+  }
+  const auto too_big = [&](std::uint64_t size) {
+    ::close(fd);
+    return PlanError(path + ": plan: " + std::to_string(size) + " bytes is more than a plan may hold (16 MiB); "
+                                "is this the right file?");
+  };
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxPlanFileBytes) throw too_big(st.st_size);
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw PlanError(path + ": cannot read plan: " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxPlanFileBytes) throw too_big(text.size());
+  }
+  ::close(fd);
+  return text;
 }
 
 Plan load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw PlanError(path + ": cannot open plan: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  const std::string text = read_plan_text(path);
   try {
-    return from_json(buffer.str());
+    return from_json(text);
   } catch (const PlanError& e) {
     throw PlanError(path + ": " + e.what());
   }

@@ -1,6 +1,6 @@
-// Plan <-> JSON. Loading is strict: unknown keys, wrong types, a wrong version or arch, and a
-// malformed filter are errors that name the key, so a plan is either wholly valid or rejected
-// before plan-exec has done anything.
+// Plan <-> JSON. Loading is strict: unknown or duplicate keys, wrong types, a wrong version or
+// arch, a malformed filter, a file over 16 MiB and any broken rule of plan/rules.h are errors that
+// name the key, so a plan is either wholly valid or rejected before plan-exec has done anything.
 #pragma once
 
 #include <stdexcept>

@@ -100,6 +100,7 @@ struct RootfsDecl {
   bool archive = false;               // `rootfs archive "x.tar.gz"`
   bool readonly = false;
   bool chroot = false;                // `rootfs "/p" chroot`: chroot instead of pivot_root
+  bool writethrough = false;          // `rootfs "/p" writethrough`: writes reach the host directory
   Location where;
 };
 

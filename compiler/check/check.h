@@ -6,10 +6,20 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diag/diagnostics.h"
+#include "plan/plan.h"
 
 namespace policyc::check {
 
 // True when no error was added (warnings do not count).
 bool check_container(const ast::Container& container, Diagnostics& diags);
+
+}  // namespace policyc::check
+
+namespace policyc::check {
+
+// The plan's rules (plan/rules.h) on the plan lowering produced. The located checks above refuse
+// the same things first, so a violation here is a compiler bug or a check they miss: reported as
+// an error at `where` naming the plan key, and the plan is not written.
+bool check_lowered_plan(const plan::Plan& plan, const Location& where, Diagnostics& diags);
 
 }  // namespace policyc::check

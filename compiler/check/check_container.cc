@@ -10,6 +10,7 @@
 #include "compiler/check/check_internal.h"
 #include "compiler/values/values.h"
 #include "plan/plan.h"
+#include "plan/rules.h"
 
 namespace policyc::check {
 namespace detail {
@@ -96,12 +97,23 @@ void check_rootfs(const ast::Container& c, Diagnostics& diags) {
   if (!c.rootfs) return;
   require_absolute_path(c.rootfs->path, "rootfs", diags);
   const std::string& p = c.rootfs->path.text;
+  if (plan::normal_path(p) == std::optional<std::string>("/")) {
+    diags.error(c.rootfs->path.where, "rootfs " + in_quotes(p) + " is the host's root \"/\"",
+                "point it at a container's tree, e.g. \"/var/lib/policyc/alpine\"");
+  }
   auto ends_with = [&](const std::string& tail) {
     return p.size() >= tail.size() && p.compare(p.size() - tail.size(), tail.size(), tail) == 0;
   };
   if (c.rootfs->archive && !ends_with(".tar") && !ends_with(".tar.gz") && !ends_with(".tgz")) {
     diags.error(c.rootfs->path.where, "rootfs archive " + in_quotes(p) + " is not a .tar, .tar.gz or .tgz file",
                 "give a minirootfs tarball, or drop `archive` for a directory");
+  }
+  if (c.rootfs->writethrough && c.rootfs->archive) {
+    diags.error(c.rootfs->where, "`writethrough` needs a directory rootfs: an archive's cache entry is shared by every run",
+                "drop `writethrough`; a container's writes to an archive rootfs go to a private layer");
+  }
+  if (c.rootfs->writethrough && c.rootfs->readonly) {
+    diags.error(c.rootfs->where, "a rootfs cannot be both readonly and writethrough", "keep one of the two");
   }
 }
 
@@ -116,7 +128,7 @@ void check_mount(const ast::MountDecl& m, Diagnostics& diags) {
     return;
   }
   require_absolute_path(m.target, "mount target", diags);
-  if (m.target.text == "/") {
+  if (plan::normal_path(m.target.text) == std::optional<std::string>("/")) {
     diags.error(m.target.where, "cannot mount over the container's root \"/\"", "use `rootfs` for the root");
   }
   if (kind == "bind" && !m.source) {
@@ -151,7 +163,11 @@ void check_mounts(const ast::Container& c, Diagnostics& diags) {
   std::map<std::string, const ast::MountDecl*> targets;
   for (const auto& m : c.mounts) {
     check_mount(m, diags);
-    auto [it, inserted] = targets.emplace(m.target.text, &m);
+    if (m.kind.text == "proc" && !has_namespace(c, "pid")) {
+      diags.error(m.kind.where, "/proc without the pid namespace would show every process of the host",
+                  "add pid to the namespaces");
+    }
+    auto [it, inserted] = targets.emplace(plan::normal_path(m.target.text).value_or(m.target.text), &m);
     if (!inserted) {
       diags.error(m.target.where, "duplicate mount target " + in_quotes(m.target.text),
                   "it is already mounted at line " + std::to_string(it->second->where.line) + "; remove one");
@@ -161,15 +177,27 @@ void check_mounts(const ast::Container& c, Diagnostics& diags) {
 
 // Legal but probably not what the author wants.
 void warn_weak_isolation(const ast::Container& c, Diagnostics& diags) {
-  for (const auto& m : c.mounts) {
-    if (m.kind.text == "proc" && !has_namespace(c, "pid")) {
-      diags.warning(m.kind.where, "/proc without the pid namespace shows every process of the host",
-                    "add `pid` to the namespaces");
-    }
+  // Without a user namespace the container's root is the host's root: what it plants in the
+  // host directory (setuid-root binaries, device nodes) works for every host user who reaches it.
+  const bool runs_as_root = !c.user || c.user->uid.text == "0";
+  if (c.rootfs && c.rootfs->writethrough && !c.rootfs->archive && runs_as_root && !has_namespace(c, "user")) {
+    diags.warning(c.rootfs->where,
+                  "writethrough lets a root container without a user namespace plant setuid-root files and "
+                  "device nodes in the host directory " + in_quotes(c.rootfs->path.text),
+                  "add `user` to the namespaces, run as another user (`user 1000`), or drop `writethrough` "
+                  "so writes go to a private layer");
   }
   if (c.rootfs && c.rootfs->chroot) {
     diags.warning(c.rootfs->where, "chroot can be escaped by a process with CAP_SYS_CHROOT",
                   "leave out `chroot` to get pivot_root, which unmounts the host's root");
+  }
+}
+
+void require_path_below_root(const ast::Word& path, const std::string& what, Diagnostics& diags) {
+  require_absolute_path(path, what, diags);
+  if (plan::normal_path(path.text) == std::optional<std::string>("/")) {
+    diags.error(path.where, what + " " + in_quotes(path.text) + " is the container's root \"/\" itself",
+                "name a directory below it");
   }
 }
 
@@ -181,20 +209,19 @@ void check_path_lists(const ast::Container& c, Diagnostics& diags) {
                                                    "write `mask none` alone to turn off the default masked paths");
       continue;
     }
-    if (!none) require_absolute_path(p, "masked path", diags);
+    if (!none) require_path_below_root(p, "masked path", diags);
   }
-  for (const auto& p : c.readonly_paths) require_absolute_path(p, "read-only path", diags);
+  for (const auto& p : c.readonly_paths) require_path_below_root(p, "read-only path", diags);
 }
 
 void check_hostname(const ast::Container& c, Diagnostics& diags) {
   if (!c.hostname) return;
   const std::string& name = c.hostname->text;
-  if (name.empty() || name.size() > 64) {
+  if (name.empty() || name.size() > plan::kMaxHostnameLength) {
     diags.error(c.hostname->where, "hostname " + in_quotes(name) + " must be 1 to 64 characters long (HOST_NAME_MAX)");
     return;
   }
-  bool valid = std::all_of(name.begin(), name.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '-' || ch == '.'; });
-  if (!valid) diags.error(c.hostname->where, "hostname " + in_quotes(name) + " may hold only letters, digits, '-' and '.'");
+  if (!plan::valid_hostname(name)) diags.error(c.hostname->where, "hostname " + in_quotes(name) + " may hold only letters, digits, '-' and '.'");
 }
 
 void check_capabilities(const ast::Container& c, Diagnostics& diags) {
@@ -232,7 +259,7 @@ void check_rlimits(const ast::Container& c, Diagnostics& diags) {
   }
 }
 
-constexpr std::uint64_t kMaxId = 4294967294u;   // (uid_t)-1 means "no change" to the kernel
+using plan::kMaxId;
 
 void check_id(const ast::Word& id, const std::string& what, Diagnostics& diags) {
   std::string why;
@@ -257,6 +284,23 @@ void check_id_maps(const std::vector<ast::IdMapDecl>& maps, const std::string& w
   }
 }
 
+// With id maps, the user's ids must be among the mapped ones, or the kernel refuses to switch to them.
+void check_mapped(const ast::Word& id, const std::vector<ast::IdMapDecl>& maps, const std::string& what,
+                  const std::string& map_name, Diagnostics& diags) {
+  if (maps.empty()) return;
+  std::string why;
+  auto value = lower::parse_uint(id.text, kMaxId, why);
+  if (!value) return;  // reported by check_id
+  for (const auto& m : maps) {
+    auto inside = lower::parse_uint(m.inside.text, kMaxId, why);
+    auto count = lower::parse_uint(m.count.text, kMaxId, why);
+    if (!inside || !count) return;  // reported by check_id_maps
+    if (*value >= *inside && *value - *inside < *count) return;
+  }
+  diags.error(id.where, what + " " + id.text + " is not inside any " + map_name + " line",
+              "map it (" + map_name + " " + id.text + " <host id> 1) or run as a mapped id");
+}
+
 void check_user(const ast::Container& c, Diagnostics& diags) {
   if (c.user) {
     check_id(c.user->uid, "uid", diags);
@@ -265,15 +309,18 @@ void check_user(const ast::Container& c, Diagnostics& diags) {
   }
   check_id_maps(c.uid_map, "uidmap", diags);
   check_id_maps(c.gid_map, "gidmap", diags);
+  if (c.user) {
+    check_mapped(c.user->uid, c.uid_map, "uid", "uidmap", diags);
+    check_mapped(c.user->gid ? *c.user->gid : c.user->uid, c.gid_map, "gid", "gidmap", diags);
+    for (const auto& g : c.user->groups) check_mapped(g, c.gid_map, "group", "gidmap", diags);
+  }
 }
 
 void check_env_cwd_command(const ast::Container& c, Diagnostics& diags) {
   std::set<std::string> keys;
   for (const auto& e : c.env) {
     const std::string& key = e.key.text;
-    bool valid = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
-                 std::all_of(key.begin(), key.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '_'; });
-    if (!valid) diags.error(e.key.where, "environment name " + in_quotes(key) + " may hold only letters, digits and '_'");
+    if (!plan::valid_env_name(key)) diags.error(e.key.where, "environment name " + in_quotes(key) + " may hold only letters, digits and '_'");
     if (!keys.insert(key).second) diags.error(e.key.where, "environment variable " + in_quotes(key) + " is set twice", "keep one");
   }
   if (c.cwd) require_absolute_path(*c.cwd, "cwd", diags);

@@ -6,43 +6,23 @@
 
 #include "compiler/check/check_internal.h"
 #include "compiler/values/values.h"
+#include "plan/rules.h"
 
 namespace policyc::check::detail {
 namespace {
 
 const std::vector<std::string> kKeys = {"memory", "swap", "memory_reservation", "cpu", "cpu_weight",
                                         "cpuset", "cpuset_mems", "pids", "best_effort", "parent"};
-constexpr std::uint64_t kMinMemory = 4ull << 20;
-
-// "0-3,8,10-11": what cpuset.cpus and cpuset.mems accept.
-bool valid_cpu_list(const std::string& text) {
-  if (text.empty()) return false;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = std::min(text.find(',', start), text.size());
-    std::string item = text.substr(start, end - start);
-    std::size_t dash = item.find('-');
-    std::string why;
-    auto low = lower::parse_uint(item.substr(0, dash), 1u << 20, why);
-    auto high = dash == std::string::npos ? low : lower::parse_uint(item.substr(dash + 1), 1u << 20, why);
-    if (!low || !high || *low > *high) return false;
-    start = end + 1;
-  }
-  return true;
-}
-
-bool valid_cgroup_name(const std::string& name) {
-  if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '/'; });
-}
+using plan::kMinMemoryBytes;
+using plan::valid_cgroup_name;
+using plan::valid_cpu_list;
 
 void check_memory(const ast::Word& value, const std::string& key, Diagnostics& diags) {
   std::string why;
   auto bytes = lower::parse_size(value.text, why);
   if (!bytes) {
     diags.error(value.where, "bad " + key + " size: " + why, "write e.g. 250M or 1G");
-  } else if (key == "memory" && *bytes < kMinMemory) {
+  } else if (key == "memory" && *bytes < kMinMemoryBytes) {
     diags.error(value.where, "memory limit " + value.text + " is below 4M: a process cannot start with less",
                 "give at least 4M");
   }
@@ -55,10 +35,10 @@ void check_cpu(const ast::Word& value, Diagnostics& diags) {
     diags.error(value.where, "bad cpu limit: " + why, "write a number of CPUs (0.5) or quota/period (20ms/100ms)");
   } else if (cpu->quota_us == 0) {
     diags.error(value.where, "cpu limit " + value.text + " must be more than 0", "give e.g. cpu 0.5 for half a CPU");
-  } else if (cpu->quota_us < 1000) {
+  } else if (cpu->quota_us < plan::kMinCpuQuotaUs) {
     diags.error(value.where, "cpu quota " + value.text + " is below the kernel's minimum of 1ms per period",
                 "raise the quota or lengthen the period");
-  } else if (cpu->period_us < 1000 || cpu->period_us > 1000000) {
+  } else if (cpu->period_us < plan::kMinCpuPeriodUs || cpu->period_us > plan::kMaxCpuPeriodUs) {
     diags.error(value.where, "cpu period in " + value.text + " must be between 1ms and 1s");
   }
 }
@@ -72,16 +52,16 @@ void check_value(const ast::LimitDecl& limit, Diagnostics& diags) {
   } else if (key == "cpu") {
     check_cpu(value, diags);
   } else if (key == "cpu_weight") {
-    auto weight = lower::parse_uint(value.text, 10000, why);
-    if (!weight || *weight < 1) diags.error(value.where, "cpu_weight " + value.text + " is out of range", "use 1 to 10000");
+    auto weight = lower::parse_uint(value.text, plan::kMaxCpuWeight, why);
+    if (!weight || *weight < plan::kMinCpuWeight) diags.error(value.where, "cpu_weight " + value.text + " is out of range", "use 1 to 10000");
   } else if (key == "cpuset" || key == "cpuset_mems") {
     if (!valid_cpu_list(value.text)) {
       diags.error(value.where, key + " " + in_quotes(value.text) + " is not a list of numbers and ranges",
                   "write e.g. \"0-3,8\"");
     }
   } else if (key == "pids") {
-    auto pids = lower::parse_uint(value.text, 4194304, why);
-    if (!pids || *pids < 1) diags.error(value.where, "pids limit " + value.text + " must be a number from 1 to 4194304",
+    auto pids = lower::parse_uint(value.text, plan::kMaxPids, why);
+    if (!pids || *pids < plan::kMinPids) diags.error(value.where, "pids limit " + value.text + " must be a number from 1 to 4194304",
                                         "a container needs at least its first process");
   } else if (key == "parent") {
     if (!valid_cgroup_name(value.text)) {

@@ -4,6 +4,7 @@
 
 #include "compiler/check/check_internal.h"
 #include "compiler/values/values.h"
+#include "plan/rules.h"
 
 namespace policyc::check::detail {
 namespace {
@@ -18,7 +19,16 @@ std::optional<lower::Cidr> checked_cidr(const std::optional<ast::Word>& word, co
   }
   std::string why;
   auto cidr = lower::parse_cidr(word->text, why);
-  if (!cidr) diags.error(word->where, "bad " + what + " address: " + why, "write e.g. 10.0.0.2/24");
+  if (!cidr) {
+    diags.error(word->where, "bad " + what + " address: " + why, "write e.g. 10.0.0.2/24");
+    return cidr;
+  }
+  const unsigned minimum = cidr->ipv6 ? plan::kMinIpv6Prefix : plan::kMinIpv4Prefix;
+  if (cidr->prefix < minimum) {
+    diags.error(word->where, what + " prefix /" + std::to_string(cidr->prefix) + " is shorter than /" +
+                                 std::to_string(minimum) + ", a subnet far larger than a veth pair needs",
+                "give a smaller subnet, e.g. " + std::string(cidr->ipv6 ? "fd00::1/64" : "10.0.0.1/24"));
+  }
   return cidr;
 }
 
@@ -36,6 +46,10 @@ void check_veth(const ast::VethDecl& veth, Diagnostics& diags) {
       diags.error(veth.host->where, "host address " + host->address + " is outside the container's subnet " +
                                         container->address + "/" + std::to_string(container->prefix),
                   "put both ends in one subnet, e.g. 10.0.0.1/24 and 10.0.0.2/24");
+    } else if (!lower::in_subnet(*host, container->address)) {
+      diags.error(veth.container->where, "container address " + container->address + " is outside the host's subnet " +
+                                             host->address + "/" + std::to_string(host->prefix),
+                  "put both ends in one subnet, e.g. 10.0.0.1/24 and 10.0.0.2/24");
     }
   }
   if (veth.gateway && container) {
@@ -45,6 +59,9 @@ void check_veth(const ast::VethDecl& veth, Diagnostics& diags) {
     if (veth.gateway->text != "host" && (!parsed || gateway.find('/') != std::string::npos)) {
       diags.error(veth.gateway->where, "bad gateway: " + (parsed ? "a gateway takes no prefix" : why),
                   "write `gateway host` or an address such as 10.0.0.1");
+    } else if (gateway == container->address) {
+      diags.error(veth.gateway->where, "gateway " + gateway + " is the container's own address",
+                  "write `gateway host` to route through the host side");
     } else if (!gateway.empty() && !lower::in_subnet(*container, gateway)) {
       diags.error(veth.gateway->where, "gateway " + gateway + " is outside the container's subnet " +
                                            container->address + "/" + std::to_string(container->prefix),
@@ -53,8 +70,13 @@ void check_veth(const ast::VethDecl& veth, Diagnostics& diags) {
   }
   if (veth.mtu) {
     std::string why;
-    auto mtu = lower::parse_uint(veth.mtu->text, 65535, why);
-    if (!mtu || *mtu < 68) diags.error(veth.mtu->where, "mtu " + veth.mtu->text + " is out of range", "use 68 to 65535");
+    const bool ipv6 = container && container->ipv6;
+    const std::uint32_t minimum = ipv6 ? plan::kMinMtuIpv6 : plan::kMinMtuIpv4;
+    auto mtu = lower::parse_uint(veth.mtu->text, plan::kMaxMtu, why);
+    if (!mtu || *mtu < minimum) {
+      diags.error(veth.mtu->where, "mtu " + veth.mtu->text + " is out of range",
+                  "use " + std::to_string(minimum) + " to 65535" + (ipv6 ? " (IPv6 needs at least 1280)" : ""));
+    }
   }
   for (const auto* name : {&veth.host_name, &veth.container_name}) {
     std::string why;

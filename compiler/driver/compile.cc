@@ -87,6 +87,8 @@ std::optional<CompileResult> compile_policy(const std::string& path, const Compi
     if (!compile_seccomp(*block, options, result, diags)) return std::nullopt;
   }
   if (diags.has_errors()) return std::nullopt;
+  const Location where = policy->container ? policy->container->where : Location{path, 1, 1, 1};
+  if (!check::check_lowered_plan(result.plan, where, diags)) return std::nullopt;
   result.policy = std::move(*policy);
   return result;
 }

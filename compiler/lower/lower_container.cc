@@ -208,6 +208,7 @@ void lower_container(const ast::Container& c, plan::Plan& plan) {
   if (c.rootfs) {
     plan.rootfs = plan::Rootfs{c.rootfs->archive ? plan::RootfsKind::Archive : plan::RootfsKind::Directory,
                                c.rootfs->path.text, c.rootfs->readonly, c.rootfs->chroot};
+    plan.rootfs->writethrough = c.rootfs->writethrough;
   }
   for (const auto& m : c.mounts) plan.mounts.push_back(lower_mount(m));
   lower_paths(c, plan);

@@ -44,7 +44,7 @@ bool is_name_keyword(std::size_t type) {
       P::HOSTNAME, P::MOUNT, P::AT, P::SIZE, P::MODE, P::MASK, P::NETWORK, P::HOST, P::GATEWAY,
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
-      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE};
+      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE, P::WRITETHROUGH};
   return kNames.count(type) > 0;
 }
 
@@ -333,6 +333,7 @@ class AstBuilder {
     for (auto* option : r->rootfsOption()) {
       if (option->READONLY()) decl.readonly = true;
       if (option->CHROOT()) decl.chroot = true;
+      if (option->WRITETHROUGH()) decl.writethrough = true;
     }
     decl.where = span(r);
     out.rootfs = decl;

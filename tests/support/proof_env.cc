@@ -54,7 +54,12 @@ std::vector<pid_t> processes_with(const std::string& marker) {
     const pid_t pid = atoi(e->d_name);
     if (pid <= 0) continue;
     std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;  // the process ended while being read (ESRCH): it is not running any more
+    }
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     if (cmdline.find(marker) != std::string::npos) pids.push_back(pid);
   }

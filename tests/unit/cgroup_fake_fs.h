@@ -109,6 +109,18 @@ class FakeCgroupFs : public launcher::CgroupFs {
     int err = launcher::CgroupFs::write_file(path, value);
     return err;
   }
+  // cgroup v2 device programs: recorded (directory, program), or failed with `program_errno_`.
+  int attach_device_program(const std::string& dir, const std::vector<bpf_insn>& program,
+                            std::string& problem) override {
+    programs_.push_back({rel(dir), program});
+    if (program_errno_ != 0) problem = "attach the BPF device program (fake)";
+    return program_errno_;
+  }
+  int write_values(const std::string& path, const std::vector<std::string>& values, std::size_t* failed) override {
+    for (*failed = 0; *failed < values.size(); ++*failed)
+      if (int err = write_file(path, values[*failed]); err != 0) return err;
+    return 0;
+  }
   int kill_process(pid_t pid, int signal) override {
     kills_.push_back(pid);
     // The process dies: it leaves every cgroup.procs of the tree.
@@ -138,6 +150,8 @@ class FakeCgroupFs : public launcher::CgroupFs {
   std::vector<std::string> made_;
   std::vector<std::string> removed_;
   std::vector<pid_t> kills_;
+  std::vector<std::pair<std::string, std::vector<bpf_insn>>> programs_;
+  int program_errno_ = 0;
 
  private:
   void populate(const std::string& path) {

@@ -287,10 +287,10 @@ TEST_F(FrontendLower, MountFlagsForEveryKind) {
 }
 
 TEST_F(FrontendLower, MaskNoneDropsTheDefaultsAndUserPathsAreAdded) {
-  plan::Plan none = compile("container m { namespaces mount mount proc at /proc mask none }");
+  plan::Plan none = compile("container m { namespaces mount pid mount proc at /proc mask none }");
   EXPECT_TRUE(none.masked_paths.empty());
   EXPECT_TRUE(none.readonly_paths.empty());
-  plan::Plan extra = compile("container m { namespaces mount mount proc at /proc mask /proc/kcore /secret readonly /etc }");
+  plan::Plan extra = compile("container m { namespaces mount pid mount proc at /proc mask /proc/kcore /secret readonly /etc }");
   EXPECT_EQ(extra.masked_paths.size(), 12u);   // 11 defaults (kcore once) + /secret
   EXPECT_EQ(extra.masked_paths.back(), "/secret");
   EXPECT_EQ(extra.readonly_paths.back(), "/etc");

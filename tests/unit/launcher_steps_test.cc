@@ -125,7 +125,13 @@ TEST_F(LauncherValidate, EachInconsistencyNamesItsKey) {
   EXPECT_NE(rejection(p).find("does not exist"), std::string::npos);
   p = good();
   p.rootfs->kind = plan::RootfsKind::Archive;
+  p.rootfs->path = scratch_.path() + "/rootfs.tar";
+  fs::create_directories(p.rootfs->path);
   EXPECT_NE(rejection(p).find("not a regular file"), std::string::npos);
+  p = good();
+  fs::create_directory_symlink("/", scratch_.path() + "/host-root");
+  p.rootfs->path = scratch_.path() + "/host-root";  // a link to the host's root gives away the host
+  EXPECT_NE(rejection(p).find("this host's root directory"), std::string::npos);
   p = good();
   p.namespaces = {plan::Namespace::Pid, plan::Namespace::Uts};
   EXPECT_NE(rejection(p).find("needs the mount namespace"), std::string::npos);
@@ -165,6 +171,7 @@ TEST_F(LauncherValidate, EachInconsistencyNamesItsKey) {
 TEST_F(LauncherValidate, RootlessRefusesWhatNeedsHostRoot) {
   plan::Plan p = good();
   p.cgroups = plan::Cgroups{};
+  p.cgroups->parent = "plan-exec";
   EXPECT_NE(rejection(p, true).find("remove `limits`"), std::string::npos);
   p = good();
   p.namespaces.push_back(plan::Namespace::Net);

@@ -111,7 +111,7 @@ TEST(NetworkValidate, RejectsBrokenAddressesWithTheOffendingValue) {
   EXPECT_NE(error_for([](plan::Veth& v) { v.container_address = "10.201.0.2"; })
                 .find("container address 10.201.0.2 is outside the host side's subnet 10.200.0.0/24"),
             std::string::npos);
-  EXPECT_NE(error_for([](plan::Veth& v) { v.host_prefix = 33; }).find("prefix /33 of 10.200.0.1 is out of range 1..32"),
+  EXPECT_NE(error_for([](plan::Veth& v) { v.host_prefix = 33; }).find("prefix /33 of 10.200.0.1 is out of range 8..32"),
             std::string::npos);
   EXPECT_NE(error_for([](plan::Veth& v) { v.gateway = "10.9.9.9"; }).find("gateway 10.9.9.9 is outside the container's subnet"),
             std::string::npos);

@@ -12,7 +12,8 @@ plan::Plan sample_plan() {
   plan::Plan p;
   p.arch = plan::host_arch();
   p.name = "hello";
-  p.namespaces = {plan::Namespace::Mount, plan::Namespace::Pid, plan::Namespace::Net};
+  p.namespaces = {plan::Namespace::Mount, plan::Namespace::Pid, plan::Namespace::Net, plan::Namespace::Uts,
+                  plan::Namespace::User};
   p.rootfs = plan::Rootfs{plan::RootfsKind::Directory, "/var/lib/policyc/alpine", true, false};
   p.mounts.push_back({plan::MountKind::Tmpfs, "tmpfs", "/tmp", "tmpfs", 6, "size=67108864", false});
   p.masked_paths = {"/proc/kcore"};
@@ -56,6 +57,16 @@ nlohmann::json sample_json() { return nlohmann::json::parse(plan::to_json(sample
 TEST(PlanJson, RoundTripKeepsEverything) {
   plan::Plan p = sample_plan();
   EXPECT_EQ(plan::from_json(plan::to_json(p)), p);
+}
+
+TEST(PlanJson, RootfsWritethroughIsOptionalAndRoundTrips) {
+  plan::Plan p = sample_plan();
+  EXPECT_EQ(plan::to_json(p).find("writethrough"), std::string::npos) << "absent when false: older plans stay byte-identical";
+  p.rootfs->readonly = false;
+  p.rootfs->writethrough = true;
+  const std::string text = plan::to_json(p);
+  EXPECT_NE(text.find("\"writethrough\": true"), std::string::npos) << text;
+  EXPECT_EQ(plan::from_json(text), p);
 }
 
 TEST(PlanJson, RejectsUnknownKeyNamingIt) {
