@@ -555,7 +555,7 @@ static std::string read_plan_text(const std::string& path) {
     return PlanError(path + ": plan: " + std::to_string(size) + " bytes is more than a plan may hold (16 MiB); "
                                 "is this the right file?");
   };
-  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxPlanFileBytes) throw too_big(st.st_size);
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxPlanFileBytes) throw too_big(static_cast<std::uint64_t>(st.st_size));
   std::string text;
   char buffer[65536];
   for (;;) {
