@@ -1,7 +1,7 @@
 // filter_cost: how many BPF instructions a seccomp filter executes per syscall, for
 // libseccomp's linear layout (optimize=1), its binary tree (optimize=2) and our generator,
 // on Docker's and Podman's default profiles. Syscalls cost about 1 us in our VMs and timing
-// is noisy, so we count instructions in the interpreter (compiler/seccomp/bpf_interp.h).
+// is noisy, so we count instructions in the interpreter (compiler/bpf/bpf_interp.h).
 //
 //   filter_cost [--profile docker.json]... [--mix mix.tsv]
 //
@@ -20,13 +20,15 @@
 #include <string>
 #include <vector>
 
+#include "compiler/backend/backend.h"
+#include "compiler/bpf/explain.h"
+#include "compiler/bpf/frequency.h"
+#include "compiler/codegen/codegen.h"
 #include "compiler/docker/import.h"
+#include "compiler/driver/import_filter.h"
+#include "compiler/libseccomp/libseccomp_backend.h"
+#include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
-#include "compiler/seccomp/backend.h"
-#include "compiler/seccomp/codegen.h"
-#include "compiler/seccomp/explain.h"
-#include "compiler/seccomp/frequency.h"
-#include "compiler/seccomp/lower_seccomp.h"
 
 namespace {
 
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
   std::printf("BPF instructions executed per syscall (mix: %s)\n\n", mix_path.c_str());
   for (const std::string& path : profiles) {
     Diagnostics import_diags;
-    std::optional<seccomp::Filter> filter = docker::import_filter_file(path, {}, import_diags);
+    std::optional<seccomp::Filter> filter = import_filter_file(path, {}, import_diags);
     if (!filter) {
       import_diags.render(std::cerr);
       return 2;

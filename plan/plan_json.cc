@@ -270,9 +270,9 @@ std::vector<IdMapping> read_mappings(ObjectReader& r, const std::string& key) {
   for (std::size_t i = 0; i < list->size(); ++i) {
     ObjectReader m((*list)[i], r.path(key) + "[" + std::to_string(i) + "]");
     IdMapping map;
-    map.inside = m.uint("inside", UINT32_MAX);
-    map.outside = m.uint("outside", UINT32_MAX);
-    map.count = m.uint("count", UINT32_MAX);
+    map.inside = static_cast<std::uint32_t>(m.uint("inside", UINT32_MAX));
+    map.outside = static_cast<std::uint32_t>(m.uint("outside", UINT32_MAX));
+    map.count = static_cast<std::uint32_t>(m.uint("count", UINT32_MAX));
     if (map.count == 0) fail(m.path("count"), "must be at least 1");
     m.done();
     out.push_back(map);
@@ -423,11 +423,11 @@ Plan read_plan(const json& root) {
       out.host_ifname = v.string_or("host_ifname", "");
       out.container_ifname = v.string_or("container_ifname", "eth0");
       out.host_address = v.string("host_address");
-      out.host_prefix = v.uint("host_prefix", 128);
+      out.host_prefix = static_cast<std::uint8_t>(v.uint("host_prefix", 128));
       out.container_address = v.string("container_address");
-      out.container_prefix = v.uint("container_prefix", 128);
+      out.container_prefix = static_cast<std::uint8_t>(v.uint("container_prefix", 128));
       out.gateway = v.string_or("gateway", "");
-      out.mtu = v.uint_or("mtu", 0, 65535);
+      out.mtu = static_cast<std::uint32_t>(v.uint_or("mtu", 0, 65535));
       for (const auto* name : {&out.host_ifname, &out.container_ifname}) {
         if (name->size() > 15) fail("plan.network.veth", "interface name \"" + *name + "\" is longer than 15 characters");
       }
@@ -464,8 +464,8 @@ Plan read_plan(const json& root) {
   }
   if (const json* user = r.optional("user")) {
     ObjectReader u(*user, "plan.user");
-    p.user.uid = u.uint_or("uid", 0, UINT32_MAX - 1);
-    p.user.gid = u.uint_or("gid", 0, UINT32_MAX - 1);
+    p.user.uid = static_cast<std::uint32_t>(u.uint_or("uid", 0, UINT32_MAX - 1));
+    p.user.gid = static_cast<std::uint32_t>(u.uint_or("gid", 0, UINT32_MAX - 1));
     if (const json* groups = u.maybe_array("groups")) {
       for (std::size_t i = 0; i < groups->size(); ++i) {
         p.user.groups.push_back(static_cast<std::uint32_t>(
@@ -555,7 +555,7 @@ static std::string read_plan_text(const std::string& path) {
     return PlanError(path + ": plan: " + std::to_string(size) + " bytes is more than a plan may hold (16 MiB); "
                                 "is this the right file?");
   };
-  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxPlanFileBytes) throw too_big(st.st_size);
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxPlanFileBytes) throw too_big(static_cast<std::uint64_t>(st.st_size));
   std::string text;
   char buffer[65536];
   for (;;) {

@@ -1,7 +1,7 @@
 // Semantic checks of a policy's container part, run after parsing and before lowering. Every
 // problem is added to `diags` (nothing stops at the first), each pointing at the word it is
 // about, with what to do. Lowering may assume a container that passed these checks.
-// The seccomp block is checked by its own lowering (compiler/seccomp/lower_seccomp.h).
+// The seccomp block is checked by its own lowering (compiler/lower/lower_seccomp.h).
 #pragma once
 
 #include "compiler/ast/ast.h"

@@ -8,7 +8,7 @@
 
 #include "compiler/check/check.h"
 #include "compiler/check/check_internal.h"
-#include "compiler/lower/values.h"
+#include "compiler/values/values.h"
 #include "plan/plan.h"
 #include "plan/rules.h"
 

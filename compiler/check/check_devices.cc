@@ -6,7 +6,7 @@
 #include <set>
 
 #include "compiler/check/check_internal.h"
-#include "compiler/lower/lower_container.h"
+#include "compiler/values/defaults.h"
 
 namespace policyc::check::detail {
 namespace {

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "compiler/check/check_internal.h"
-#include "compiler/lower/values.h"
+#include "compiler/values/values.h"
 #include "plan/rules.h"
 
 namespace policyc::check::detail {

@@ -9,7 +9,7 @@
 #include "compiler/cli/commands.h"
 #include "compiler/docker/export.h"
 #include "compiler/docker/import.h"
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 #include "compiler/oci/export_oci.h"
 #include "plan/plan_json.h"
 

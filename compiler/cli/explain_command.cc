@@ -6,11 +6,11 @@
 #include <iostream>
 #include <memory>
 
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/bpf/explain.h"
+#include "compiler/bpf/frequency.h"
 #include "compiler/cli/commands.h"
-#include "compiler/lower/compile.h"
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/explain.h"
-#include "compiler/seccomp/frequency.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
 namespace policyc::cli {

@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
+#include "compiler/bpf/frequency.h"
 #include "compiler/cli/commands.h"
-#include "compiler/lower/compile.h"
-#include "compiler/seccomp/frequency.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
 #ifndef POLICYC_VERSION

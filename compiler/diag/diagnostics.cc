@@ -60,8 +60,8 @@ void Diagnostics::add_source(const std::string& file, std::string text) {
 bool Diagnostics::has_errors() const { return error_count() > 0; }
 
 std::size_t Diagnostics::error_count() const {
-  return std::count_if(items_.begin(), items_.end(),
-                       [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  return static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(),
+                                                [](const Diagnostic& d) { return d.severity == Severity::Error; }));
 }
 
 void Diagnostics::render(std::ostream& out) const {

@@ -141,7 +141,7 @@ void yaml_item(std::ostringstream& out, const ordered_json& value, int indent) {
   if (value.is_object() && !value.empty()) {
     bool first = true;
     for (auto it = value.begin(); it != value.end(); ++it) {
-      out << std::string(first ? 0 : indent + 2, ' ') << it.key() << ":";
+      out << std::string(first ? 0 : static_cast<std::size_t>(indent) + 2, ' ') << it.key() << ":";
       if ((it->is_object() || it->is_array()) && !it->empty()) { out << "\n"; yaml(out, *it, indent + 2); }
       else out << " " << ((it->is_array() || it->is_object()) ? it->dump() : yaml_scalar(*it)) << "\n";
       first = false;
@@ -152,7 +152,7 @@ void yaml_item(std::ostringstream& out, const ordered_json& value, int indent) {
 }
 
 void yaml(std::ostringstream& out, const ordered_json& value, int indent) {
-  std::string pad(indent, ' ');
+  std::string pad(static_cast<std::size_t>(indent), ' ');
   if (value.is_array()) {
     for (const auto& item : value) {
       out << pad << "- ";

@@ -3,15 +3,12 @@
 // line, allow-lists wrapped at ~100 columns, each JSON comment above its rule.
 #include "compiler/docker/import.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "compiler/docker/errno_names.h"
 #include "compiler/docker/pol_text.h"
 #include "compiler/docker/profile.h"
 #include "compiler/docker/resolve.h"
-#include "compiler/parse/parse.h"
-#include "compiler/seccomp/lower_seccomp.h"
 
 namespace policyc::docker {
 namespace {
@@ -86,22 +83,6 @@ std::optional<std::string> import_to_pol(const std::string& json_text, const std
   auto resolved = resolve_profile(*profile, file_name, options, diags);
   if (!resolved) return std::nullopt;
   return render(*resolved, file_name);
-}
-
-std::optional<seccomp::Filter> import_filter_file(const std::string& path, const ImportOptions& options,
-                                                  Diagnostics& diags) {
-  std::ifstream in(path);
-  if (!in) {
-    diags.error({path, 0, 0, 1}, "cannot read Docker profile \"" + path + "\"", "check the path");
-    return std::nullopt;
-  }
-  std::stringstream json;
-  json << in.rdbuf();
-  const std::optional<std::string> pol = import_to_pol(json.str(), path, options, diags);
-  if (!pol) return std::nullopt;
-  const std::optional<ast::Policy> policy = parse_text(*pol, path + " (imported)", diags);
-  if (!policy || !policy->seccomp_block()) return std::nullopt;
-  return seccomp::lower_seccomp(*policy->seccomp_block(), diags);
 }
 
 }  // namespace policyc::docker

@@ -26,9 +26,4 @@ struct ImportOptions {
 std::optional<std::string> import_to_pol(const std::string& json_text, const std::string& file_name,
                                          const ImportOptions& options, Diagnostics& diags);
 
-// A Docker profile file straight to the seccomp IR, with the profile's own arches (import,
-// parse the .pol text, lower): what the benchmark and the differential tests compare backends on.
-std::optional<seccomp::Filter> import_filter_file(const std::string& path, const ImportOptions& options,
-                                                  Diagnostics& diags);
-
 }  // namespace policyc::docker

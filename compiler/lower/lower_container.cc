@@ -3,9 +3,9 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-#include <linux/capability.h>
 
-#include "compiler/lower/values.h"
+#include "compiler/values/defaults.h"
+#include "compiler/values/values.h"
 
 namespace policyc::lower {
 namespace {
@@ -197,24 +197,6 @@ const std::vector<std::string>& default_readonly_paths() {
   static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                                  "/proc/sysrq-trigger"};
   return paths;
-}
-
-const std::vector<std::string>& minimal_dev_nodes() {
-  static const std::vector<std::string> names = {"null", "zero", "full", "random", "urandom", "tty"};
-  return names;
-}
-
-// Docker's set without mknod: a device node made in the container (on a mount without nodev,
-// or one the device cgroup allows) would reach host hardware. `capabilities keep mknod` adds it.
-const std::vector<int>& default_capabilities() {
-  static const std::vector<int> caps = [] {
-    std::vector<int> v = {CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER,  CAP_NET_RAW,
-                          CAP_SETGID,  CAP_SETUID,       CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
-                          CAP_SYS_CHROOT, CAP_KILL,      CAP_AUDIT_WRITE};
-    std::sort(v.begin(), v.end());
-    return v;
-  }();
-  return caps;
 }
 
 void lower_container(const ast::Container& c, plan::Plan& plan) {

@@ -20,11 +20,6 @@ plan::Cgroups lower_limits(const std::vector<ast::LimitDecl>& limits);
 // runc's defaults, added when /proc is mounted unless the policy says `mask none`.
 const std::vector<std::string>& default_masked_paths();
 const std::vector<std::string>& default_readonly_paths();
-// Docker's default capability set without mknod, kept when the policy has no `capabilities`
-// section.
-const std::vector<int>& default_capabilities();
-// The device nodes the minimal /dev always has ("null", ...): `device` need not grant them.
-const std::vector<std::string>& minimal_dev_nodes();
 
 inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

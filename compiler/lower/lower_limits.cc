@@ -4,7 +4,7 @@
 #include <map>
 
 #include "compiler/lower/lower_container.h"
-#include "compiler/lower/values.h"
+#include "compiler/values/values.h"
 
 namespace policyc::lower {
 namespace {

@@ -12,10 +12,10 @@
 #include <sstream>
 
 #include "compiler/docker/import.h"
-#include "compiler/lower/lower_container.h"
-#include "compiler/lower/values.h"
 #include "compiler/parse/parse.h"
 #include "compiler/parse/parse_internal.h"
+#include "compiler/values/defaults.h"
+#include "compiler/values/values.h"
 
 namespace policyc {
 namespace {

@@ -8,8 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "compiler/seccomp/libseccomp_backend_rules.h"
-#include "compiler/seccomp/ranges.h"
 
 namespace policyc::seccomp {
 namespace {

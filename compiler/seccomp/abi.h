@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
 #include "compiler/seccomp/ir.h"
 
 namespace policyc::seccomp {

@@ -25,7 +25,6 @@
 #include <map>
 #include <utility>
 
-#include "compiler/seccomp/lower_seccomp.h"
 
 namespace policyc::seccomp {
 namespace {

@@ -18,6 +18,7 @@
 //     and holds the reference verdict (ReferenceFilter) both backends are tested against.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,9 +29,10 @@ enum class ActionKind { Allow, Errno, KillThread, KillProcess, Trap, Log, Trace,
 
 struct Action {
   ActionKind kind = ActionKind::Allow;
-  std::uint32_t data = 0;  // errno number (Errno, <= 4095) or trace message (Trace, <= 65535)
+  // errno number (Errno, <= 4095), trace message (Trace, <= 65535) or the SIGSYS si_errno
+  // (Trap; the grammar writes no value, so 0)
+  std::uint32_t data = 0;
   bool operator==(const Action&) const = default;
-  std::uint32_t to_seccomp_ret() const;  // SECCOMP_RET_* | data
   std::string to_string() const;         // "allow", "errno(EPERM)", "trace(7)", "kill_process"
 };
 
@@ -70,5 +72,19 @@ struct Filter {
   std::vector<Rule> rules;
   bool operator==(const Filter&) const = default;
 };
+
+// The kernel's return value for `action`: SECCOMP_RET_* | data (data only where the kernel
+// reads it: errno, trace and trap). Every backend and the reference verdict use this one.
+std::uint32_t seccomp_ret(const Action& action);
+
+// True when `args` satisfies `condition` as the IR defines it (width 32: low words only).
+bool condition_holds(const ArgCondition& condition, const std::array<std::uint64_t, 6>& args);
+
+// The verdict the IR gives for an x86_64 call `nr(args)`: the first rule that holds, or the
+// default action. (Arch checks are not part of it; abi.h's ReferenceFilter adds them.)
+Action ir_verdict(const Filter& filter, int nr, const std::array<std::uint64_t, 6>& args);
+
+// True when `filter.arches` names `arch`.
+bool allows_arch(const Filter& filter, const std::string& arch);
 
 }  // namespace policyc::seccomp

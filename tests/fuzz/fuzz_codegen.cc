@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "compiler/codegen/codegen.h"
 #include "compiler/seccomp/abi.h"
-#include "compiler/seccomp/codegen.h"
 #include "tests/support/random_policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
 #include "plan/plan_json.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/proof_env.h"

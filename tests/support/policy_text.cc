@@ -1,10 +1,11 @@
+#include "compiler/libseccomp/libseccomp_backend.h"
 #include "tests/support/policy_text.h"
 
 #include <sstream>
 
+#include "compiler/backend/backend.h"
+#include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
-#include "compiler/seccomp/backend.h"
-#include "compiler/seccomp/lower_seccomp.h"
 
 namespace policyc::testing {
 

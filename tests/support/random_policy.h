@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
 #include "compiler/seccomp/ir.h"
 
 namespace policyc::testing {

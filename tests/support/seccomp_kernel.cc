@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
 
 namespace policyc::testing {
 namespace {
@@ -189,9 +189,9 @@ std::string verdict_mismatch(const std::vector<sock_filter>& program, long nr,
   std::optional<bpf::Verdict> verdict = bpf::run(program, data, &error);
   if (!verdict) {
     problems += "interpreter: " + error + "; ";
-  } else if (verdict->ret != expected.to_seccomp_ret()) {
+  } else if (verdict->ret != seccomp_ret(expected)) {
     char text[64];
-    snprintf(text, sizeof text, "interpreter: ret 0x%08x, want 0x%08x; ", verdict->ret, expected.to_seccomp_ret());
+    snprintf(text, sizeof text, "interpreter: ret 0x%08x, want 0x%08x; ", verdict->ret, seccomp_ret(expected));
     problems += text;
   }
   problems += kernel_mismatch(run_syscall_under_filter(program, nr, args), expected);

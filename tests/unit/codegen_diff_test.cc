@@ -29,16 +29,18 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "compiler/backend/backend.h"
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/bpf/frequency.h"
+#include "compiler/codegen/codegen.h"
 #include "compiler/docker/import.h"
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
+#include "compiler/driver/import_filter.h"
+#include "compiler/libseccomp/libseccomp_backend.h"
+#include "compiler/libseccomp/libseccomp_backend_verify.h"
+#include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
 #include "compiler/seccomp/abi.h"
-#include "compiler/seccomp/backend.h"
-#include "compiler/seccomp/lower_seccomp.h"
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/codegen.h"
-#include "compiler/seccomp/frequency.h"
-#include "compiler/seccomp/libseccomp_backend_verify.h"
 #include "tests/support/random_policy.h"
 
 namespace policyc {
@@ -276,7 +278,7 @@ TEST(CodegenDiff, DockerAndPodmanProfiles) {
   for (const char* name : {"docker-default.json", "containers-common.json"}) {
     const std::string path = std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + name;
     Diagnostics diags;
-    const std::optional<Filter> filter = docker::import_filter_file(path, {}, diags);
+    const std::optional<Filter> filter = import_filter_file(path, {}, diags);
     std::ostringstream rendered;
     diags.render(rendered);
     ASSERT_TRUE(filter) << rendered.str();

@@ -5,15 +5,16 @@
 
 #include <random>
 
+#include "compiler/backend/backend.h"
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/bpf/explain.h"
+#include "compiler/bpf/frequency.h"
+#include "compiler/codegen/codegen.h"
+#include "compiler/codegen/codegen_rules.h"
+#include "compiler/codegen/ranges.h"
+#include "compiler/libseccomp/libseccomp_backend.h"
+#include "compiler/libseccomp/libseccomp_backend_verify.h"
 #include "compiler/seccomp/abi.h"
-#include "compiler/seccomp/backend.h"
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/codegen.h"
-#include "compiler/seccomp/codegen_rules.h"
-#include "compiler/seccomp/explain.h"
-#include "compiler/seccomp/frequency.h"
-#include "compiler/seccomp/libseccomp_backend_verify.h"
-#include "compiler/seccomp/ranges.h"
 #include "tests/support/random_policy.h"
 
 namespace policyc::seccomp {
@@ -154,7 +155,7 @@ TEST(CodegenTrampolines, LongProgramsKeepTheirVerdicts) {
   for (int nr = 0; nr < 125; ++nr) {
     for (std::uint64_t a1 : {7ULL, 8ULL}) {
       const std::array<std::uint64_t, 6> args = {0x100000000ULL + nr, a1};
-      EXPECT_EQ(verdict(program, nr, args), seccomp_ret_of(ir_verdict(filter, nr, args))) << nr;
+      EXPECT_EQ(verdict(program, nr, args), seccomp_ret(ir_verdict(filter, nr, args))) << nr;
     }
   }
 }

@@ -10,15 +10,16 @@
 #include <random>
 #include <set>
 
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/bpf/explain.h"
+#include "compiler/bpf/frequency.h"
+#include "compiler/codegen/codegen.h"
+#include "compiler/codegen/codegen_emitter.h"
+#include "compiler/codegen/codegen_tree.h"
+#include "compiler/codegen/codegen_valueset.h"
 #include "compiler/docker/import.h"
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/codegen.h"
-#include "compiler/seccomp/codegen_emitter.h"
-#include "compiler/seccomp/codegen_tree.h"
-#include "compiler/seccomp/codegen_valueset.h"
-#include "compiler/seccomp/explain.h"
-#include "compiler/seccomp/frequency.h"
-#include "compiler/seccomp/libseccomp_backend_verify.h"
+#include "compiler/driver/import_filter.h"
+#include "compiler/libseccomp/libseccomp_backend_verify.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -55,7 +56,7 @@ std::uint32_t expected(const Outcome& outcome, const std::array<std::uint64_t, 6
     r.conditions = rule.conditions;
     filter.rules.push_back(r);
   }
-  return seccomp_ret_of(ir_verdict(filter, 0, args));
+  return seccomp_ret(ir_verdict(filter, 0, args));
 }
 
 std::uint32_t run_leaf(const Leaf& leaf, const std::array<std::uint64_t, 6>& args, std::size_t* executed = nullptr) {
@@ -171,7 +172,7 @@ TEST(CodegenValueSet, RulesThatDecideNothingAreNotTested) {
   const Leaf with_rule = compile_leaf(kept);
   EXPECT_GT(with_rule.worst, 9U);
   for (const auto& args : calls) EXPECT_EQ(run_leaf(with_rule, args), expected(kept, args));
-  EXPECT_EQ(run_leaf(with_rule, {0xe897f6de0b50b8acULL, 0x1000000d8ULL, 0, 0, 0, 10}), seccomp_ret_of(kEnosys));
+  EXPECT_EQ(run_leaf(with_rule, {0xe897f6de0b50b8acULL, 0x1000000d8ULL, 0, 0, 0, 10}), seccomp_ret(kEnosys));
 }
 
 // Rules that can never hold across widths (the range IR simplifies each width on its own)
@@ -309,7 +310,7 @@ TEST(CodegenTreeBudget, TradesOneWorstCaseInstructionOnlyForAWholeOneOnAverage) 
 TEST(CodegenTreeBudget, DockerProfileMeetsTheTargets) {
   Diagnostics diags;
   std::optional<Filter> filter =
-      docker::import_filter_file(std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json", {}, diags);
+      import_filter_file(std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json", {}, diags);
   ASSERT_TRUE(filter);
   filter->arches = {"x86_64", "x32"};
   const auto mix = load_frequency_profile(std::string(SHARED_TESTDATA_DIR) + "/syscall-mix/tar-python.tsv", diags);

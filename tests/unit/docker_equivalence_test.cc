@@ -17,10 +17,10 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/bpf/bpf_interp.h"
 #include "compiler/docker/export.h"
 #include "compiler/docker/import.h"
-#include "compiler/lower/compile.h"
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 #include "tests/support/docker_oracle.h"
 #include "tests/support/seccomp_kernel.h"

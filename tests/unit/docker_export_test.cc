@@ -9,10 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/bpf/bpf_interp.h"
 #include "compiler/docker/conjunction.h"
 #include "compiler/docker/export.h"
 #include "compiler/docker/profile.h"
-#include "compiler/seccomp/bpf_interp.h"
 #include "tests/support/docker_oracle.h"
 
 namespace policyc::docker {

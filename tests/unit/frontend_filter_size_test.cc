@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 
 namespace {
 

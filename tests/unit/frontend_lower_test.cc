@@ -17,9 +17,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "compiler/lower/compile.h"
-#include "compiler/lower/values.h"
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/driver/compile.h"
+#include "compiler/values/values.h"
 #include "plan/encoding.h"
 #include "plan/plan_json.h"
 

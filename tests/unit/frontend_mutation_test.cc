@@ -10,7 +10,7 @@
 #include <random>
 #include <sstream>
 
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "compiler/docker/import.h"
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
 namespace {

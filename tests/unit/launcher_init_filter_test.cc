@@ -14,7 +14,7 @@
 #include <chrono>
 #include <thread>
 
-#include "compiler/seccomp/bpf_interp.h"
+#include "compiler/bpf/bpf_interp.h"
 #include "launcher/init.h"
 #include "launcher/init_filter.h"
 

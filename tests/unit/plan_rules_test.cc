@@ -13,7 +13,7 @@
 #include <cstring>
 #include <functional>
 
-#include "compiler/lower/compile.h"
+#include "compiler/driver/compile.h"
 #include "plan/bpf_check.h"
 #include "plan/encoding.h"
 #include "plan/plan_json.h"

@@ -6,10 +6,10 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+#include "compiler/bpf/explain.h"
+#include "compiler/bpf/frequency.h"
+#include "compiler/codegen/codegen.h"
 #include "compiler/seccomp/abi.h"
-#include "compiler/seccomp/codegen.h"
-#include "compiler/seccomp/explain.h"
-#include "compiler/seccomp/frequency.h"
 #include "tests/support/random_policy.h"
 #include "tests/support/seccomp_kernel.h"
 

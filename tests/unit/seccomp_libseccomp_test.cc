@@ -12,10 +12,11 @@
 #include <random>
 #include <sstream>
 
+#include "compiler/backend/backend.h"
+#include "compiler/bpf/bpf_interp.h"
 #include "compiler/docker/import.h"
-#include "compiler/seccomp/backend.h"
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/libseccomp_backend_verify.h"
+#include "compiler/libseccomp/libseccomp_backend.h"
+#include "compiler/libseccomp/libseccomp_backend_verify.h"
 #include "compiler/seccomp/syscalls.h"
 #include "tests/support/policy_text.h"
 #include "tests/support/seccomp_kernel.h"
@@ -137,7 +138,7 @@ TEST(SeccompLibseccomp, RandomOverlappingRulesKeepFirstMatchOrder) {
       data.args = args;
       auto verdict = bpf::run(program, data);
       ASSERT_TRUE(verdict);
-      ASSERT_EQ(verdict->ret, ir_verdict(filter, nr, args).to_seccomp_ret())
+      ASSERT_EQ(verdict->ret, seccomp_ret(ir_verdict(filter, nr, args)))
           << "round " << round << " nr " << nr << " args 0x" << std::hex << args[0] << ", 0x" << args[1]
           << "\n" << describe(filter);
     }
@@ -188,7 +189,7 @@ TEST(SeccompLibseccomp, LinearAndTreeLayoutsAgree) {
       data.nr = nr;
       data.args[0] = arg0;
       EXPECT_EQ(bpf::run(linear, data)->ret, bpf::run(tree, data)->ret) << nr;
-      EXPECT_EQ(bpf::run(tree, data)->ret, ir_verdict(*filter, nr, data.args).to_seccomp_ret()) << nr;
+      EXPECT_EQ(bpf::run(tree, data)->ret, seccomp_ret(ir_verdict(*filter, nr, data.args))) << nr;
     }
   }
 }
@@ -217,7 +218,7 @@ TEST(SeccompLibseccomp, AllowListOfEverySyscallFitsTheKernelLimit) {
   data.nr = SYS_read;
   auto verdict = bpf::run(program, data);
   ASSERT_TRUE(verdict);
-  EXPECT_EQ(verdict->ret, Action(ActionKind::Allow, 0).to_seccomp_ret());
+  EXPECT_EQ(verdict->ret, seccomp_ret(Action(ActionKind::Allow, 0)));
   EXPECT_LT(verdict->executed, 20u);
 }
 
@@ -249,14 +250,14 @@ TEST(SeccompLibseccomp, RealDockerAndPodmanProfilesCompile) {
     };
     EXPECT_EQ(verdict_of(SYS_read, {}), 0x7fff0000u) << name;
     EXPECT_EQ(verdict_of(SYS_personality, {0}), 0x7fff0000u) << name;
-    EXPECT_EQ(verdict_of(SYS_personality, {0x12345}), filter->default_action.to_seccomp_ret()) << name;
+    EXPECT_EQ(verdict_of(SYS_personality, {0x12345}), seccomp_ret(filter->default_action)) << name;
     EXPECT_EQ(verdict_of(SYS_socket, {AF_INET}), 0x7fff0000u) << name;
     if (std::string(name) == "docker-default.json") {  // reboot needs CAP_SYS_BOOT there
-      EXPECT_EQ(verdict_of(SYS_reboot, {}), filter->default_action.to_seccomp_ret()) << name;
+      EXPECT_EQ(verdict_of(SYS_reboot, {}), seccomp_ret(filter->default_action)) << name;
     }
     for (int nr = 0; nr < 460; ++nr) {
       for (std::uint64_t arg0 : {0ULL, 8ULL, 40ULL, 0x20000ULL, 0x10000000ULL}) {
-        ASSERT_EQ(verdict_of(nr, {arg0}), ir_verdict(*filter, nr, {arg0}).to_seccomp_ret()) << name << " " << nr;
+        ASSERT_EQ(verdict_of(nr, {arg0}), seccomp_ret(ir_verdict(*filter, nr, {arg0}))) << name << " " << nr;
       }
     }
   }
@@ -281,7 +282,7 @@ TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
     bpf::SeccompData data;
     data.nr = SYS_poll;
     data.args[1] = arg1;
-    EXPECT_EQ(bpf::run(program, data)->ret, ir_verdict(filter, SYS_poll, data.args).to_seccomp_ret()) << std::hex << arg1;
+    EXPECT_EQ(bpf::run(program, data)->ret, seccomp_ret(ir_verdict(filter, SYS_poll, data.args))) << std::hex << arg1;
   }
 }
 

@@ -6,7 +6,8 @@
 #include <sched.h>
 #include <fcntl.h>
 
-#include "compiler/seccomp/lower_seccomp.h"
+#include "compiler/lower/lower_seccomp.h"
+#include "compiler/seccomp/constants.h"
 #include "tests/support/policy_text.h"
 
 namespace policyc {

@@ -7,10 +7,16 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <signal.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include "compiler/seccomp/bpf_interp.h"
-#include "compiler/seccomp/lower_seccomp.h"
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/codegen/codegen.h"
+#include "compiler/seccomp/abi.h"
+#include "compiler/lower/lower_seccomp.h"
 #include "tests/support/policy_text.h"
 #include "tests/support/seccomp_kernel.h"
 
@@ -200,7 +206,7 @@ TEST_F(SeccompVerdict, X32AndI386CallsAreKilledUnlessListed) {
   for (const auto& data : {x32, i386}) {
     auto verdict = bpf::run(program_, data);
     ASSERT_TRUE(verdict);
-    EXPECT_EQ(verdict->ret, Action(ActionKind::KillProcess, 0).to_seccomp_ret()) << data.nr;
+    EXPECT_EQ(verdict->ret, seccomp_ret(Action(ActionKind::KillProcess, 0))) << data.nr;
   }
 }
 
@@ -214,11 +220,11 @@ TEST_F(SeccompVerdict, ListedArchesPassTheGuard) {
   for (const auto& data : {x32, i386}) {
     auto verdict = bpf::run(program_, data);
     ASSERT_TRUE(verdict);
-    EXPECT_EQ(verdict->ret, errno_action(EACCES).to_seccomp_ret()) << data.nr;
+    EXPECT_EQ(verdict->ret, seccomp_ret(errno_action(EACCES))) << data.nr;
   }
   bpf::SeccompData aarch64;
   aarch64.arch = bpf::kAuditArchAarch64;
-  EXPECT_EQ(bpf::run(program_, aarch64)->ret, Action(ActionKind::KillProcess, 0).to_seccomp_ret());
+  EXPECT_EQ(bpf::run(program_, aarch64)->ret, seccomp_ret(Action(ActionKind::KillProcess, 0)));
 }
 
 }  // namespace
@@ -239,6 +245,50 @@ TEST(SeccompKernelHarness, ReportsMismatchesFromInterpreterAndKernel) {
       testing::bpf_from_text("seccomp default allow { kill_process getpid }", diags), SYS_getpid);
   EXPECT_EQ(killed.kind, testing::KernelOutcome::Kind::Signaled) << killed.to_string();
   EXPECT_EQ(killed.signal, SIGSYS);
+}
+
+// SECCOMP_RET_TRAP | data: the kernel hands the data to the SIGSYS handler as si_errno, so
+// seccomp_ret() keeps it (the grammar's `trap` has data 0; an IR built otherwise may not).
+// Exit code of the child: the si_errno its SIGSYS handler saw, 100 when no SIGSYS came.
+int si_errno_of_trapped_getpid(const std::vector<sock_filter>& program) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    struct sigaction on_sigsys {};
+    on_sigsys.sa_flags = SA_SIGINFO;
+    on_sigsys.sa_sigaction = [](int, siginfo_t* info, void*) { _exit(info->si_errno); };
+    sigaction(SIGSYS, &on_sigsys, nullptr);
+    sock_fprog fprog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
+      _exit(101);
+    }
+    syscall(SYS_getpid);
+    _exit(100);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+TEST(SeccompTrap, DataReachesTheSigsysHandlerAsSiErrno) {
+  const seccomp::Action trap7{seccomp::ActionKind::Trap, 7};
+  EXPECT_EQ(seccomp::seccomp_ret(trap7), SECCOMP_RET_TRAP | 7U);
+  EXPECT_EQ(seccomp::seccomp_ret({seccomp::ActionKind::Trap, 0}), SECCOMP_RET_TRAP);
+
+  seccomp::Filter filter;
+  filter.default_action = {seccomp::ActionKind::Allow, 0};
+  seccomp::Rule rule;
+  rule.syscall = "getpid";
+  rule.nr = SYS_getpid;
+  rule.action = trap7;
+  filter.rules.push_back(rule);
+  Diagnostics diags;
+  const std::vector<sock_filter> program = seccomp::generate_policyc(filter, diags, nullptr);
+  ASSERT_FALSE(program.empty()) << testing::render(diags);
+  bpf::SeccompData getpid;
+  getpid.nr = SYS_getpid;
+  EXPECT_EQ(bpf::run(program, getpid)->ret, SECCOMP_RET_TRAP | 7U);
+  EXPECT_EQ(seccomp::ReferenceFilter(filter).verdict(getpid), SECCOMP_RET_TRAP | 7U);
+  EXPECT_EQ(si_errno_of_trapped_getpid(program), 7);
 }
 
 TEST(SeccompKernelHarness, ReportsAFilterTheKernelRefuses) {

@@ -1,0 +1,34 @@
+// The whole compiler as one call: parse -> checks -> lowering -> backend. Used by every
+// policyc subcommand (compile, check, --emit-bpf, export-docker, export-oci, explain).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compiler/ast/ast.h"
+#include "compiler/backend/backend.h"
+#include "compiler/diag/diagnostics.h"
+#include "compiler/seccomp/ir.h"
+#include "plan/plan.h"
+
+namespace policyc {
+
+struct CompileOptions {
+  // Our own generator is the default: the differential tests prove it gives libseccomp's
+  // verdicts (x86_64, x32 and i386 calls) with fewer instructions.
+  seccomp::Backend backend = seccomp::Backend::Policyc;
+  const seccomp::FrequencyProfile* profile = nullptr;  // for the policyc backend's layout
+  bool require_container = false;   // true for plans plan-exec will run (rootfs etc. needed)
+};
+
+struct CompileResult {
+  ast::Policy policy;
+  std::optional<seccomp::Filter> filter;   // the lowered rules, when the policy has a seccomp block
+  plan::Plan plan;                         // with the compiled filter in plan.seccomp
+};
+
+// All diagnostics go to `diags`; nullopt when there was any error.
+std::optional<CompileResult> compile_policy(const std::string& path, const CompileOptions& options,
+                                            Diagnostics& diags);
+
+}  // namespace policyc
