@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <string>
 
-#include "launcher/error.h"
-#include "launcher/fault.h"
+#include "launcher/host/error.h"
+#include "launcher/host/fault.h"
 
 namespace launcher {
 

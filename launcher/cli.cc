@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "launcher/cgroup_reaper.h"
+#include "launcher/cgroup/cgroup_reaper.h"
 
 namespace launcher {
 

@@ -4,7 +4,7 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 
-#include "launcher/mount_util.h"
+#include "launcher/host/mount_util.h"
 
 namespace launcher {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/steps.h"
+#include "launcher/process/process_steps.h"
 #include "plan/plan.h"
 
 namespace launcher {

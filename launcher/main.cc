@@ -1,7 +1,7 @@
 // plan-exec: runs one command in the isolation a plan describes. See launcher/README.md.
 #include <cstdio>
 
-#include "launcher/cgroup_reaper.h"
+#include "launcher/cgroup/cgroup_reaper.h"
 #include "launcher/cli.h"
 #include "launcher/sequence.h"
 

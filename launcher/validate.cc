@@ -13,9 +13,10 @@
 #include <cstring>
 #include <fstream>
 
-#include "launcher/devices.h"
-#include "launcher/safe_path.h"
-#include "launcher/steps.h"
+#include "launcher/rootfs/devices.h"
+#include "launcher/host/safe_path.h"
+#include "launcher/process/process_steps.h"
+#include "launcher/rootfs/mount_steps.h"
 #include "plan/rules.h"
 
 namespace launcher {

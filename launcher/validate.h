@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/error.h"
+#include "launcher/host/error.h"
 #include "plan/plan.h"
 
 namespace launcher {

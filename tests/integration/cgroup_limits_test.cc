@@ -20,10 +20,10 @@
 #include <regex>
 #include <thread>
 
-#include "launcher/cgroup.h"
-#include "launcher/cgroup_backend.h"
-#include "launcher/cgroup_layout.h"
-#include "launcher/error.h"
+#include "launcher/cgroup/cgroup.h"
+#include "launcher/cgroup/cgroup_backend.h"
+#include "launcher/cgroup/cgroup_layout.h"
+#include "launcher/host/error.h"
 
 namespace launcher {
 namespace {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "launcher/cgroup_layout.h"
+#include "launcher/cgroup/cgroup_layout.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"

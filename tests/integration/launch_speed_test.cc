@@ -21,7 +21,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "launcher/cgroup_layout.h"
+#include "launcher/cgroup/cgroup_layout.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/rootfs.h"

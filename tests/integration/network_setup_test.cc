@@ -20,9 +20,9 @@
 #include <functional>
 #include <sstream>
 
-#include "launcher/error.h"
-#include "launcher/network_env.h"
-#include "launcher/network_validate.h"
+#include "launcher/host/error.h"
+#include "launcher/network/network_env.h"
+#include "launcher/network/network_validate.h"
 #include "tests/support/network_probe.h"
 
 namespace launcher {

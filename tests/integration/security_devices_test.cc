@@ -20,9 +20,9 @@
 #include <cstring>
 #include <fstream>
 
-#include "launcher/cgroup_layout.h"
-#include "launcher/device_bpf.h"
-#include "launcher/device_rules.h"
+#include "launcher/cgroup/cgroup_layout.h"
+#include "launcher/cgroup/device_bpf.h"
+#include "launcher/cgroup/device_rules.h"
 #include "plan/plan_json.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/security_suite.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/kernel.h"
+#include "launcher/host/kernel.h"
 
 namespace testsupport {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "launcher/cgroup_backend.h"
-#include "launcher/error.h"
+#include "launcher/cgroup/cgroup_backend.h"
+#include "launcher/host/error.h"
 
 namespace cgroup_test {
 

@@ -2,8 +2,8 @@
 // this project's CI hosts), pure v1, and the corner cases (escapes, bind mounts, namespaces).
 #include <gtest/gtest.h>
 
-#include "launcher/cgroup.h"
-#include "launcher/cgroup_layout.h"
+#include "launcher/cgroup/cgroup.h"
+#include "launcher/cgroup/cgroup_layout.h"
 
 namespace launcher {
 namespace {

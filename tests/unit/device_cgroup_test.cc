@@ -8,8 +8,8 @@
 
 #include <cstring>
 
-#include "launcher/device_bpf.h"
-#include "launcher/device_rules.h"
+#include "launcher/cgroup/device_bpf.h"
+#include "launcher/cgroup/device_rules.h"
 #include "tests/unit/cgroup_fake_fs.h"
 
 namespace launcher {

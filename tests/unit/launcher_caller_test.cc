@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "launcher/caller.h"
-#include "launcher/error.h"
+#include "launcher/host/error.h"
 
 namespace {
 

@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "launcher/devices.h"
-#include "launcher/error.h"
-#include "launcher/mount_util.h"
+#include "launcher/rootfs/devices.h"
+#include "launcher/host/error.h"
+#include "launcher/host/mount_util.h"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "compiler/bpf/bpf_interp.h"
-#include "launcher/init.h"
-#include "launcher/init_filter.h"
+#include "launcher/process/init.h"
+#include "launcher/process/init_filter.h"
 
 namespace {
 

@@ -13,9 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "launcher/error.h"
-#include "launcher/kernel.h"
-#include "launcher/steps.h"
+#include "launcher/host/error.h"
+#include "launcher/host/kernel.h"
+#include "launcher/process/process_steps.h"
+#include "launcher/rootfs/mount_steps.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/recording_kernel.h"
 

@@ -10,8 +10,9 @@
 
 #include "launcher/dry_run.h"
 #include "launcher/sequence.h"
-#include "launcher/spawn.h"
-#include "launcher/steps.h"
+#include "launcher/process/spawn.h"
+#include "launcher/process/process_steps.h"
+#include "launcher/rootfs/mount_steps.h"
 #include "launcher/validate.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/plan_exec_runner.h"

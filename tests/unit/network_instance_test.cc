@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "launcher/cli.h"
-#include "launcher/error.h"
-#include "launcher/network.h"
+#include "launcher/host/error.h"
+#include "launcher/network/network.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <stdexcept>
 
-#include "launcher/error.h"
-#include "launcher/network_env.h"
-#include "launcher/network_validate.h"
+#include "launcher/host/error.h"
+#include "launcher/network/network_env.h"
+#include "launcher/network/network_validate.h"
 
 namespace launcher {
 namespace {

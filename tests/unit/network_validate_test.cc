@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
-#include "launcher/error.h"
-#include "launcher/network_address.h"
-#include "launcher/network_validate.h"
+#include "launcher/host/error.h"
+#include "launcher/network/network_address.h"
+#include "launcher/network/network_validate.h"
 
 namespace launcher {
 namespace {

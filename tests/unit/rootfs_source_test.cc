@@ -2,7 +2,7 @@
 // writable, a bind when read-only, the host directory itself only with `writethrough`.
 #include <gtest/gtest.h>
 
-#include "launcher/rootfs_steps.h"
+#include "launcher/rootfs/rootfs_steps.h"
 
 namespace {
 

@@ -1,0 +1,87 @@
+// The plan's limits, on cgroup v1, v2 and hybrid hosts (one backend per file behind this
+// interface: cgroup_v1.cc, cgroup_v2.cc; cgroup_layout.cc detects the layout from
+// /proc/self/mountinfo and /proc/self/cgroup). The sequence calls, in this order:
+//   prepare_cgroups()  parent, before any side effect: detect layout, check every controller
+//                      the plan needs is there (or best_effort: warn), no writes
+//   create()           parent, before clone: make <parent>/<name>-<pid> in each hierarchy and
+//                      write the limits and the device cgroup's rules (v1 devices.deny/allow,
+//                      v2 a BPF_CGROUP_DEVICE program); also arrange that it is removed if
+//                      plan-exec dies
+//   clone_into_fd()    a cgroup2 directory fd for clone3(CLONE_INTO_CGROUP), or -1
+//   attach(child)      parent, after clone, before the child execs
+//   finish()           parent, after the container exited: OOM detection from memory.events
+//                      (v2) or memory.oom_control/failcnt (v1), stats, kill what is left, rmdir
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launcher/cgroup/device_rules.h"
+#include "plan/plan.h"
+
+namespace launcher {
+
+struct CgroupReport {
+  bool oom_killed = false;
+  std::optional<std::uint64_t> memory_peak_bytes;
+  std::optional<std::uint64_t> cpu_usage_us;
+  std::optional<std::uint64_t> throttled_us;
+  std::optional<std::uint64_t> nr_throttled;
+  std::optional<std::uint64_t> pids_peak;
+};
+
+class ContainerCgroup {
+ public:
+  virtual ~ContainerCgroup() = default;
+  virtual void create() = 0;
+  virtual int clone_into_fd() const = 0;
+  virtual void attach(pid_t child) = 0;
+  virtual CgroupReport finish() = 0;
+  virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
+  virtual std::string describe() const = 0;
+
+  // Added for launch speed (v1 hosts). Moving ANOTHER process (a pid into cgroup.procs) takes
+  // the kernel's cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period:
+  // 7-15 ms on these VMs whenever no other attach happened in the last ~10 ms, i.e. on almost
+  // every real launch. A single-threaded process moving ITSELF ("0" into v1 `tasks`) skips
+  // that lock. So on v1 the container process joins by itself, right after release.
+  // true: the parent skips attach(pid) and the child calls join_from_child(); false (v2 with
+  // CLONE_INTO_CGROUP, tests' own children): the parent attaches as before.
+  virtual bool joins_from_child() const { return false; }
+  // Child, before anything of the container runs (files opened by create(), as root, so it
+  // works from a new user namespace too). Throws StepError("cgroups") unless best effort.
+  virtual void join_from_child() {}
+};
+
+// Throws StepError(step "cgroups"). `instance` is plan-exec's pid; `name` the plan's name.
+std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance);
+// Added for launch speed: the same, for a run that prints no usage (no --stats) when
+// `usage_report` is false: hierarchies joined only to measure (v1 cpuacct, pids without a pids
+// limit) are not made, and finish() reads only the OOM counters. The OOM report stays.
+std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance,
+                                                 bool usage_report);
+
+// The container's cgroup for a run: the plan's limits (nullopt: none) and, for root runs, the
+// device cgroup confining the container to `devices` (device_rules.h; nullopt: rootless, which
+// cannot have one). Returns nullptr when there is neither. Throws StepError(step "cgroups"),
+// also when `devices` is set and the host has no devices controller (v1) or cgroup2.
+std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<plan::Cgroups>& limits,
+                                                          const std::optional<std::vector<DeviceRule>>& devices,
+                                                          const std::string& name, pid_t instance, bool usage_report);
+
+// "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
+// when report.oom_killed, before exiting 137.
+std::string oom_message(const plan::Cgroups& cgroups);
+
+// The --stats report, one "key: value" line each for what the host could measure:
+//   memory peak: 12.4 MiB / cpu time: 1.234 s / throttled: 0.812 s (9 periods) / pids peak: 3
+std::string format_cgroup_stats(const CgroupReport& report);
+
+// For `plan-exec --cleanup`: removes cgroups of plan-exec instances no longer running.
+std::vector<std::string> cleanup_cgroup_leftovers();
+
+}  // namespace launcher
