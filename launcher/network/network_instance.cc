@@ -22,7 +22,7 @@ bool add_subnets(IpAddress& address, unsigned prefix, unsigned instance) {
   if (instance != 0 && (delta / instance != step || max - value < delta)) return false;
   value += delta;
   for (int i = static_cast<int>(bytes) - 1; i >= 0; --i) {
-    address.bytes[i] = static_cast<std::uint8_t>(value & 0xff);
+    address.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value & 0xff);
     value >>= 8;
   }
   return true;

@@ -97,7 +97,8 @@ void set_link_up_by_name(const std::string& ifname) {
                header->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
       err = EPROTO;  // not the ack we asked for
     } else {
-      err = -static_cast<const nlmsgerr*>(NLMSG_DATA(header))->error;  // 0: done
+      // NLMSG_DATA, without its C cast.
+      err = -reinterpret_cast<const nlmsgerr*>(reinterpret_cast<const char*>(header) + NLMSG_HDRLEN)->error;  // 0: done
     }
   }
   ::close(fd);

@@ -57,7 +57,7 @@ CpuSpread CpuSpread::prepare() {
     return spread;  // more CPUs than a cpu_set_t holds, or no way to tell: run as we are
   }
   spread.elsewhere_ = spread.inherited_;
-  CPU_CLR(here, &spread.elsewhere_);
+  CPU_CLR(static_cast<std::size_t>(here), &spread.elsewhere_);
   spread.active_ = CPU_COUNT(&spread.elsewhere_) > 0;
   return spread;
 }

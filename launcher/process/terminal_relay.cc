@@ -57,7 +57,7 @@ class RawCallerTerminal {
     ::sigaction(SIGWINCH, &winch, &old_winch_);
     struct sigaction fatal {};
     fatal.sa_handler = restore_and_die;
-    fatal.sa_flags = SA_RESETHAND | SA_NODEFER;
+    fatal.sa_flags = static_cast<int>(SA_RESETHAND | SA_NODEFER);
     for (std::size_t i = 0; i < std::size(kFatalSignals); ++i) ::sigaction(kFatalSignals[i], &fatal, &old_fatal_[i]);
     if (::tcgetattr(0, &g_saved) != 0) return;  // stdin stopped being a terminal: nothing to restore
     termios raw = g_saved;
