@@ -7,7 +7,8 @@
 //                      write the limits and the device cgroup's rules (v1 devices.deny/allow,
 //                      v2 a BPF_CGROUP_DEVICE program); also arrange that it is removed if
 //                      plan-exec dies
-//   clone_into_fd()    a cgroup2 directory fd for clone3(CLONE_INTO_CGROUP), or -1
+//   clone_into_fd()    when clone_into_cgroup(): the cgroup2 directory fd for
+//                      clone3(CLONE_INTO_CGROUP); -1 only when best effort dropped the directory
 //   attach(child)      parent, after clone, before the child execs
 //   finish()           parent, after the container exited: OOM detection from memory.events
 //                      (v2) or memory.oom_control/failcnt (v1), stats, kill what is left, rmdir
@@ -39,6 +40,10 @@ class ContainerCgroup {
   virtual ~ContainerCgroup() = default;
   virtual void create() = 0;
   virtual int clone_into_fd() const = 0;
+  // Decided at prepare time, before create(): the container process is born in its cgroup
+  // (v2, clone3 with CLONE_INTO_CGROUP), so neither parent nor child moves it afterwards.
+  // The launch shape (launch_shape.h) is computed from this; create() then opens the fd or fails.
+  virtual bool clone_into_cgroup() const { return false; }
   virtual void attach(pid_t child) = 0;
   virtual CgroupReport finish() = 0;
   virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
