@@ -9,7 +9,8 @@
 //                      plan-exec dies
 //   clone_into_fd()    when clone_into_cgroup(): the cgroup2 directory fd for
 //                      clone3(CLONE_INTO_CGROUP); -1 only when best effort dropped the directory
-//   attach(child)      parent, after clone, before the child execs
+//   attach(child)      parent, after clone, before the child execs (when neither clone nor the
+//                      child places it: see launch_shape.h)
 //   finish()           parent, after the container exited: OOM detection from memory.events
 //                      (v2) or memory.oom_control/failcnt (v1), stats, kill what is left, rmdir
 #pragma once
@@ -54,8 +55,8 @@ class ContainerCgroup {
   // 7-15 ms on these VMs whenever no other attach happened in the last ~10 ms, i.e. on almost
   // every real launch. A single-threaded process moving ITSELF ("0" into v1 `tasks`) skips
   // that lock. So on v1 the container process joins by itself, right after release.
-  // true: the parent skips attach(pid) and the child calls join_from_child(); false (v2 with
-  // CLONE_INTO_CGROUP, tests' own children): the parent attaches as before.
+  // true: the parent skips attach(pid) and the child calls join_from_child(); false: clone
+  // places it (clone_into_cgroup(), v2) or the parent attaches it by pid (tests' own children).
   virtual bool joins_from_child() const { return false; }
   // Child, before anything of the container runs (files opened by create(), as root, so it
   // works from a new user namespace too). Throws StepError("cgroups") unless best effort.
