@@ -45,7 +45,7 @@ std::string LaunchShape::describe() const {
     case CgroupEntry::CloneInto: add("clone into cgroup (CLONE_INTO_CGROUP)"); break;
   }
   if (cgroup_entry != CgroupEntry::None) add(cgroups_after_clone ? "cgroups after clone" : "cgroups before clone");
-  if (userns) add("user namespace maps by the parent");
+  if (userns) add("parent writes the id maps");
   if (net_namespace_in_child) add("net namespace in child");
   if (cgroup_namespace_after_attach) add("cgroup namespace after attach");
   add(release_early ? "release before clone"
