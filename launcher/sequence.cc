@@ -21,6 +21,7 @@
 #include "launcher/caller.h"
 #include "launcher/cgroup/cgroup.h"
 #include "launcher/dry_run.h"
+#include "launcher/launch_shape.h"
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
 #include "launcher/process/init.h"
@@ -41,7 +42,7 @@ namespace launcher {
 namespace {
 
 // Everything the steps need, resolved before the first side effect.
-struct Launch {
+struct Prepared {
   plan::Plan plan;
   std::string plan_path;
   bool rootless = false;
@@ -49,24 +50,20 @@ struct Launch {
   bool init = false;
   bool new_session = true;  // the container leaves our session (setsid): no controlling terminal
   std::optional<ContainerTerminal> terminal;  // -t
-  unsigned long long clone_flags = 0;
-  // A cgroup namespace made at clone time would be rooted at plan-exec's own cgroup when the
-  // child is attached only after clone (v1, or no CLONE_INTO_CGROUP): then the child unshares
-  // it itself, once it sits in its own cgroup.
-  bool cgroup_namespace_after_attach = false;
-  // v1: the child joins its cgroups itself (ContainerCgroup::joins_from_child), the parent does not attach.
-  bool child_joins_cgroup = false;
-  // The parent makes the cgroups after clone, while the child mounts; the child waits for
-  // release only then, right before it joins them (v1 without user namespace or veth).
-  bool child_waits_late = false;
-  // With child_waits_late: the child makes its net namespace itself (unshare), on its CPU while
-  // the parent makes the cgroups, instead of clone3 making it on the parent's path.
-  bool net_namespace_in_child = false;
+  unsigned long long clone_flags = 0;  // the plan's namespaces; shape.clone_flags is what clone gets
   IdMaps maps;
   std::optional<RootfsSource> rootfs;
   std::string exec_path;  // resolved inside the container
   std::unique_ptr<ContainerNetwork> network;
   std::unique_ptr<ContainerCgroup> cgroup;
+};
+
+// The prepared run and its start-up variant, decided once from it (launch_shape.h): launch()
+// and the child steps read the variant only from `shape`, in a dry run as in a real one.
+struct Launch : Prepared {
+  explicit Launch(Prepared&& p)
+      : Prepared(std::move(p)), shape(decide_launch_shape(plan, clone_flags, cgroup.get())) {}
+  const LaunchShape shape;
 };
 
 // Runs a step, or in dry-run mode prints it (an empty description = nothing to do: not printed).
@@ -102,7 +99,7 @@ void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\
 Launch prepare_launch(const RunOptions& options) {
   refuse_setuid(::getuid(), ::geteuid(), ::getgid(), ::getegid());
   check_caller();  // no privilege root did not give us, no directory on stdio
-  Launch l;
+  Prepared l;
   l.plan_path = options.plan_path;
   l.plan = plan::load_file(options.plan_path);
   if (!options.command.empty()) l.plan.command = options.command;
@@ -131,7 +128,7 @@ Launch prepare_launch(const RunOptions& options) {
   std::optional<std::vector<DeviceRule>> devices = device_rules_for(l.plan.devices);
   if (l.rootless || defence_disabled("device-cgroup")) devices.reset();
   l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats);
-  return l;
+  return Launch(std::move(l));
 }
 
 // The rootfs tree (unpacking an archive into the cache once) and the command inside it.
@@ -195,23 +192,23 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // On v1 we move ourselves into our cgroups (no RCU grace period, unlike the parent writing
   // our pid; see ContainerCgroup), before anything of the container runs.
   auto join_cgroups = [&] {
-    step("cgroup-join", [&] { return l.child_joins_cgroup ? "write 0 (this process) into tasks of each v1 hierarchy" : ""; },
-         [&] { if (l.child_joins_cgroup) l.cgroup->join_from_child(); });
+    step("cgroup-join", [&] { return l.shape.child_joins_cgroup() ? "write 0 (this process) into tasks of each v1 hierarchy" : ""; },
+         [&] { if (l.shape.child_joins_cgroup()) l.cgroup->join_from_child(); });
   };
   // Now that we sit in our cgroup, so the namespace is rooted there.
   auto cgroup_namespace = [&] {
-    step("cgroup-namespace", [&] { return l.cgroup_namespace_after_attach ? "unshare CLONE_NEWCGROUP" : ""; },
-         [&] { if (l.cgroup_namespace_after_attach) check(::unshare(CLONE_NEWCGROUP), "cgroup-namespace", "unshare the cgroup namespace"); });
+    step("cgroup-namespace", [&] { return l.shape.cgroup_namespace_after_attach ? "unshare CLONE_NEWCGROUP" : ""; },
+         [&] { if (l.shape.cgroup_namespace_after_attach) check(::unshare(CLONE_NEWCGROUP), "cgroup-namespace", "unshare the cgroup namespace"); });
   };
-  if (!l.child_waits_late) join_cgroups();
+  if (!l.shape.child_waits_late()) join_cgroups();
   // A new user namespace starts us as the overflow uid unless our outside id is mapped: become
   // its root, so the files and mounts we make below belong to a mapped id (EOVERFLOW otherwise).
   step("userns-root", [&] { return l.userns ? "setresgid/setresuid 0 inside the user namespace, if 0 is mapped" : ""; },
        [&] { if (l.userns) become_namespace_root(real_kernel()); });
-  if (!l.child_waits_late) cgroup_namespace();
+  if (!l.shape.child_waits_late()) cgroup_namespace();
   // Before anything uses the network (and before sysfs, which belongs to a net namespace).
-  step("net-namespace", [&] { return l.net_namespace_in_child ? "unshare CLONE_NEWNET" : ""; },
-       [&] { if (l.net_namespace_in_child) check(::unshare(CLONE_NEWNET), "net-namespace", "unshare the net namespace"); });
+  step("net-namespace", [&] { return l.shape.net_namespace_in_child ? "unshare CLONE_NEWNET" : ""; },
+       [&] { if (l.shape.net_namespace_in_child) check(::unshare(CLONE_NEWNET), "net-namespace", "unshare the net namespace"); });
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
        [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
@@ -234,7 +231,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   step("network-inside", [&] { return l.network ? l.network->describe() : ""; },
        [&] { if (l.network) l.network->setup_inside(); });
   root_fd.reset();  // no handle on the old tree survives pivot_root
-  if (l.child_waits_late) {
+  if (l.shape.child_waits_late()) {
     // The parent made our cgroups meanwhile (overlapping our mounts); we join them before
     // pivot_root, while the cgroup filesystem is still reachable, and before anything else.
     step("wait-release", [&] { return "until the parent made the cgroups"; },
@@ -295,7 +292,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   restore_signal_mask(mask);
   Steps step(false, false, 0);
   try {
-    if (!l.child_waits_late) await_release(sync.read_fd, spread);
+    if (!l.shape.child_waits_late()) await_release(sync.read_fd, spread);
     child_steps(l, step, errors.write_fd, sync.read_fd, spread);
   } catch (const StepError& e) {
     send_child_error(errors.write_fd, e);
@@ -366,13 +363,9 @@ int report_child_failure(const StepError& failure) {
 
 int launch(Launch& l, Steps& step, const RunOptions& options) {
   HookGuard hooks;
-  // Limits exist before anything of the container runs. When the child joins by itself (v1)
-  // and needs nothing else from us before its mounts (no user namespace, no veth), we make
-  // them after clone, while it mounts on the other CPU: measured, this takes the cgroup work
-  // and the cleanup watcher's fork (0.5-0.9 ms here) off the start path. Otherwise (v2's
-  // CLONE_INTO_CGROUP needs them at clone) they exist before the process does.
-  const bool cgroup_after_clone = l.cgroup && l.cgroup->joins_from_child() && !l.userns &&
-                                  l.plan.network.mode != plan::NetworkMode::Veth;
+  const LaunchShape& shape = l.shape;  // every start-up variant below is read from here only
+  // Limits exist before anything of the container runs: before clone, or (shape.cgroups_after_clone)
+  // right after it, while the child mounts and before it runs anything of the container.
   auto create_cgroups = [&] {
     step("cgroup-create", [&] { return l.cgroup ? l.cgroup->describe() : ""; }, [&] {
       if (!l.cgroup) return;
@@ -380,8 +373,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
       l.cgroup->create();
     });
   };
-  if (!cgroup_after_clone) create_cgroups();
-  l.child_waits_late = cgroup_after_clone;
+  if (!shape.cgroups_after_clone) create_cgroups();
   Pipe sync, errors;
   if (!step.dry()) {
     sync = make_pipe("sync");
@@ -391,27 +383,18 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   ChildGuard child;
   const pid_t self = ::getpid();
   const int self_pidfd = step.dry() ? -1 : open_self_pidfd();
-  const int cgroup_fd = l.cgroup && !step.dry() ? l.cgroup->clone_into_fd() : -1;
-  l.child_joins_cgroup = l.cgroup && cgroup_fd < 0 && l.cgroup->joins_from_child();
-  l.cgroup_namespace_after_attach = l.cgroup && (l.clone_flags & CLONE_NEWCGROUP) && cgroup_fd < 0;
-  // Creating a net namespace is the dearest part of clone3 here (0.5 ms); when the parent has
-  // cgroup work to do meanwhile and no veth to move in, the child makes it on the other CPU.
-  l.net_namespace_in_child = l.child_waits_late && (l.clone_flags & CLONE_NEWNET);
-  const unsigned long long flags = l.clone_flags & ~(l.cgroup_namespace_after_attach ? CLONE_NEWCGROUP : 0ULL) &
-                                   ~(l.net_namespace_in_child ? CLONE_NEWNET : 0ULL);
-  // When the parent has nothing to do between clone and release (no id maps, no attach by pid,
-  // no veth), the "go" byte is in the pipe before the child exists: it never sleeps on it,
-  // one wake-up less on the start path. The steps below stay (no-ops, and fault points); the
+  // The fd only carries out the shape: create() opened it or failed (-1: best effort dropped
+  // the cgroup, so there is none to be born in).
+  const int cgroup_fd = shape.clone_into_cgroup() && !step.dry() ? l.cgroup->clone_into_fd() : -1;
+  // The steps below stay when the child is released early (no-ops, and fault points); the
   // child still dies with us (PDEATHSIG + the pidfd check) if we are killed after clone.
-  const bool release_early = !step.dry() && !l.userns && (!l.cgroup || cgroup_fd >= 0) &&
-                             l.plan.network.mode != plan::NetworkMode::Veth;
-  if (release_early) release_child(std::exchange(sync.write_fd, -1));
+  if (shape.release_early && !step.dry()) release_child(std::exchange(sync.write_fd, -1));
   // Straight into the namespaces (and the cgroup, with clone3) in one call.
-  step("clone", [&] { return describe_clone_flags(flags) + (l.cgroup ? " + CLONE_INTO_CGROUP when cgroup2" : ""); }, [&] {
+  step("clone", [&] { return describe_clone_flags(shape.clone_flags) + (shape.clone_into_cgroup() ? " + CLONE_INTO_CGROUP" : ""); }, [&] {
     // Only when we have work of our own before release does the child need another CPU.
-    const CpuSpread spread = release_early ? CpuSpread() : CpuSpread::prepare();
+    const CpuSpread spread = shape.release_early ? CpuSpread() : CpuSpread::prepare();
     const sigset_t previous = block_forwarded_signals();
-    const pid_t pid = clone_child(flags, cgroup_fd);
+    const pid_t pid = clone_child(shape.clone_flags, cgroup_fd);
     if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd, spread);
     spread.move_child(pid);
     ::close(self_pidfd);
@@ -423,20 +406,22 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     forward_terminal_signals(l.new_session);
     forward_signals_to(pid, previous);
   });
-  if (cgroup_after_clone) create_cgroups();
+  if (shape.cgroups_after_clone) create_cgroups();
   // Only the parent (outside) may write the maps; the child waits for them.
   step("userns-maps", [&] { return l.userns ? describe_id_maps(l.maps) : ""; },
        [&] { if (l.userns) write_id_maps(real_kernel(), child.pid, l.maps); });
   // Before it runs anything of the container (v1 or no CLONE_INTO_CGROUP).
-  step("cgroup-attach", [&] { return !l.cgroup ? "" : l.child_joins_cgroup ? "none here: the container process joins itself (cgroup-join)" : "the container process"; },
-       [&] { if (l.cgroup && !l.child_joins_cgroup) l.cgroup->attach(child.pid); });
+  step("cgroup-attach", [&] { return shape.child_joins_cgroup() ? "none here: the container process joins itself (cgroup-join)"
+                                    : shape.clone_into_cgroup() ? "none here: clone placed the container process (CLONE_INTO_CGROUP)"
+                                    : shape.parent_attaches() ? "the container process" : ""; },
+       [&] { if (shape.parent_attaches()) l.cgroup->attach(child.pid); });
   // The veth's peer goes straight into the child's net namespace.
   step("network-host", [&] { return l.network ? l.network->describe() : ""; }, [&] {
     if (!l.network) return;
     hooks.network = l.network.get();
     l.network->setup_host(child.pid);
   });
-  step("release", [&] { return l.child_waits_late ? "the container process, which did its mounts meanwhile; in all it does, in order:"
+  step("release", [&] { return shape.child_waits_late() ? "the container process, which did its mounts meanwhile; in all it does, in order:"
                                                   : "the container process; it now does, in order:"; },
        [&] {
          if (sync.write_fd < 0) return;
@@ -490,6 +475,8 @@ int run_plan(const RunOptions& options) {
     }
     step("validate", [&] { return "plan version " + std::to_string(l.plan.version) + " for " + l.plan.arch + ", " +
                                   (l.rootless ? "rootless (user namespace added)" : "as root"); }, [] {});
+    // Not a step: the start-up variant every step below follows, decided in prepare_launch.
+    if (options.dry_run) print_step(stdout, 1, "shape", l.shape.describe());
     step("network-prepare", [&] { return l.network ? l.network->describe() : "network " + plan::to_string(l.plan.network.mode); }, [] {});
     step("cgroup-prepare", [&] { return l.cgroup ? l.cgroup->describe() : ""; }, [] {});
     step("rootfs-cache", [&] {

@@ -7,8 +7,10 @@
 //                      write the limits and the device cgroup's rules (v1 devices.deny/allow,
 //                      v2 a BPF_CGROUP_DEVICE program); also arrange that it is removed if
 //                      plan-exec dies
-//   clone_into_fd()    a cgroup2 directory fd for clone3(CLONE_INTO_CGROUP), or -1
-//   attach(child)      parent, after clone, before the child execs
+//   clone_into_fd()    when clone_into_cgroup(): the cgroup2 directory fd for
+//                      clone3(CLONE_INTO_CGROUP); -1 only when best effort dropped the directory
+//   attach(child)      parent, after clone, before the child execs (when neither clone nor the
+//                      child places it: see launch_shape.h)
 //   finish()           parent, after the container exited: OOM detection from memory.events
 //                      (v2) or memory.oom_control/failcnt (v1), stats, kill what is left, rmdir
 #pragma once
@@ -39,6 +41,10 @@ class ContainerCgroup {
   virtual ~ContainerCgroup() = default;
   virtual void create() = 0;
   virtual int clone_into_fd() const = 0;
+  // Decided at prepare time, before create(): the container process is born in its cgroup
+  // (v2, clone3 with CLONE_INTO_CGROUP), so neither parent nor child moves it afterwards.
+  // The launch shape (launch_shape.h) is computed from this; create() then opens the fd or fails.
+  virtual bool clone_into_cgroup() const { return false; }
   virtual void attach(pid_t child) = 0;
   virtual CgroupReport finish() = 0;
   virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
@@ -49,8 +55,8 @@ class ContainerCgroup {
   // 7-15 ms on these VMs whenever no other attach happened in the last ~10 ms, i.e. on almost
   // every real launch. A single-threaded process moving ITSELF ("0" into v1 `tasks`) skips
   // that lock. So on v1 the container process joins by itself, right after release.
-  // true: the parent skips attach(pid) and the child calls join_from_child(); false (v2 with
-  // CLONE_INTO_CGROUP, tests' own children): the parent attaches as before.
+  // true: the parent skips attach(pid) and the child calls join_from_child(); false: clone
+  // places it (clone_into_cgroup(), v2) or the parent attaches it by pid (tests' own children).
   virtual bool joins_from_child() const { return false; }
   // Child, before anything of the container runs (files opened by create(), as root, so it
   // works from a new user namespace too). Throws StepError("cgroups") unless best effort.

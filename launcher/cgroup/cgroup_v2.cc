@@ -41,6 +41,7 @@ class V2Cgroup : public CgroupBackend {
   ~V2Cgroup() override { close_fd(); }
 
   int clone_into_fd() const override { return fd_; }
+  bool clone_into_cgroup() const override { return true; }
 
  protected:
   void on_dir_ready(const CgroupDir& dir, const std::string& path, bool is_leaf) override {
@@ -60,7 +61,11 @@ class V2Cgroup : public CgroupBackend {
 
   void after_create() override {
     const CgroupDir* dir = dirs().empty() || !dirs().front().active ? nullptr : &dirs().front();
-    if (dir) fd_ = fs().open_dir(dir->path());  // -1: the launcher falls back to attach()
+    if (!dir) return;  // best effort dropped it: there is no cgroup to clone into
+    // The launch shape already counts on CLONE_INTO_CGROUP: no fd is an error, not a fallback.
+    fd_ = fs().open_dir(dir->path());
+    const int err = errno;
+    if (fd_ < 0) throw StepError(kStep, "open the cgroup " + dir->path() + " for clone3(CLONE_INTO_CGROUP)", err);
   }
 
   bool skip_write(const plan::CgroupWrite& write) const override {
