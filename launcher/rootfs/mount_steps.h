@@ -1,6 +1,7 @@
 // The child's mount steps, one file each (mounts.cc, devices.cc, paths.cc, pivot.cc, rootfs.cc).
-// Each takes only its slice of the plan and throws StepError naming the step, the input and the
-// errno; launcher/sequence.cc alone decides the order.
+// Each makes its system calls through the Kernel it is given (real_kernel() in the sequence, the
+// recording fake in unit tests), takes only its slice of the plan and throws StepError naming
+// the step, the input and the errno; launcher/sequence.cc alone decides the order.
 #pragma once
 
 #include <sys/types.h>
