@@ -198,7 +198,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // Now that we sit in our cgroup, so the namespace is rooted there.
   auto cgroup_namespace = [&] {
     step("cgroup-namespace", [&] { return l.shape.cgroup_namespace_after_attach ? "unshare CLONE_NEWCGROUP" : ""; },
-         [&] { if (l.shape.cgroup_namespace_after_attach) check(::unshare(CLONE_NEWCGROUP), "cgroup-namespace", "unshare the cgroup namespace"); });
+         [&] { if (l.shape.cgroup_namespace_after_attach) check(real_kernel().unshare(CLONE_NEWCGROUP), "cgroup-namespace", "unshare the cgroup namespace"); });
   };
   if (!l.shape.child_waits_late()) join_cgroups();
   // A new user namespace starts us as the overflow uid unless our outside id is mapped: become
@@ -208,25 +208,25 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   if (!l.shape.child_waits_late()) cgroup_namespace();
   // Before anything uses the network (and before sysfs, which belongs to a net namespace).
   step("net-namespace", [&] { return l.shape.net_namespace_in_child ? "unshare CLONE_NEWNET" : ""; },
-       [&] { if (l.shape.net_namespace_in_child) check(::unshare(CLONE_NEWNET), "net-namespace", "unshare the net namespace"); });
+       [&] { if (l.shape.net_namespace_in_child) check(real_kernel().unshare(CLONE_NEWNET), "net-namespace", "unshare the net namespace"); });
   // Nothing we mount may propagate back to the host's mount namespace.
   step("mounts-private", [&] { return l.clone_flags & CLONE_NEWNS ? "MS_REC|MS_PRIVATE on /" : ""; },
-       [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(); });
+       [&] { if (l.clone_flags & CLONE_NEWNS) make_mounts_private(real_kernel()); });
   // The image becomes a mount point of its own (a private overlay when writable) for pivot_root.
   step("rootfs", [&] { return l.rootfs ? describe_rootfs(*l.rootfs) : std::string(); },
-       [&] { if (l.rootfs) root = mount_rootfs(*l.rootfs); });
+       [&] { if (l.rootfs) root = mount_rootfs(real_kernel(), *l.rootfs); });
   if (step.dry() && l.rootfs) root = rootfs_root(*l.rootfs);
   // From here to pivot_root every mount target resolves from one descriptor of the final root.
   std::optional<RootFdScope> root_fd;
-  if (!step.dry()) root_fd.emplace(root);
+  if (!step.dry()) root_fd.emplace(real_kernel(), root);
   // The plan's mounts in its order: later ones may sit inside earlier ones (/dev then /dev/mqueue).
   for (const auto& m : p.mounts) {
-    step("mount", [&] { return describe_mount(m, p.devices); }, [&] { mount_one(m, root, l.userns, p.devices); });
+    step("mount", [&] { return describe_mount(m, p.devices); }, [&] { mount_one(real_kernel(), m, root, l.userns, p.devices); });
   }
   // Masks and read-only binds go on top of the mounts they cover (/proc/kcore needs /proc).
-  step("masked-paths", [&] { return join(p.masked_paths, " "); }, [&] { mask_paths(p.masked_paths, root); });
+  step("masked-paths", [&] { return join(p.masked_paths, " "); }, [&] { mask_paths(real_kernel(), p.masked_paths, root); });
   step("readonly-paths", [&] { return join(p.readonly_paths, " "); },
-       [&] { make_paths_readonly(p.readonly_paths, root); });
+       [&] { make_paths_readonly(real_kernel(), p.readonly_paths, root); });
   // Inside the new net namespace, while the host's /proc and /sys are still reachable.
   step("network-inside", [&] { return l.network ? l.network->describe() : ""; },
        [&] { if (l.network) l.network->setup_inside(); });
@@ -244,7 +244,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
        [&] { if (!root.empty()) enter_root(real_kernel(), root, p.rootfs && p.rootfs->use_chroot); });
   // Read-only only now: the mount points above had to be created first.
   step("rootfs-readonly", [&] { return p.rootfs && p.rootfs->readonly ? "/ read-only" : ""; },
-       [&] { if (p.rootfs && p.rootfs->readonly) remount_root_readonly(); });
+       [&] { if (p.rootfs && p.rootfs->readonly) remount_root_readonly(real_kernel()); });
   step("hostname", [&] { return p.hostname; }, [&] { if (!p.hostname.empty()) set_hostname(real_kernel(), p.hostname); });
   // Before the uid switch: raising a hard limit needs privilege.
   step("rlimits", [&] { return describe_rlimits(p.rlimits); }, [&] { apply_rlimits(real_kernel(), p.rlimits); });
@@ -252,7 +252,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // Groups, gid, uid; a credential change clears PDEATHSIG, so it is armed again.
   step("credentials", [&] { return describe_user(p.user, setgroups_allowed); }, [&] {
     switch_credentials(real_kernel(), p.user, setgroups_allowed);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    real_kernel().prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   });
   // After the uid switch (which needed CAP_SETUID/SETGID), before exec.
   step("capabilities", [&] { return describe_capabilities(p.capabilities); },
@@ -269,7 +269,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
   step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(real_kernel(), error_fd); });
   // As the final user: a cwd the user may not enter fails here, clearly.
-  step("cwd", [&] { return p.cwd; }, [&] { check(::chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
+  step("cwd", [&] { return p.cwd; }, [&] { check(real_kernel().chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
   // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
   // down with its own (init_hardening.h).
   step("init", [&] { return l.init ? "minimal pid 1 (no capabilities, non-dumpable, own filter) forks the command, forwards signals, reaps zombies" : ""; },

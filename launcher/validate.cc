@@ -106,7 +106,7 @@ const char* proc_ns_name(plan::Namespace ns) {
 }
 
 bool is_executable_file(const std::string& root, const std::string& path, int* err) {
-  Fd fd = open_in_root(root, path);
+  Fd fd = open_in_root(real_kernel(), root, path);
   if (!fd) {
     *err = errno;
     return false;

@@ -40,6 +40,11 @@ class RealKernel final : public Kernel {
   }
   int chroot(const char* path) override { return ::chroot(path); }
   int chdir(const char* path) override { return ::chdir(path); }
+  int fchdir(int fd) override { return ::fchdir(fd); }
+  int open_tree(int dirfd, const char* path, unsigned flags) override { return ::open_tree(dirfd, path, flags); }
+  int move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* to_path, unsigned flags) override {
+    return ::move_mount(from_dirfd, from_path, to_dirfd, to_path, flags);
+  }
 
   int openat(int dirfd, const char* path, int flags, mode_t mode) override {
     return ::openat(dirfd, path, flags, mode);

@@ -43,6 +43,11 @@ class Kernel {
   virtual int pivot_root(const char* new_root, const char* put_old) = 0;
   virtual int chroot(const char* path) = 0;
   virtual int chdir(const char* path) = 0;
+  virtual int fchdir(int fd) = 0;
+  // open_tree(2) and move_mount(2): a detached copy of a mount tree, and attaching it.
+  virtual int open_tree(int dirfd, const char* path, unsigned flags) = 0;
+  virtual int move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* to_path,
+                         unsigned flags) = 0;
 
   // ---- files
   virtual int openat(int dirfd, const char* path, int flags, mode_t mode) = 0;

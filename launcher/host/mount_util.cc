@@ -12,9 +12,9 @@
 namespace launcher {
 
 // The MS_* flags a remount must repeat, or a user namespace refuses it (locked flags).
-static unsigned long current_flags(const std::string& path) {
+static unsigned long current_flags(Kernel& kernel, const std::string& path) {
   struct statvfs sv {};
-  if (::statvfs(path.c_str(), &sv) != 0) return 0;
+  if (kernel.statvfs(path.c_str(), &sv) != 0) return 0;
   unsigned long flags = 0;
   if (sv.f_flag & ST_RDONLY) flags |= MS_RDONLY;
   if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
@@ -26,7 +26,7 @@ static unsigned long current_flags(const std::string& path) {
   return flags;
 }
 
-void add_mount_flags(const std::string& path, unsigned long ms_flags, bool recursive, const char* step,
+void add_mount_flags(Kernel& kernel, const std::string& path, unsigned long ms_flags, bool recursive, const char* step,
                      const std::string& what) {
   struct mount_attr attr {};
   if (ms_flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
@@ -34,11 +34,11 @@ void add_mount_flags(const std::string& path, unsigned long ms_flags, bool recur
   if (ms_flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
   if (ms_flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
   if (attr.attr_set == 0) return;
-  if (::mount_setattr(AT_FDCWD, path.c_str(), recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) == 0) return;
+  if (kernel.mount_setattr(AT_FDCWD, path.c_str(), recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) == 0) return;
   if (errno != ENOSYS) throw StepError(step, what, errno);
   // Kernels before 5.12: one remount, top mount only.
   const unsigned long wanted = ms_flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  check(::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | current_flags(path) | wanted, nullptr),
+  check(kernel.mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | current_flags(kernel, path) | wanted, nullptr),
         step, what);
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "launcher/host/kernel.h"
 #include "plan/plan.h"
 
 namespace launcher {
@@ -11,10 +12,10 @@ namespace launcher {
 // Adds the MS_RDONLY/MS_NOSUID/MS_NODEV/MS_NOEXEC bits of `ms_flags` to the mount at `path`
 // without touching its other flags (mount_setattr keeps what a user namespace may have locked).
 // `recursive`: submounts too.
-void add_mount_flags(const std::string& path, unsigned long ms_flags, bool recursive, const char* step,
+void add_mount_flags(Kernel& kernel, const std::string& path, unsigned long ms_flags, bool recursive, const char* step,
                      const std::string& what);
 
-inline void set_readonly(const std::string& path, bool recursive, const char* step, const std::string& what);
+inline void set_readonly(Kernel& kernel, const std::string& path, bool recursive, const char* step, const std::string& what);
 
 // MS_NODEV, or 0 when the test-only switch disables the defence "nodev" (launcher/fault.h).
 unsigned long nodev_flag();
@@ -27,7 +28,7 @@ std::uint64_t enforced_mount_flags(const plan::Mount& m);
 }  // namespace launcher
 
 #include <sys/mount.h>
-inline void launcher::set_readonly(const std::string& path, bool recursive, const char* step,
+inline void launcher::set_readonly(Kernel& kernel, const std::string& path, bool recursive, const char* step,
                                    const std::string& what) {
-  add_mount_flags(path, MS_RDONLY, recursive, step, what);
+  add_mount_flags(kernel, path, MS_RDONLY, recursive, step, what);
 }

@@ -36,6 +36,7 @@ constexpr Link kLinks[] = {{"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"
 // `dev` is /proc/self/fd/N of our fresh tmpfs (no symlink in it we did not make); `shown` is
 // the path for messages.
 struct DevDir {
+  Kernel& kernel;
   std::string dev;
   std::string shown;
 };
@@ -45,18 +46,20 @@ struct DevDir {
 void bind_device(const DevDir& d, const std::string& host, const std::string& name) {
   const std::string node = d.dev + "/" + name;
   const std::string shown = d.shown + "/" + name;
-  int fd = ::open(node.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+  int fd = d.kernel.openat(AT_FDCWD, node.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
   if (fd < 0) throw StepError("dev", "create " + shown + " to bind " + host + " onto", errno);
-  ::close(fd);
-  check(::mount(host.c_str(), node.c_str(), nullptr, MS_BIND, nullptr), "dev", "bind " + host + " at " + shown);
+  d.kernel.close(fd);
+  check(d.kernel.mount(host.c_str(), node.c_str(), nullptr, MS_BIND, nullptr), "dev", "bind " + host + " at " + shown);
 }
 
 void bind_device(const DevDir& d, const char* name) { bind_device(d, std::string("/dev/") + name, name); }
 
 // Sets the umask to 0 while alive, so a copied node gets the host's mode bits exactly.
 struct ZeroUmask {
-  mode_t previous = ::umask(0);
-  ~ZeroUmask() { ::umask(previous); }
+  explicit ZeroUmask(Kernel& k) : kernel(k), previous(k.umask(0)) {}
+  ~ZeroUmask() { kernel.umask(previous); }
+  Kernel& kernel;
+  mode_t previous;
 };
 
 // A copy of the host's node `host` at `name` (its type, device number, mode and owner; the
@@ -64,15 +67,15 @@ struct ZeroUmask {
 // or a device cgroup says no).
 bool copy_device(const DevDir& d, int dev_fd, const std::string& host, const std::string& name) {
   struct stat st {};
-  if (::stat(host.c_str(), &st) != 0) throw StepError("dev", "stat " + host + " to make " + d.shown + "/" + name, errno);
+  if (d.kernel.fstatat(AT_FDCWD, host.c_str(), &st, 0) != 0) throw StepError("dev", "stat " + host + " to make " + d.shown + "/" + name, errno);
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
     throw StepError("dev", host + " on this host is not a device node; fix the host's /dev", ENODEV);
   }
-  if (::mknodat(dev_fd, name.c_str(), (st.st_mode & S_IFMT) | (st.st_mode & 07777), st.st_rdev) != 0) {
+  if (d.kernel.mknodat(dev_fd, name.c_str(), (st.st_mode & S_IFMT) | (st.st_mode & 07777), st.st_rdev) != 0) {
     if (errno == EPERM || errno == EACCES) return false;
     throw StepError("dev", "create device node " + d.shown + "/" + name + " (a copy of " + host + ")", errno);
   }
-  if ((st.st_uid != 0 || st.st_gid != 0) && ::fchownat(dev_fd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) {
+  if ((st.st_uid != 0 || st.st_gid != 0) && d.kernel.fchownat(dev_fd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) {
     throw StepError("dev", "give " + d.shown + "/" + name + " the owner of " + host, errno);
   }
   return true;
@@ -82,7 +85,7 @@ bool copy_device(const DevDir& d, int dev_fd, const std::string& host, const std
 void make_parent_directories(const DevDir& d, int dev_fd, const std::string& name) {
   for (std::size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
     const std::string dir = name.substr(0, slash);
-    if (::mkdirat(dev_fd, dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (d.kernel.mkdirat(dev_fd, dir.c_str(), 0755) != 0 && errno != EEXIST) {
       throw StepError("dev", "create directory " + d.shown + "/" + dir + " for a granted device", errno);
     }
   }
@@ -92,7 +95,7 @@ void make_parent_directories(const DevDir& d, int dev_fd, const std::string& nam
 // when `copy`, else binds; one the kernel refuses to copy is bound instead.
 void add_granted_devices(const DevDir& d, int dev_fd, const std::vector<std::string>& devices, bool copy) {
   if (devices.empty()) return;
-  const ZeroUmask exact_mode;
+  const ZeroUmask exact_mode(d.kernel);
   for (const auto& host : devices) {
     const std::string name = host.substr(std::strlen("/dev/"));
     make_parent_directories(d, dev_fd, name);
@@ -106,7 +109,7 @@ void add_granted_devices(const DevDir& d, int dev_fd, const std::vector<std::str
 // False when the kernel refuses the first one (EPERM: plan-exec itself runs without CAP_MKNOD,
 // or a devices cgroup denies it): then the caller binds, as in a user namespace.
 bool make_device_nodes(const DevDir& d, int dev_fd) {
-  const ZeroUmask exact_mode;
+  const ZeroUmask exact_mode(d.kernel);
   for (const char* name : kDevices) {
     const std::string host = std::string("/dev/") + name;
     if (copy_device(d, dev_fd, host, name)) continue;
@@ -118,34 +121,34 @@ bool make_device_nodes(const DevDir& d, int dev_fd) {
 
 void mount_devpts(const DevDir& d, bool in_userns) {
   const std::string pts = d.dev + "/pts";
-  check(::mkdir(pts.c_str(), 0755), "dev", "create " + d.shown + "/pts");
+  check(d.kernel.mkdirat(AT_FDCWD, pts.c_str(), 0755), "dev", "create " + d.shown + "/pts");
   // gid=5 (tty) only where group 5 is surely mapped; a user namespace may not map it (EINVAL).
   const char* data = in_userns ? "newinstance,ptmxmode=0666,mode=0620"
                                : "newinstance,ptmxmode=0666,mode=0620,gid=5";
-  check(::mount("devpts", pts.c_str(), "devpts", MS_NOSUID | MS_NOEXEC, data), "dev",
+  check(d.kernel.mount("devpts", pts.c_str(), "devpts", MS_NOSUID | MS_NOEXEC, data), "dev",
         "mount devpts at " + d.shown + "/pts (options \"" + data + "\")");
 }
 
 void mount_shm(const DevDir& d) {
   const std::string shm = d.dev + "/shm";
-  check(::mkdir(shm.c_str(), 01777), "dev", "create " + d.shown + "/shm");
-  check(::mount("shm", shm.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"), "dev",
+  check(d.kernel.mkdirat(AT_FDCWD, shm.c_str(), 01777), "dev", "create " + d.shown + "/shm");
+  check(d.kernel.mount("shm", shm.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"), "dev",
         "mount tmpfs at " + d.shown + "/shm");
 }
 
 }  // namespace
 
-void mount_minimal_dev(const plan::Mount& m, const std::string& root, bool in_userns,
+void mount_minimal_dev(Kernel& kernel, const plan::Mount& m, const std::string& root, bool in_userns,
                        const std::vector<std::string>& devices) {
-  Fd target = make_in_root(root, m.target, true, "dev");
+  Fd target = make_in_root(kernel, root, m.target, true, "dev");
   const std::string shown = join_root(root, m.target);
   const unsigned long flags = m.flags ? m.flags : (MS_NOSUID | MS_STRICTATIME);
   const std::string data = m.data.empty() ? "mode=755,size=65536k" : m.data;
-  check(::mount("tmpfs", fd_path(target).c_str(), "tmpfs", flags, data.c_str()), "dev",
+  check(kernel.mount("tmpfs", fd_path(target).c_str(), "tmpfs", flags, data.c_str()), "dev",
         "mount tmpfs at " + shown + " (options \"" + data + "\")");
-  Fd mounted = open_in_root(root, m.target, O_DIRECTORY);  // the tmpfs, not the directory below
+  Fd mounted = open_in_root(kernel, root, m.target, O_DIRECTORY);  // the tmpfs, not the directory below
   if (!mounted) throw StepError("dev", "open " + shown + " after mounting it", errno);
-  const DevDir d{fd_path(mounted), shown};
+  const DevDir d{kernel, fd_path(mounted), shown};
   // Nodes need a /dev without nodev; in a user namespace (or without CAP_MKNOD) only a bind of
   // the host's node works.
   const bool nodes = !in_userns && !(flags & MS_NODEV) && make_device_nodes(d, mounted.get());
@@ -158,7 +161,7 @@ void mount_minimal_dev(const plan::Mount& m, const std::string& root, bool in_us
   mount_shm(d);
   for (const auto& link : kLinks) {
     const std::string path = d.dev + "/" + link.name;
-    check(::symlink(link.target, path.c_str()), "dev",
+    check(kernel.symlinkat(link.target, AT_FDCWD, path.c_str()), "dev",
           "create symlink " + shown + "/" + link.name + " -> " + link.target);
   }
 }

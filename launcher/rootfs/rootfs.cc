@@ -45,8 +45,8 @@ unsigned long nodev() { return defence_disabled("nodev") ? 0 : MS_NODEV; }
 
 // A detached copy of the tree (with its submounts), for the overlay's lower layer: the tmpfs
 // that holds the layers may then cover the tree's own path.
-Fd clone_tree(const std::string& dir) {
-  Fd tree(::open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+Fd clone_tree(Kernel& kernel, const std::string& dir) {
+  Fd tree(kernel, kernel.open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) throw StepError("rootfs", "clone the mount of " + dir + " for the overlay's lower layer", errno);
   return tree;
 }
@@ -54,23 +54,23 @@ Fd clone_tree(const std::string& dir) {
 // staging/{lower,upper,work} on a private tmpfs, and the overlay of them mounted on staging.
 // The layer options are relative to staging (we chdir there), so no path in them can hold the
 // ',' or ':' that overlayfs options cannot carry.
-std::string overlay_root(const RootfsSource& source) {
+std::string overlay_root(Kernel& kernel, const RootfsSource& source) {
   const std::string& s = source.staging;
-  Fd lower = clone_tree(source.dir);
-  check(::mount("tmpfs", s.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755"), "rootfs",
+  Fd lower = clone_tree(kernel, source.dir);
+  check(kernel.mount("tmpfs", s.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755"), "rootfs",
         "mount the writable layer (tmpfs) at " + s);
   for (const char* sub : {"/lower", "/upper", "/work"}) {
-    check(::mkdir((s + sub).c_str(), 0755), "rootfs", "create " + s + sub);
+    check(kernel.mkdirat(AT_FDCWD, (s + sub).c_str(), 0755), "rootfs", "create " + s + sub);
   }
-  check(::move_mount(lower.get(), "", AT_FDCWD, (s + "/lower").c_str(), MOVE_MOUNT_F_EMPTY_PATH), "rootfs",
+  check(kernel.move_mount(lower.get(), "", AT_FDCWD, (s + "/lower").c_str(), MOVE_MOUNT_F_EMPTY_PATH), "rootfs",
         "attach " + source.dir + " as the overlay's lower layer at " + s + "/lower");
-  Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  check(::chdir(s.c_str()), "rootfs", "chdir to " + s);
+  Fd cwd(kernel, kernel.openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
+  check(kernel.chdir(s.c_str()), "rootfs", "chdir to " + s);
   // No nosuid: setuid programs of the image work inside (as under Docker); what the container
   // plants lives in the tmpfs, which no host user can reach.
-  const int rc = ::mount("overlay", ".", "overlay", nodev(), "lowerdir=lower,upperdir=upper,workdir=work");
+  const int rc = kernel.mount("overlay", ".", "overlay", nodev(), "lowerdir=lower,upperdir=upper,workdir=work");
   const int err = errno;
-  if (cwd) (void)::fchdir(cwd.get());
+  if (cwd) (void)kernel.fchdir(cwd.get());
   if (rc != 0) {
     throw StepError("rootfs", "mount overlay of " + source.dir + " at " + s +
                                   " (if overlayfs cannot use that filesystem as a lower layer, make the rootfs "
@@ -82,17 +82,17 @@ std::string overlay_root(const RootfsSource& source) {
 
 }  // namespace
 
-std::string mount_rootfs(const RootfsSource& source) {
-  if (source.overlay) return overlay_root(source);
-  check(::mount(source.dir.c_str(), source.dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr), "rootfs",
+std::string mount_rootfs(Kernel& kernel, const RootfsSource& source) {
+  if (source.overlay) return overlay_root(kernel, source);
+  check(kernel.mount(source.dir.c_str(), source.dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr), "rootfs",
         "bind rootfs " + source.dir + " onto itself");
   // Writethrough: what the container writes is on the host; inside, a planted setuid file or
   // device node at least does nothing.
   const unsigned long flags = nodev() | (source.writethrough ? MS_NOSUID | MS_NODEV : 0);
-  if (flags) add_mount_flags(source.dir, flags, true, "rootfs", "make the rootfs " + source.dir + " nodev");
+  if (flags) add_mount_flags(kernel, source.dir, flags, true, "rootfs", "make the rootfs " + source.dir + " nodev");
   return source.dir;
 }
 
-void remount_root_readonly() { set_readonly("/", false, "rootfs", "make the rootfs / read-only"); }
+void remount_root_readonly(Kernel& kernel) { set_readonly(kernel, "/", false, "rootfs", "make the rootfs / read-only"); }
 
 }  // namespace launcher

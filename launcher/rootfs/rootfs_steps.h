@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "launcher/host/kernel.h"
 #include "plan/plan.h"
 
 namespace launcher {
@@ -22,6 +23,6 @@ std::string rootfs_root(const RootfsSource& source);
 std::string describe_rootfs(const RootfsSource& source);
 
 // Returns rootfs_root(source) (pivot_root target).
-std::string mount_rootfs(const RootfsSource& source);
+std::string mount_rootfs(Kernel& kernel, const RootfsSource& source);
 
 }  // namespace launcher

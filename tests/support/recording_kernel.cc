@@ -242,6 +242,29 @@ int RecordingKernel::chroot(const char* path) { return record("chroot(" + str(pa
 
 int RecordingKernel::chdir(const char* path) { return record("chdir(" + str(path) + ")"); }
 
+int RecordingKernel::fchdir(int fd) { return record("fchdir(" + std::to_string(fd) + ")"); }
+
+int RecordingKernel::open_tree(int dirfd, const char* path, unsigned flags) {
+  if (record("open_tree(" + dirfd_text(dirfd) + ", " + str(path) + ", " +
+             flags_text(flags, {{OPEN_TREE_CLONE, "OPEN_TREE_CLONE"},
+                                {OPEN_TREE_CLOEXEC, "OPEN_TREE_CLOEXEC"},
+                                {AT_RECURSIVE, "AT_RECURSIVE"},
+                                {AT_EMPTY_PATH, "AT_EMPTY_PATH"}}) +
+             ")") != 0) {
+    return -1;
+  }
+  return next_fd++;
+}
+
+int RecordingKernel::move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* to_path,
+                                unsigned flags) {
+  return record("move_mount(" + dirfd_text(from_dirfd) + ", " + str(from_path) + ", " + dirfd_text(to_dirfd) + ", " +
+                str(to_path) + ", " +
+                flags_text(flags, {{MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH"},
+                                   {MOVE_MOUNT_T_EMPTY_PATH, "MOVE_MOUNT_T_EMPTY_PATH"}}) +
+                ")");
+}
+
 int RecordingKernel::openat(int dirfd, const char* path, int flags, mode_t mode) {
   std::string line = "openat(" + dirfd_text(dirfd) + ", " + str(path) + ", " + open_flags_text(flags);
   if (flags & O_CREAT) line += ", " + octal(mode);

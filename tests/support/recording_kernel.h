@@ -39,7 +39,7 @@ class RecordingKernel final : public launcher::Kernel {
   // AT_EMPTY_PATH); absent = ENOENT.
   std::map<std::string, struct stat> files;
   mode_t current_umask = 022;
-  int next_fd = 100;                                     // openat/openat2 return 100, 101, ...
+  int next_fd = 100;                                     // openat/openat2/open_tree return 100, 101, ...
   // ---- what calls handed over, beyond their line
   std::vector<std::vector<sock_filter>> filters;         // seccomp(SECCOMP_SET_MODE_FILTER) programs
 
@@ -50,6 +50,9 @@ class RecordingKernel final : public launcher::Kernel {
   int pivot_root(const char* new_root, const char* put_old) override;
   int chroot(const char* path) override;
   int chdir(const char* path) override;
+  int fchdir(int fd) override;
+  int open_tree(int dirfd, const char* path, unsigned flags) override;  // returns next_fd too
+  int move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* to_path, unsigned flags) override;
   int openat(int dirfd, const char* path, int flags, mode_t mode) override;
   int openat2(int dirfd, const char* path, const open_how& how) override;
   int close(int fd) override;
