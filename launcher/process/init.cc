@@ -53,8 +53,12 @@ void deliverable(int) {}
 pid_t fork_under_init(int error_fd) {
   sigset_t set = forwarded_signal_set();
   sigaddset(&set, SIGCHLD);
+  // Blocked before fork, so the release below cannot arrive before the command waits for it.
+  const int release_signal = init_release_signal();
+  sigset_t blocked = set;
+  sigaddset(&blocked, release_signal);
   sigset_t previous;
-  sigprocmask(SIG_BLOCK, &set, &previous);
+  sigprocmask(SIG_BLOCK, &blocked, &previous);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);  // orphans come to us even without a pid namespace
   const pid_t init = ::getpid();
   const pid_t command = ::fork();
@@ -62,6 +66,13 @@ pid_t fork_under_init(int error_fd) {
   if (command == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (::getppid() != init) _exit(125);  // init died before PDEATHSIG was armed
+    // Nothing of the command runs while init is still dumpable, capable or unfiltered: it
+    // waits until init has locked itself down and says so (a kill its own filter allows).
+    sigset_t release;
+    sigemptyset(&release);
+    sigaddset(&release, release_signal);
+    while (::sigwaitinfo(&release, nullptr) < 0) {
+    }
     sigprocmask(SIG_SETMASK, &previous, nullptr);
     return 0;
   }
@@ -78,6 +89,7 @@ pid_t fork_under_init(int error_fd) {
       throw;
     }
   }
+  ::kill(command, release_signal);
   ::close(error_fd);  // the command's exec closes its copy: the parent then sees EOF
   init_loop(command);
 }

@@ -4,14 +4,21 @@
 // pid 1's "no default action" rule.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 namespace launcher {
 
-// Forks. Returns 0 in the command's process (which goes on to seccomp + execve); in the init
-// process it never returns: init locks itself down (init_hardening.h), closes `error_fd` (the
-// command keeps it until execve) and runs its loop. Throws StepError if the lock-down fails
+// Forks. Returns 0 in the command's process (which goes on to seccomp + execve) once init has
+// locked itself down; in the init process it never returns: init locks itself down
+// (init_hardening.h), releases the command, closes `error_fd` (the command keeps it until
+// execve) and runs its loop. Throws StepError if the lock-down fails
 // (the command is killed then).
 pid_t fork_under_init(int error_fd);
+
+// The signal init sends the command once it has locked itself down; the command waits for it
+// before anything of its own runs. A real-time signal nobody else sends (glibc keeps the first
+// two for itself).
+inline int init_release_signal() { return SIGRTMIN + 2; }
 
 }  // namespace launcher

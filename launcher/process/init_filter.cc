@@ -23,7 +23,14 @@ constexpr bool kRefuseX32 = false;
 #endif
 constexpr std::uint32_t kX32SyscallBit = 0x40000000;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+// Sanitizer builds only (the unit tests run there): their runtime sets up and tears down an
+// alternate signal stack around the init's own calls. A release build never makes that call.
+constexpr int kPlainSyscalls[] = {SYS_rt_sigtimedwait, SYS_wait4, SYS_exit_group, SYS_exit, SYS_restart_syscall,
+                                  SYS_sigaltstack};
+#else
 constexpr int kPlainSyscalls[] = {SYS_rt_sigtimedwait, SYS_wait4, SYS_exit_group, SYS_exit, SYS_restart_syscall};
+#endif
 
 // The low 32 bits of argument 0: pids and descriptors are ints, the kernel ignores the rest.
 constexpr std::uint32_t kArg0Low = offsetof(seccomp_data, args) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
