@@ -19,6 +19,7 @@
 #include "launcher/rootfs/mount_steps.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/recording_kernel.h"
+#include "tests/support/step_errors.h"
 
 using launcher::StepError;
 using testsupport::RecordingKernel;
@@ -26,23 +27,10 @@ using Calls = std::vector<std::string>;
 
 namespace {
 
-// Runs `step`, which must throw a StepError; returns it (an empty one, after a failed
-// expectation, when it does not throw).
-template <class Step>
-StepError step_error(Step&& step) {
-  try {
-    step();
-  } catch (const StepError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "the step did not throw a StepError";
-  return StepError("", "");
-}
+using testsupport::step_error;
 
 void expect_error(const StepError& e, const char* step, const std::string& what, int err) {
-  EXPECT_EQ(e.step(), step);
-  EXPECT_EQ(std::string(e.what()), what);
-  EXPECT_EQ(e.error_number(), err);
+  testsupport::expect_step_error(e, step, what, err);
   EXPECT_EQ(e.describe(), what + ": " + std::strerror(err) + " (step: " + step + ")");
 }
 

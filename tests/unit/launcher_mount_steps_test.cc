@@ -25,6 +25,7 @@
 #include "launcher/rootfs/rootfs_steps.h"
 #include "tests/support/plan_builder.h"
 #include "tests/support/recording_kernel.h"
+#include "tests/support/step_errors.h"
 
 using launcher::StepError;
 using testsupport::RecordingKernel;
@@ -32,22 +33,8 @@ using Calls = std::vector<std::string>;
 
 namespace {
 
-template <class Step>
-StepError step_error(Step&& step) {
-  try {
-    step();
-  } catch (const StepError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "the step did not throw a StepError";
-  return StepError("", "");
-}
-
-void expect_error(const StepError& e, const char* step, const std::string& what, int err) {
-  EXPECT_EQ(e.step(), step);
-  EXPECT_EQ(std::string(e.what()), what);
-  EXPECT_EQ(e.error_number(), err);
-}
+using testsupport::step_error;
+constexpr auto expect_error = testsupport::expect_step_error;
 
 // The lines of opening `relative` inside "/r" with the root descriptor `fd` and the result fd+1.
 Calls resolve(int fd, const std::string& relative, const std::string& extra_flags = "") {
