@@ -218,7 +218,7 @@ TEST(SeccompLibseccomp, AllowListOfEverySyscallFitsTheKernelLimit) {
   data.nr = SYS_read;
   auto verdict = bpf::run(program, data);
   ASSERT_TRUE(verdict);
-  EXPECT_EQ(verdict->ret, seccomp_ret(Action(ActionKind::Allow, 0)));
+  EXPECT_EQ(verdict->ret, seccomp_ret(Action{ActionKind::Allow, 0}));
   EXPECT_LT(verdict->executed, 20u);
 }
 

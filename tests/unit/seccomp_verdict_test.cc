@@ -206,7 +206,7 @@ TEST_F(SeccompVerdict, X32AndI386CallsAreKilledUnlessListed) {
   for (const auto& data : {x32, i386}) {
     auto verdict = bpf::run(program_, data);
     ASSERT_TRUE(verdict);
-    EXPECT_EQ(verdict->ret, seccomp_ret(Action(ActionKind::KillProcess, 0))) << data.nr;
+    EXPECT_EQ(verdict->ret, seccomp_ret(Action{ActionKind::KillProcess, 0})) << data.nr;
   }
 }
 
@@ -224,7 +224,7 @@ TEST_F(SeccompVerdict, ListedArchesPassTheGuard) {
   }
   bpf::SeccompData aarch64;
   aarch64.arch = bpf::kAuditArchAarch64;
-  EXPECT_EQ(bpf::run(program_, aarch64)->ret, seccomp_ret(Action(ActionKind::KillProcess, 0)));
+  EXPECT_EQ(bpf::run(program_, aarch64)->ret, seccomp_ret(Action{ActionKind::KillProcess, 0}));
 }
 
 }  // namespace
