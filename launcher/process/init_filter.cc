@@ -23,12 +23,7 @@ constexpr bool kRefuseX32 = false;
 #endif
 constexpr std::uint32_t kX32SyscallBit = 0x40000000;
 
-#ifdef __has_feature  // clang names the sanitizers this way, gcc defines __SANITIZE_ADDRESS__
-#define POLICYC_HAS_FEATURE(x) __has_feature(x)
-#else
-#define POLICYC_HAS_FEATURE(x) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || POLICYC_HAS_FEATURE(address_sanitizer)
+#if PLAN_EXEC_SANITIZER_RUNTIME
 // Sanitizer builds only (the unit tests run there): their runtime sets up and tears down an
 // alternate signal stack around the init's own calls. A release build never makes that call.
 constexpr int kPlainSyscalls[] = {SYS_rt_sigtimedwait, SYS_wait4, SYS_exit_group, SYS_exit, SYS_restart_syscall,

@@ -12,6 +12,19 @@
 #include <span>
 #include <vector>
 
+// 1 in sanitizer builds (the unit tests run there), whose runtime calls sigaltstack around the
+// init's own calls, so the filter allows that one call more; 0 in every other build.
+#if defined(__SANITIZE_ADDRESS__)
+#define PLAN_EXEC_SANITIZER_RUNTIME 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PLAN_EXEC_SANITIZER_RUNTIME 1
+#endif
+#endif
+#ifndef PLAN_EXEC_SANITIZER_RUNTIME
+#define PLAN_EXEC_SANITIZER_RUNTIME 0
+#endif
+
 namespace launcher {
 
 // The audit architecture the filter accepts: this build's native ABI only (on x86_64, x32

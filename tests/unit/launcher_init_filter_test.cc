@@ -47,12 +47,7 @@ TEST(InitFilter, AllowsExactlyTheCallsOfTheInitLoop) {
     EXPECT_EQ(verdict(nr), SECCOMP_RET_ALLOW) << nr;
     EXPECT_EQ(verdict(nr, ~0ULL), SECCOMP_RET_ALLOW) << nr;  // whatever the arguments
   }
-#ifdef __has_feature  // clang names the sanitizers this way, gcc defines __SANITIZE_ADDRESS__
-#define POLICYC_HAS_FEATURE(x) __has_feature(x)
-#else
-#define POLICYC_HAS_FEATURE(x) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || POLICYC_HAS_FEATURE(address_sanitizer)
+#if PLAN_EXEC_SANITIZER_RUNTIME
   EXPECT_EQ(launcher::init_filter_plain_syscalls().size(), 6u);  // + sigaltstack for the sanitizer runtime
 #else
   EXPECT_EQ(launcher::init_filter_plain_syscalls().size(), 5u);
