@@ -16,13 +16,14 @@
 
 namespace testsupport {
 
-namespace {
-
 long now_ms() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+namespace {
+
 
 pid_t spawn(const std::vector<std::string>& argv, const ProcessOptions& options, int* out_fd, int* err_fd) {
   int out[2], err[2];

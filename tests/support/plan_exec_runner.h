@@ -50,6 +50,9 @@ class Background {
 // Parses "key=value" lines of probe output; "" when the key is missing.
 std::string probe_value(const std::string& output, const std::string& key);
 
+// CLOCK_MONOTONIC in milliseconds, for the deadlines of the process helpers.
+long now_ms();
+
 // Whether user namespaces can be created by an unprivileged user here.
 bool unprivileged_userns_available();
 

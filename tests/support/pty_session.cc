@@ -1,5 +1,7 @@
 #include "tests/support/pty_session.h"
 
+#include "tests/support/plan_exec_runner.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,16 +16,6 @@
 #include <stdexcept>
 
 namespace testsupport {
-
-namespace {
-
-long now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
 
 PtySession::PtySession(const std::vector<std::string>& argv, const std::vector<std::string>& env, unsigned short rows,
                        unsigned short cols) {
