@@ -3,7 +3,8 @@
 //   docker_commands.cc   import-docker, export-docker, export-oci      (Docker/OCI bridges)
 //   explain_command.cc   explain                                       (our seccomp backend)
 // Exit codes, for every subcommand: 0 success, 2 an error in the user's input (policy, JSON,
-// arguments), 1 an internal error. Nothing is written when there is an error.
+// arguments), 1 an internal error, 3 warnings only but --werror given (compile and check).
+// Nothing is written when there is an error.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@ namespace policyc::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitInputError = 2;
+inline constexpr int kExitWarnings = 3;
 
 struct Command {
   CLI::App* subcommand;           // run() is called when this subcommand was given

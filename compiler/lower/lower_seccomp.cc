@@ -380,4 +380,8 @@ std::optional<Filter> lower_seccomp(const ast::Seccomp& block, Diagnostics& diag
   return Lowerer(diags).run(block);
 }
 
+std::optional<Action> resolve_written_action(const ast::Action& written, Diagnostics& diags) {
+  return resolve_action(written, diags);
+}
+
 }  // namespace policyc::seccomp
