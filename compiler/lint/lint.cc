@@ -1,16 +1,13 @@
 #include "compiler/lint/lint.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "compiler/lint/lint_internal.h"
 
 namespace policyc::lint {
 
 Location location_of(const seccomp::SourceRef& ref) { return {ref.file, ref.line, ref.column, 1}; }
-
-std::string line_col(const seccomp::SourceRef& ref) {
-  return "line " + std::to_string(ref.line) + ":" + std::to_string(ref.column);
-}
 
 bool lets_through(const seccomp::Action& action) {
   return action.kind == seccomp::ActionKind::Allow || action.kind == seccomp::ActionKind::Log;
@@ -61,10 +58,27 @@ void lint_arches(const ast::Seccomp& block, Diagnostics& diags) {
   }
 }
 
+// The warnings in source order (per file, files in the order they first appear), whichever
+// rule found them.
 void lint_seccomp(const ast::Seccomp& block, const seccomp::Filter& filter, Diagnostics& diags) {
-  lint_arches(block, diags);
-  lint_surface(filter, block.default_action.kind.where, diags);
-  lint_rule_order(filter, diags);
+  Diagnostics found;
+  lint_arches(block, found);
+  lint_surface(filter, block.default_action.kind.where, found);
+  lint_rule_order(filter, found);
+  std::vector<std::string> files;
+  for (const Diagnostic& d : found.all()) {
+    if (std::find(files.begin(), files.end(), d.where.file) == files.end()) files.push_back(d.where.file);
+  }
+  auto key = [&](const Diagnostic& d) {
+    const auto file = static_cast<std::size_t>(std::find(files.begin(), files.end(), d.where.file) - files.begin());
+    return std::tuple(file, d.where.line, d.where.column);
+  };
+  std::vector<Diagnostic> sorted = found.all();
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  for (const Diagnostic& d : sorted) {
+    if (d.severity == Severity::Warning) diags.warning(d.where, d.message, d.hint);
+    else diags.note(d.where, d.message, d.hint);
+  }
 }
 
 }  // namespace policyc::lint

@@ -13,7 +13,6 @@
 namespace policyc::lint {
 
 Location location_of(const seccomp::SourceRef& ref);
-std::string line_col(const seccomp::SourceRef& ref);  // "line 12:9"
 
 // allow and log let the call run.
 bool lets_through(const seccomp::Action& action);

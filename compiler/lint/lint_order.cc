@@ -28,7 +28,8 @@ struct Report {
   std::vector<std::string> syscalls;
 };
 
-using Key = std::tuple<std::string, unsigned, unsigned, Kind, std::string>;
+// One written rule names its syscalls at different columns: reports are kept per line.
+using Key = std::tuple<std::string, unsigned, Kind, std::string>;
 
 struct Unit {
   std::vector<const AbiRule*> earlier;
@@ -87,7 +88,7 @@ std::optional<Report> never_decides(const Unit& unit) {
 std::string rules_text(const std::vector<const AbiRule*>& rules) {
   std::vector<std::string> places;
   for (const AbiRule* rule : rules) {
-    std::string place = line_col(rule->source->where) + " (" + rule->action.to_string() + ")";
+    std::string place = "line " + std::to_string(rule->source->where.line) + " (" + rule->action.to_string() + ")";
     if (std::find(places.begin(), places.end(), place) == places.end()) places.push_back(place);
   }
   std::string out = places.size() == 1 ? "the rule at " : "the rules at ";
@@ -141,8 +142,9 @@ void lint_rule_order(const seccomp::Filter& filter, Diagnostics& diags) {
       auto report = never_decides(unit);
       if (!report) continue;
       const auto& w = report->where;
-      Key key{w.file, w.line, w.column, report->kind, rules_text(report->deciders)};
+      Key key{w.file, w.line, report->kind, rules_text(report->deciders)};
       auto [it, inserted] = reports.emplace(key, *report);
+      if (w.column < it->second.where.column) it->second.where = w;
       it->second.syscalls.push_back(unit.own.front()->source->syscall);
     }
   }

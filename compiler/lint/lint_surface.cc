@@ -222,7 +222,8 @@ std::string labels(const Finding& finding) {
 
 void lint_family(const Family& family, const seccomp::Filter& filter, const std::vector<AbiRule>& rules,
                  const Location& default_where, Diagnostics& diags) {
-  std::map<std::tuple<std::string, unsigned, unsigned>, Finding> by_rule;  // in source order
+  // One written rule names its syscalls at different columns: findings are kept per line.
+  std::map<std::tuple<std::string, unsigned>, Finding> by_rule;  // in source order
   std::optional<Finding> by_default;
   for (const Member& member : family.members) {
     const auto resolved = seccomp::resolve_syscall(member.syscall);
@@ -236,8 +237,8 @@ void lint_family(const Family& family, const seccomp::Filter& filter, const std:
         continue;
       }
       const seccomp::SourceRef& where = rule->source->where;
-      Finding& finding = by_rule[{where.file, where.line, where.column}];
-      finding.where = where;
+      Finding& finding = by_rule[{where.file, where.line}];
+      if (finding.members.empty() || where.column < finding.where.column) finding.where = where;
       add(finding, member);
     }
     if (!decided) {

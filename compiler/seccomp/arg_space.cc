@@ -78,10 +78,12 @@ std::optional<std::vector<std::uint64_t>> class_representatives(const std::vecto
   std::string start;
   for (const Test& t : tests) start.push_back(initial_state(t));
   level.emplace(start, 0);
-  for (int bit = zero_extended_32 ? 31 : 63; bit >= 0; --bit) {
+  for (int bit = 63; bit >= 0; --bit) {
+    // A zero-extended argument has 0 in its high word (64-bit tests still see those zeros).
+    const std::uint64_t highest_choice = zero_extended_32 && bit >= 32 ? 0 : 1;
     std::map<std::string, std::uint64_t> next;
     for (const auto& [state, prefix] : level) {
-      for (std::uint64_t chosen = 0; chosen <= 1; ++chosen) {
+      for (std::uint64_t chosen = 0; chosen <= highest_choice; ++chosen) {
         std::string moved = state;
         for (std::size_t i = 0; i < tests.size(); ++i) {
           moved[i] = next_state(tests[i], state[i], static_cast<unsigned>(bit), chosen);
