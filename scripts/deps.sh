@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, only those missing (sourced by scripts/*).
 set -euo pipefail
 POLICYC_PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   antlr4 libantlr4-runtime-dev default-jre-headless
   libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libnl-3-dev libnl-route-3-dev libcap-dev libarchive-dev nettle-dev zlib1g-dev
