@@ -88,6 +88,7 @@ struct Seccomp {
   std::vector<Word> arches;           // `arch x86_64 x86 x32`; empty = native only
   std::vector<SeccompStatement> statements;  // in source order, includes already spliced
   Location where;
+  Location end;                       // the closing brace (plan-exec --learn writes before it)
 };
 
 // ---- the container ---------------------------------------------------------------------
