@@ -37,8 +37,8 @@ void Supervision::finish() {
   }
   try {
     write_learned_lines(learn_policy, source, lines);
-    std::fprintf(stderr, "plan-exec: learn: %zu allow line%s (%zu calls) added to %s; recompile it with policyc\n",
-                 lines.size(), lines.size() == 1 ? "" : "s", learner->calls(), learn_policy.c_str());
+    std::fprintf(stderr, "plan-exec: learn: %zu allow line%s (%zu call%s) added to %s; recompile it with policyc\n",
+                 lines.size(), lines.size() == 1 ? "" : "s", learner->calls(), learner->calls() == 1 ? "" : "s", learn_policy.c_str());
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "plan-exec: %s; the lines it would have added:\n", e.what());
     for (const auto& line : lines) std::fprintf(stderr, "  %s\n", line.c_str());

@@ -24,6 +24,7 @@ namespace {
 using Names = std::vector<std::pair<std::uint64_t, const char*>>;
 
 std::string hex(std::uint64_t value) {
+  if (value == 0) return "0";
   char text[24];
   std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
   return text;
@@ -139,7 +140,18 @@ const std::map<std::string_view, std::string_view> kSignatures = {
     {"keyctl", "dxxxx"}, {"add_key", "ssppd"}, {"request_key", "sssd"}, {"init_module", "pus"},
     {"finit_module", "dsx"}, {"delete_module", "sx"}, {"kexec_load", "xupx"}, {"reboot", "xxxp"},
     {"exit", "d"}, {"exit_group", "d"}, {"wait4", "dpxp"}, {"nanosleep", "pp"}, {"getrandom", "pux"},
-    {"madvise", "pud"}, {"io_uring_setup", "up"}, {"userfaultfd", "x"}};
+    {"madvise", "pud"}, {"io_uring_setup", "up"}, {"userfaultfd", "x"}, {"brk", "p"},
+    {"rt_sigaction", "dppu"}, {"rt_sigprocmask", "dppu"}, {"rt_sigreturn", ""}, {"arch_prctl", "xp"},
+    {"set_tid_address", "p"}, {"set_robust_list", "pu"}, {"prlimit64", "ddpp"}, {"rseq", "puxx"},
+    {"getppid", ""}, {"gettid", ""}, {"geteuid", ""}, {"getgid", ""}, {"getegid", ""}, {"uname", "p"},
+    {"getcwd", "pu"}, {"clock_nanosleep", "ddpp"}, {"clock_gettime", "dp"}, {"sched_yield", ""},
+    {"futex", "pdxpud"}, {"poll", "pud"}, {"ppoll", "pupp"}, {"select", "dpppp"}, {"pselect6", "dppppp"},
+    {"epoll_create1", "x"}, {"epoll_ctl", "dddp"}, {"epoll_wait", "dpdd"}, {"epoll_pwait", "dpddp"},
+    {"pipe", "p"}, {"pipe2", "px"}, {"getsockname", "dpp"}, {"getpeername", "dpp"}, {"sendfile", "ddpu"},
+    {"writev", "dpu"}, {"readv", "dpu"}, {"getpgrp", ""}, {"setsid", ""}, {"setpgid", "dd"},
+    {"alarm", "u"}, {"pause", ""}, {"sysinfo", "p"}, {"times", "p"}, {"umask", "M"}, {"sigaltstack", "pp"},
+    {"vfork", ""}, {"fork", ""}, {"eventfd2", "ux"}, {"timerfd_create", "dx"}, {"signalfd4", "dpux"},
+    {"sched_getaffinity", "dup"}, {"sched_setaffinity", "dup"}, {"capget", "pp"}, {"capset", "pp"}};
 
 // O_RDONLY and friends are not bits: the access mode is the low two bits.
 std::string access_mode_text(std::uint64_t flags) {

@@ -130,14 +130,13 @@ namespace {
 struct AckWait {
   int nr = -1;
   std::array<std::uint64_t, 6> args{};
-  long operator()(int channel, char* ack) const {
+  // 1 once the ack is there (read into the buffer the arguments name, or ready to be read).
+  long operator()() const {
     long n;
     do {
       n = ::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
     } while (n < 0 && errno == EINTR);
-    (void)channel;
-    (void)ack;
-    return nr == SYS_ppoll && n == 1 ? 1 : n;
+    return n;
   }
 };
 
@@ -187,7 +186,7 @@ void load_filter_handing_listener(const std::vector<std::uint8_t>& bpf, int chan
   // From here every call is filtered; a wrong number leaves the supervisor waiting in vain, so
   // leave (it notices the channel closing).
   if (listener != probe) _exit(125);
-  const long n = wait(channel, ack);
+  const long n = wait();
   if (n != 1 || (wait.nr != SYS_ppoll && ack[0] != kAck)) _exit(125);
 }
 

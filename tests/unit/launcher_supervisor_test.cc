@@ -15,6 +15,7 @@
 
 #include "launcher/supervisor/call_format.h"
 #include "launcher/supervisor/denial_log.h"
+#include "launcher/supervisor/learn.h"
 #include "launcher/supervisor/notify_filter.h"
 #include "launcher/supervisor/syscall_names.h"
 #include "plan/bpf_interp.h"
@@ -191,6 +192,52 @@ TEST(LauncherSupervisor, WhenOnlyKillsAreWatchedOnlyKillsArePrinted) {
     log.print_summary();
   });
   EXPECT_EQ(text, DenialLog::text_line(sample_denial("socket", true)) + "\n");
+}
+
+const char* kPolicy =
+    "container app {\n"
+    "  seccomp default errno(EPERM) {\n"
+    "    allow read\n"
+    "  }\n"
+    "}\n";
+
+TEST(LauncherLearn, LinesGoIntoOneMarkedBlockBeforeTheClosingBrace) {
+  const std::string once = add_learned_lines(kPolicy, 4, 3, {"allow openat  # 2 calls, first: openat(...)"});
+  EXPECT_EQ(once,
+            "container app {\n"
+            "  seccomp default errno(EPERM) {\n"
+            "    allow read\n"
+            "    # learned by plan-exec --learn (1 run); review before trusting it\n"
+            "    allow openat  # 2 calls, first: openat(...)\n"
+            "    # end of learned lines\n"
+            "  }\n"
+            "}\n");
+  // The plan compiled from `once` has its brace three lines further down.
+  const std::string twice = add_learned_lines(once, 7, 3, {"allow socket if u32(arg0) == 2  # AF_INET: 1 call"});
+  EXPECT_EQ(twice,
+            "container app {\n"
+            "  seccomp default errno(EPERM) {\n"
+            "    allow read\n"
+            "    # learned by plan-exec --learn (2 runs); review before trusting it\n"
+            "    allow openat  # 2 calls, first: openat(...)\n"
+            "    allow socket if u32(arg0) == 2  # AF_INET: 1 call\n"
+            "    # end of learned lines\n"
+            "  }\n"
+            "}\n");
+}
+
+TEST(LauncherLearn, ABraceAfterARuleMovesToALineOfItsOwn) {
+  EXPECT_EQ(add_learned_lines("seccomp default errno(EPERM) { allow read }\n", 1, 43, {"allow write"}),
+            "seccomp default errno(EPERM) { allow read \n"
+            "  # learned by plan-exec --learn (1 run); review before trusting it\n"
+            "  allow write\n"
+            "  # end of learned lines\n"
+            "}\n");
+}
+
+TEST(LauncherLearn, AFileThatChangedSinceCompilingIsRefused) {
+  EXPECT_THROW(add_learned_lines(kPolicy, 3, 3, {"allow write"}), std::runtime_error);
+  EXPECT_THROW(add_learned_lines(kPolicy, 9, 1, {"allow write"}), std::runtime_error);
 }
 
 }  // namespace
