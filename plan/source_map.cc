@@ -1,6 +1,7 @@
 #include "plan/source_map.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 namespace plan {
@@ -31,9 +32,42 @@ const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, cons
   return nullptr;
 }
 
+namespace {
+
+std::string number(std::uint64_t value) {
+  if (value < 4096) return std::to_string(value);
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+const char* op_text(CmpOp op) {
+  switch (op) {
+    case CmpOp::Eq: return "==";
+    case CmpOp::Ne: return "!=";
+    case CmpOp::Lt: return "<";
+    case CmpOp::Le: return "<=";
+    case CmpOp::Gt: return ">";
+    case CmpOp::Ge: return ">=";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string describe_condition(const SeccompCondition& c) {
+  std::string arg = "arg" + std::to_string(c.arg);
+  if (c.width == 32) arg = "u32(" + arg + ")";
+  if (c.mask) arg = "(" + arg + " & " + number(*c.mask) + ")";
+  return arg + " " + op_text(c.op) + " " + number(c.value);
+}
+
 std::string describe_rule(const SeccompRuleSource& rule) {
-  return rule.file + ":" + std::to_string(rule.line) + ": " + rule.action + " " + rule.syscall +
-         (rule.conditions.empty() ? "" : " if ...");
+  std::string text = rule.file + ":" + std::to_string(rule.line) + ": " + rule.action + " " + rule.syscall;
+  for (std::size_t i = 0; i < rule.conditions.size(); ++i) {
+    text += (i ? " && " : " if ") + describe_condition(rule.conditions[i]);
+  }
+  return text;
 }
 
 std::string describe_default(const SeccompSource& source, const std::string& default_action) {

@@ -18,7 +18,12 @@ bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 
 // default action decides.
 const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args);
 
-// "app.pol:23: errno(EPERM) socket" for a rule, "app.pol:3: default errno(EPERM)" for the default.
+// "arg0 == 16", "(u32(arg1) & 0xff) != 0": one condition as the rule tests it (numbers, not names;
+// a policy's `||` has become several rules, so one rule is an AND of these).
+std::string describe_condition(const SeccompCondition& condition);
+
+// "app.pol:23: errno(EPERM) socket if arg0 == 16" for a rule, "app.pol:3: default errno(EPERM)"
+// for the default.
 std::string describe_rule(const SeccompRuleSource& rule);
 std::string describe_default(const SeccompSource& source, const std::string& default_action);
 
