@@ -46,12 +46,19 @@ void Supervision::finish() {
 }
 
 std::unique_ptr<Supervision> prepare_supervision(const plan::Plan& plan, const RunOptions& options, bool dry_run) {
+  if (options.learn && !plan.seccomp) {
+    throw StepError("supervisor", "--learn: the plan has no seccomp filter, so there is nothing to learn; give the "
+                                  "policy a seccomp block (e.g. `seccomp default errno(EPERM) { allow execve exit_group }`)");
+  }
   if (!plan.seccomp) return nullptr;
   DenialMode mode = options.denials;
   if (mode == DenialMode::Default) mode = ::isatty(STDERR_FILENO) ? DenialMode::Stderr : DenialMode::Off;
   auto s = std::make_unique<Supervision>();
   s->watch = options.learn ? Watch::All : mode == DenialMode::Off ? Watch::Kills : Watch::Denials;
-  if (!returns_watched_verdict(plan.seccomp->bpf, s->watch)) return nullptr;
+  if (!returns_watched_verdict(plan.seccomp->bpf, s->watch)) {
+    if (options.learn) std::fprintf(stderr, "plan-exec: learn: the policy's filter allows every call; nothing to learn\n");
+    return nullptr;
+  }
   auto copy = notifying_copy(plan.seccomp->bpf, s->watch);
   // The command process waits for the supervisor with a read (load_filter_handing_listener):
   // when only kills are watched and the policy denies read, the errno verdicts go through the
