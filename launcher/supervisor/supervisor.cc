@@ -62,8 +62,9 @@ std::string program_of(pid_t tid) {
   std::ifstream cmdline("/proc/" + std::to_string(tid) + "/cmdline", std::ios::binary);
   std::string argv0;
   std::getline(cmdline, argv0, '\0');
-  if (argv0.size() > 200) argv0 = argv0.substr(0, 200) + "...";
-  return argv0;
+  // The container chose it: control characters must not reach the caller's terminal.
+  const std::string quoted = quoted_c_string(argv0);
+  return quoted == "\"" + argv0 + "\"" ? argv0 : quoted;
 }
 
 bool sigsys_in(const std::string& mask_hex) {
