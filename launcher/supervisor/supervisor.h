@@ -6,7 +6,8 @@
 //   1. parent, before clone: a socketpair, the channel; the child keeps its end through close-fds.
 //   2. command process, right before loading: sends "the listener will be fd N" (N = its lowest
 //      free descriptor); the kernel attaches its pid as the parent sees it (SCM_CREDENTIALS).
-//   3. it loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and blocks reading an ack.
+//   3. it loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and waits for an ack, with read,
+//      recvfrom or ppoll: the first the loaded copy lets through or hands to the supervisor.
 //   4. the supervisor thread copies fd N out of it (pidfd_getfd), checks it is a seccomp
 //      listener, and acks; the command process execs.
 //   Any call the command process itself makes between 3 and its execve (the read of the ack, an
