@@ -7,7 +7,8 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] PLAN [-- COMMAND ARGS...]\n"
+  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] [--denials=MODE] [--learn POLICY]\n"
+         "                 PLAN [-- COMMAND ARGS...]\n"
          "       plan-exec --cleanup | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
@@ -19,6 +20,13 @@ const char* usage_text() {
          "                no controlling terminal at all\n"
          "  --instance K  the K-th copy of this plan: its veth addresses move K subnets up\n"
          "                (10.200.0.2/24 -> 10.200.K.2), so copies of one plan run side by side\n"
+         "  --denials=MODE  report each call the seccomp filter denies (repeats counted, a summary at\n"
+         "                exit): stderr (default when stderr is a terminal), off (default otherwise;\n"
+         "                a kill by the filter is still reported), json (JSON lines on stderr),\n"
+         "                FILE (text appended to FILE), json:FILE (JSON lines appended to FILE)\n"
+         "  --learn POLICY  let through every call the filter would deny, record it, and add allow\n"
+         "                lines for them to POLICY (the .pol the plan was compiled from), inside its\n"
+         "                seccomp block; several runs extend one learned block. Recompile after\n"
          "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
          "  --list-steps  print the parent steps (for PLAN_EXEC_FAULT_AFTER in tests)\n"
          "Exit status: the command's, 128+N if killed by signal N, 125 plan-exec failed,\n"
@@ -41,6 +49,22 @@ static bool parse_instance(const char* text, unsigned* out) {
   }
   if (value > 65535) return false;
   *out = value;
+  return true;
+}
+
+static bool parse_denials(const char* value, RunOptions* run) {
+  const std::string text = value;
+  if (text.empty()) return false;
+  if (text == "off") run->denials = DenialMode::Off;
+  else if (text == "stderr") run->denials = DenialMode::Stderr;
+  else if (text == "json") run->denials = DenialMode::Json;
+  else if (text.rfind("json:", 0) == 0 && text.size() > 5) {
+    run->denials = DenialMode::Json;
+    run->denials_file = text.substr(5);
+  } else {
+    run->denials = DenialMode::Stderr;
+    run->denials_file = text;
+  }
   return true;
 }
 
@@ -83,6 +107,16 @@ CliArgs parse_cli(int argc, const char* const* argv) {
         return error("--instance takes a number from 0 to 65535 (the copy of the plan to run)");
       }
       ++i;
+    } else if (std::strcmp(a, "--learn") == 0) {
+      if (i + 1 >= argc || argv[i + 1][0] == '-') {
+        return error("--learn takes the policy file to add allow lines to, e.g. plan-exec --learn app.pol app.plan -- cmd");
+      }
+      args.run.learn = true;
+      args.run.learn_policy = argv[++i];
+    } else if (std::strncmp(a, "--denials=", 10) == 0) {
+      if (!parse_denials(a + 10, &args.run)) {
+        return error("--denials takes off, stderr, json, a file name or json:FILE, not \"" + std::string(a + 10) + "\"");
+      }
     } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
       args.mode = CliMode::Help;
       return args;

@@ -22,6 +22,7 @@
 #include "launcher/cgroup/cgroup.h"
 #include "launcher/dry_run.h"
 #include "launcher/launch_shape.h"
+#include "launcher/supervision.h"
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
 #include "launcher/process/init.h"
@@ -56,6 +57,8 @@ struct Prepared {
   std::string exec_path;  // resolved inside the container
   std::unique_ptr<ContainerNetwork> network;
   std::unique_ptr<ContainerCgroup> cgroup;
+  std::unique_ptr<Supervision> supervision;  // null: the filter is loaded as the plan has it
+  Supervisor* supervisor() const { return supervision ? supervision->supervisor.get() : nullptr; }
 };
 
 // The prepared run and its start-up variant, decided once from it (launch_shape.h): launch()
@@ -90,7 +93,7 @@ class Steps {
 
 const std::vector<std::string> kParentSteps = {
     "validate", "network-prepare", "cgroup-prepare", "rootfs-cache", "cgroup-create", "clone", "userns-maps",
-    "cgroup-attach", "network-host", "release", "wait", "network-teardown", "cgroup-finish"};
+    "cgroup-attach", "network-host", "supervisor", "release", "wait", "network-teardown", "cgroup-finish"};
 
 void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\n", text.c_str()); }
 
@@ -109,6 +112,7 @@ Launch prepare_launch(const RunOptions& options) {
   if (options.terminal) l.terminal = ContainerTerminal::prepare(l.plan.mounts, options.dry_run);
   l.new_session = l.terminal || !defence_disabled("setsid");
   validate_plan(l.plan, l.rootless);
+  l.supervision = prepare_supervision(l.plan, options, options.dry_run);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
   check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
   l.clone_flags = clone_flags(namespaces);
@@ -267,19 +271,23 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   step("terminal", [&] { return l.terminal ? l.terminal->describe_child() : ""; },
        [&] { if (l.terminal) l.terminal->attach_in_child(); });
   // No descriptor of ours may reach the command (only the O_CLOEXEC error channel stays).
-  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(real_kernel(), error_fd); });
+  const int channel = l.supervisor() ? l.supervisor()->child_end() : -1;
+  step("close-fds", [&] { return "close all but 0 1 2"; }, [&] { close_inherited_fds(real_kernel(), error_fd, channel); });
   // As the final user: a cwd the user may not enter fails here, clearly.
   step("cwd", [&] { return p.cwd; }, [&] { check(real_kernel().chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd); });
   // Before the policy's no_new_privs and filter, which only the command gets: init locks itself
   // down with its own (init_hardening.h).
   step("init", [&] { return l.init ? "minimal pid 1 (no capabilities, non-dumpable, own filter) forks the command, forwards signals, reaps zombies" : ""; },
-       [&] { if (l.init) fork_under_init(error_fd); });
+       [&] { if (l.init) fork_under_init(error_fd, channel); });
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
        [&] { if (p.no_new_privs) set_no_new_privs(real_kernel()); });
   // Last: from here on every syscall of ours is judged by the policy's filter.
-  step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) : ""; },
-       [&] { if (p.seccomp) load_seccomp_filter(real_kernel(), p.seccomp->bpf); });
+  // Supervised: a copy whose watched verdicts notify, its listener handed to plan-exec.
+  step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) + (l.supervision ? ", denials go to plan-exec's supervisor through a listener it takes before execve" : "") : ""; }, [&] {
+    if (channel >= 0) load_filter_handing_listener(l.supervision->notifying_bpf, channel);
+    else if (p.seccomp) load_seccomp_filter(real_kernel(), p.seccomp->bpf);
+  });
   step("execve", [&] { return describe_exec(l.exec_path, p.command, p.env, p.cwd); },
        [&] { exec_command(l.exec_path, args, error_fd); });
 }
@@ -349,6 +357,20 @@ void print_stats(const Launch& l, const CgroupReport& r) {
   }
 }
 
+// The supervisor ends with SIGKILL a command the kernel's kill verdict would have ended with
+// SIGSYS (pid 1 of a pid namespace ignores SIGSYS from outside): the status says SIGSYS, as
+// without reporting. Under --init, init reports its command's SIGKILL as exit code 128+9.
+int as_the_kernels_kill(int status, const Supervisor& supervisor, pid_t child, bool init) {
+  if (!init && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && supervisor.killed_by_sigkill(child)) {
+    return SIGSYS;  // the wait status of a process ended by SIGSYS (no core dump flag)
+  }
+  if (init && WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL && supervisor.command() > 0 &&
+      supervisor.killed_by_sigkill(supervisor.command())) {
+    return (128 + SIGSYS) << 8;
+  }
+  return status;
+}
+
 int exit_code_of(int status) {
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
@@ -376,6 +398,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (!shape.cgroups_after_clone) create_cgroups();
   Pipe sync, errors;
   if (!step.dry()) {
+    if (l.supervisor()) l.supervisor()->open_channel();
     sync = make_pipe("sync");
     errors = make_pipe("error");
     if (l.terminal) l.terminal->open_channel();
@@ -421,6 +444,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     hooks.network = l.network.get();
     l.network->setup_host(child.pid);
   });
+  // Before the child runs the command: it waits for the supervisor to take its listener.
+  step("supervisor", [&] { return l.supervision ? l.supervision->describe() : ""; },
+       [&] { if (l.supervisor()) l.supervisor()->start(); });
   step("release", [&] { return shape.child_waits_late() ? "the container process, which did its mounts meanwhile; in all it does, in order:"
                                                   : "the container process; it now does, in order:"; },
        [&] {
@@ -444,7 +470,14 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     if (l.terminal) l.terminal->relay_until_exit(child.pid);  // returns once the child has exited
     failure = receive_child_error(errors.read_fd);
     ::close(std::exchange(errors.read_fd, -1));
+    const pid_t child_pid = child.pid;
     status = child.wait();
+    if (Supervisor* supervisor = l.supervisor()) {
+      supervisor->stop();
+      if (!supervisor->failure().empty()) print_error("supervisor: " + supervisor->failure());
+      status = as_the_kernels_kill(status, *supervisor, child_pid, l.init);
+    }
+    if (l.supervision) l.supervision->finish();
   });
   step("network-teardown", [&] { return l.network ? "delete what is left of the network" : ""; },
        [&] { hooks.teardown(); });

@@ -6,6 +6,9 @@
 
 namespace launcher {
 
+// --denials: where reports of denied calls go. Default: stderr when it is a terminal, else off.
+enum class DenialMode { Default, Off, Stderr, Json };
+
 struct RunOptions {
   std::string plan_path;
   std::vector<std::string> command;  // non-empty: overrides the plan's command
@@ -14,6 +17,10 @@ struct RunOptions {
   bool init = false;
   bool terminal = false;             // -t: a pseudo-terminal for the command (terminal.h)
   unsigned instance = 0;             // --instance K: veth addresses K subnets up
+  DenialMode denials = DenialMode::Default;
+  std::string denials_file;          // --denials=FILE or json:FILE; empty = stderr
+  bool learn = false;                // --learn POLICY (learn.h)
+  std::string learn_policy;
 };
 
 // Runs (or, with dry_run, prints) the plan; returns plan-exec's exit code: the command's,

@@ -14,7 +14,8 @@
 
 namespace plan {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;     // 2 added seccomp.source; 1 still loads
+inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::size_t kMaxBpfInstructions = 4096;  // BPF_MAXINSNS
 
 // Linux namespaces a container can ask for. Names match unshare(1) and the OCI spec.
@@ -128,11 +129,49 @@ struct Rlimit {
   bool operator==(const Rlimit&) const = default;
 };
 
+// The source map: which policy line gives which verdict, so plan-exec can name the line that
+// denied a call and --learn can add to the policy. It restates the compiler's filter IR for
+// x86_64 (compiler/seccomp/ir.h): for a call `nr(args)` the first rule for nr whose conditions
+// all hold decides, else the default (plan/source_map.h matches it). The BPF stays the verdict's
+// authority; `ret` lets plan-exec check that the line it names gives the verdict the filter gave.
+enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge };
+
+struct SeccompCondition {
+  unsigned arg = 0;                  // 0..5
+  CmpOp op = CmpOp::Eq;
+  std::uint64_t value = 0;
+  std::optional<std::uint64_t> mask; // compare (arg & mask), not arg
+  unsigned width = 64;               // 32: the low words only
+  bool operator==(const SeccompCondition&) const = default;
+};
+
+struct SeccompRuleSource {
+  std::string syscall;            // as written (after group expansion)
+  int nr = 0;                     // x86_64 number
+  std::string action;             // "errno(EPERM)", "allow", ...
+  std::uint32_t ret = 0;          // the kernel's return value for it: SECCOMP_RET_* | data
+  std::vector<SeccompCondition> conditions;  // all must hold
+  std::string file;               // the policy (or included) file
+  unsigned line = 0;
+  bool operator==(const SeccompRuleSource&) const = default;
+};
+
+struct SeccompSource {
+  std::string file;               // the file of the seccomp block, as policyc was given it
+  unsigned default_line = 0;      // the line of `seccomp default ACTION {`
+  std::uint32_t default_ret = 0;
+  unsigned end_line = 0;          // the block's closing brace: where --learn adds lines
+  unsigned end_column = 0;
+  std::vector<SeccompRuleSource> rules;  // x86_64 rules in the order they are tried
+  bool operator==(const SeccompSource&) const = default;
+};
+
 struct Seccomp {
   std::string default_action;     // for humans: "errno(EPERM)", "kill_process", ...
   std::string backend;            // "libseccomp" or "policyc"
   std::vector<std::uint8_t> bpf;  // little-endian struct sock_filter[], 8 bytes each
   std::string sha256;             // hex of `bpf`, checked on load
+  std::optional<SeccompSource> source;  // absent in plans of schema version 1
   std::size_t instructions() const { return bpf.size() / 8; }
   bool operator==(const Seccomp&) const = default;
 };

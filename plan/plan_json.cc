@@ -201,6 +201,28 @@ ordered_json cgroups_json(const Cgroups& c) {
   return j;
 }
 
+const std::pair<CmpOp, const char*> kCmpOpNames[] = {
+    {CmpOp::Eq, "=="}, {CmpOp::Ne, "!="}, {CmpOp::Lt, "<"}, {CmpOp::Le, "<="}, {CmpOp::Gt, ">"}, {CmpOp::Ge, ">="}};
+
+ordered_json source_json(const SeccompSource& source) {
+  ordered_json rules = ordered_json::array();
+  for (const auto& rule : source.rules) {
+    ordered_json conditions = ordered_json::array();
+    for (const auto& c : rule.conditions) {
+      ordered_json cj = {{"arg", c.arg}, {"op", name_of(kCmpOpNames, c.op)}, {"value", c.value}};
+      if (c.mask) cj["mask"] = *c.mask;
+      if (c.width != 64) cj["width"] = c.width;
+      conditions.push_back(std::move(cj));
+    }
+    ordered_json rj = {{"syscall", rule.syscall}, {"nr", rule.nr},     {"action", rule.action},
+                       {"ret", rule.ret},         {"file", rule.file}, {"line", rule.line}};
+    if (!conditions.empty()) rj["conditions"] = std::move(conditions);
+    rules.push_back(std::move(rj));
+  }
+  return {{"file", source.file},         {"default_line", source.default_line}, {"default_ret", source.default_ret},
+          {"end_line", source.end_line}, {"end_column", source.end_column},     {"rules", std::move(rules)}};
+}
+
 ordered_json plan_json(const Plan& p) {
   ordered_json j;
   j["version"] = p.version;
@@ -257,6 +279,7 @@ ordered_json plan_json(const Plan& p) {
                     {"instructions", p.seccomp->instructions()},
                     {"sha256", p.seccomp->sha256},
                     {"bpf", base64_encode(p.seccomp->bpf)}};
+    if (p.seccomp->source) j["seccomp"]["source"] = source_json(*p.seccomp->source);
   }
   return j;
 }
@@ -326,7 +349,58 @@ Cgroups read_cgroups(const json& value, const std::string& path) {
   return c;
 }
 
-Seccomp read_seccomp(const json& value, const std::string& path) {
+CmpOp read_cmp_op(ObjectReader& r, const std::string& key) {
+  const std::string text = r.string(key);
+  for (const auto& [op, name] : kCmpOpNames) {
+    if (text == name) return op;
+  }
+  fail(r.path(key), "\"" + text + "\" is not one of == != < <= > >=");
+}
+
+SeccompCondition read_condition(const json& value, const std::string& path) {
+  ObjectReader r(value, path);
+  SeccompCondition c;
+  c.arg = static_cast<unsigned>(r.uint("arg", 5));
+  c.op = read_cmp_op(r, "op");
+  c.value = r.uint("value");
+  c.mask = r.maybe_uint("mask");
+  c.width = static_cast<unsigned>(r.uint_or("width", 64, 64));
+  if (c.width != 32 && c.width != 64) fail(r.path("width"), "must be 32 or 64");
+  r.done();
+  return c;
+}
+
+SeccompSource read_source(const json& value, const std::string& path) {
+  ObjectReader r(value, path);
+  SeccompSource s;
+  s.file = r.string("file");
+  s.default_line = static_cast<unsigned>(r.uint("default_line", UINT32_MAX));
+  s.default_ret = static_cast<std::uint32_t>(r.uint("default_ret", UINT32_MAX));
+  s.end_line = static_cast<unsigned>(r.uint("end_line", UINT32_MAX));
+  s.end_column = static_cast<unsigned>(r.uint("end_column", UINT32_MAX));
+  const json& rules = r.array("rules");
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    ObjectReader rr(rules[i], r.path("rules") + "[" + std::to_string(i) + "]");
+    SeccompRuleSource rule;
+    rule.syscall = rr.string("syscall");
+    rule.nr = static_cast<int>(rr.uint("nr", 0x3fffffff));
+    rule.action = rr.string("action");
+    rule.ret = static_cast<std::uint32_t>(rr.uint("ret", UINT32_MAX));
+    rule.file = rr.string("file");
+    rule.line = static_cast<unsigned>(rr.uint("line", UINT32_MAX));
+    if (const json* conditions = rr.maybe_array("conditions")) {
+      for (std::size_t k = 0; k < conditions->size(); ++k) {
+        rule.conditions.push_back(read_condition((*conditions)[k], rr.path("conditions") + "[" + std::to_string(k) + "]"));
+      }
+    }
+    rr.done();
+    s.rules.push_back(std::move(rule));
+  }
+  r.done();
+  return s;
+}
+
+Seccomp read_seccomp(const json& value, const std::string& path, int version) {
   ObjectReader r(value, path);
   Seccomp s;
   s.default_action = r.string("default_action");
@@ -350,6 +424,10 @@ Seccomp read_seccomp(const json& value, const std::string& path) {
   }
   s.bpf = std::move(*bytes);
   if (sha256_hex(s.bpf) != s.sha256) fail(r.path("sha256"), "does not match the filter: the plan was altered or damaged");
+  if (const json* source = r.optional("source")) {
+    if (version < 2) fail(r.path("source"), "needs plan version 2 (this plan says version 1)");
+    s.source = read_source(*source, r.path("source"));
+  }
   r.done();
   return s;
 }
@@ -360,10 +438,13 @@ Plan read_plan(const json& root) {
   // Version first: a plan from another schema would otherwise fail on some later key with a
   // confusing message.
   const json& version = r.required("version");
-  if (!version.is_number_integer() || version.get<std::int64_t>() != kSchemaVersion) {
-    fail("plan.version", version.dump() + " is not supported: this plan-exec reads version " +
-                             std::to_string(kSchemaVersion) + "; recompile the policy with a matching policyc");
+  if (!version.is_number_integer() || version.get<std::int64_t>() < kOldestSchemaVersion ||
+      version.get<std::int64_t>() > kSchemaVersion) {
+    fail("plan.version", version.dump() + " is not supported: this plan-exec reads versions " +
+                             std::to_string(kOldestSchemaVersion) + " to " + std::to_string(kSchemaVersion) +
+                             "; recompile the policy with a matching policyc");
   }
+  p.version = static_cast<int>(version.get<std::int64_t>());
   p.arch = r.string("arch");
   if (p.arch != host_arch()) {
     fail("plan.arch", "\"" + p.arch + "\" does not match this machine (" + host_arch() +
@@ -485,7 +566,7 @@ Plan read_plan(const json& root) {
   p.command = string_list(r, "command");
   p.no_new_privs = r.boolean_or("no_new_privs", true);
   if (const json* sc = r.optional("seccomp")) {
-    p.seccomp = read_seccomp(*sc, "plan.seccomp");
+    p.seccomp = read_seccomp(*sc, "plan.seccomp", p.version);
     if (!p.no_new_privs) fail("plan.no_new_privs", "must be true when a seccomp filter is loaded");
   }
   r.done();

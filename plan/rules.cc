@@ -14,6 +14,7 @@
 #include <set>
 
 #include "plan/bpf_check.h"
+#include "plan/bpf_interp.h"
 #include "plan/plan_json.h"
 
 namespace plan {
@@ -457,6 +458,39 @@ void check_process(const Plan& p, Violations& out) {
 
 // ---- seccomp ----------------------------------------------------------------------------------------
 
+// The source map must describe this very filter: each rule's `ret` is what the BPF returns for
+// the calls it decides, checked where that needs no argument values (the first rule of its
+// syscall, unconditional) and for the default on the lowest syscall no rule names.
+void check_source_map(const Seccomp& s, const SeccompSource& source, Violations& out) {
+  const std::vector<sock_filter> program = bpf::decode(s.bpf);
+  auto verdict = [&](int nr) {
+    bpf::SeccompData data;
+    data.nr = nr;
+    auto v = bpf::run(program, data);
+    return v ? std::optional<std::uint32_t>(v->ret) : std::nullopt;
+  };
+  std::set<int> named;
+  for (std::size_t i = 0; i < source.rules.size(); ++i) {
+    const SeccompRuleSource& rule = source.rules[i];
+    const std::string key = "plan.seccomp.source.rules[" + std::to_string(i) + "]";
+    if (rule.syscall.empty() || rule.action.empty() || rule.file.empty() || rule.line == 0) {
+      out.push_back({key, "needs a syscall, an action, a file and a line"});
+      continue;
+    }
+    if (!named.insert(rule.nr).second || !rule.conditions.empty()) continue;
+    if (verdict(rule.nr) != rule.ret) {
+      out.push_back({key + ".ret", "the filter does not return " + std::to_string(rule.ret) + " for " + rule.syscall +
+                                       ": the source map belongs to another filter; recompile the policy"});
+    }
+  }
+  int unnamed = 0;
+  while (named.count(unnamed)) ++unnamed;
+  if (verdict(unnamed) != source.default_ret) {
+    out.push_back({"plan.seccomp.source.default_ret", "the filter's default verdict is not " + std::to_string(source.default_ret) +
+                                                          ": the source map belongs to another filter; recompile the policy"});
+  }
+}
+
 void check_seccomp(const Plan& p, Violations& out) {
   if (!p.seccomp) return;
   const Seccomp& s = *p.seccomp;
@@ -465,6 +499,7 @@ void check_seccomp(const Plan& p, Violations& out) {
   }
   if (auto error = bpf_program_error(s.bpf)) out.push_back({"plan.seccomp.bpf", *error});
   if (!p.no_new_privs) out.push_back({"plan.no_new_privs", "must be true when a seccomp filter is loaded"});
+  if (s.source && !bpf_program_error(s.bpf)) check_source_map(s, *s.source, out);
 }
 
 }  // namespace

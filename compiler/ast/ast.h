@@ -101,6 +101,7 @@ struct Seccomp {
   std::vector<Word> arch_comments;    // `# ...` written on an arch line after the list: the reason
   std::vector<SeccompStatement> statements;  // in source order, includes already spliced
   Location where;
+  Location end;                       // the closing brace (plan-exec --learn writes before it)
 };
 
 // ---- the container ---------------------------------------------------------------------

@@ -41,6 +41,49 @@ bool check_policy(const ast::Policy& policy, const CompileOptions& options, Diag
   return diags.error_count() == errors_before;
 }
 
+plan::SeccompCondition plan_condition(const seccomp::ArgCondition& c) {
+  plan::SeccompCondition out;
+  out.arg = c.arg;
+  out.value = c.value;
+  out.width = c.width;
+  switch (c.op) {
+    case seccomp::CmpOp::Eq: out.op = plan::CmpOp::Eq; break;
+    case seccomp::CmpOp::Ne: out.op = plan::CmpOp::Ne; break;
+    case seccomp::CmpOp::Lt: out.op = plan::CmpOp::Lt; break;
+    case seccomp::CmpOp::Le: out.op = plan::CmpOp::Le; break;
+    case seccomp::CmpOp::Gt: out.op = plan::CmpOp::Gt; break;
+    case seccomp::CmpOp::Ge: out.op = plan::CmpOp::Ge; break;
+    case seccomp::CmpOp::MaskedEq:
+      out.op = plan::CmpOp::Eq;
+      out.mask = c.mask;
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast::Seccomp* block) {
+  plan::SeccompSource source;
+  if (block) {
+    source.file = block->where.file;
+    source.default_line = block->default_action.kind.where.line;
+    source.end_line = block->end.line;
+    source.end_column = block->end.column;
+  }
+  source.default_ret = seccomp::seccomp_ret(filter.default_action);
+  for (const auto& rule : filter.rules) {
+    if (rule.nr < 0) continue;
+    plan::SeccompRuleSource out{rule.syscall, rule.nr, rule.action.to_string(), seccomp::seccomp_ret(rule.action),
+                                {}, rule.where.file, rule.where.line};
+    for (const auto& c : rule.conditions) out.conditions.push_back(plan_condition(c));
+    source.rules.push_back(std::move(out));
+  }
+  return source;
+}
+
+namespace {
+
 // Lowers and compiles the seccomp block into plan.seccomp; false on any error.
 bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, CompileResult& result,
                      Diagnostics& diags) {
@@ -69,6 +112,7 @@ bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, C
   out.backend = backend_name(options.backend);
   out.bpf = bpf::encode(program);
   out.sha256 = plan::sha256_hex(out.bpf);
+  out.source = seccomp_source_map(*filter, &block);
   result.plan.seccomp = std::move(out);
   result.filter = std::move(filter);
   return true;

@@ -28,6 +28,11 @@ struct CompileResult {
   plan::Plan plan;                         // with the compiled filter in plan.seccomp
 };
 
+// The filter IR restated with lines (plan.h SeccompSource): plan-exec names the rule that
+// denied a call from it, --learn adds lines before the block's closing brace. Only x86_64 rules
+// (a negative pseudo number names a syscall of another arch). `block` null: no file or lines.
+plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast::Seccomp* block);
+
 // All diagnostics go to `diags`; nullopt when there was any error.
 std::optional<CompileResult> compile_policy(const std::string& path, const CompileOptions& options,
                                             Diagnostics& diags);

@@ -468,6 +468,7 @@ class AstBuilder {
       }
     }
     for (auto* statement : s->seccompStatement()) seccomp_statement(statement, block);
+    if (auto* close = s->RBRACE()) block.end = at(close->getSymbol());
     return block;
   }
 

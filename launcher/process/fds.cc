@@ -1,7 +1,9 @@
 // Close every inherited descriptor but 0, 1, 2 (runc CVE-2024-21626: a leaked directory fd is a
-// way out of the rootfs). `keep` is the error channel, O_CLOEXEC, so execve closes it too.
+// way out of the rootfs). The kept ones (the error channel, the supervisor's channel) are
+// O_CLOEXEC, so execve closes them too.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "launcher/host/error.h"
@@ -21,10 +23,14 @@ static void close_between(Kernel& kernel, unsigned first, unsigned last) {
   for (unsigned fd = first; fd <= last && fd < top; ++fd) kernel.close(static_cast<int>(fd));
 }
 
-void close_inherited_fds(Kernel& kernel, int keep) {
-  if (keep < 3) return close_between(kernel, 3, ~0u);
-  close_between(kernel, 3, static_cast<unsigned>(keep) - 1);
-  close_between(kernel, static_cast<unsigned>(keep) + 1, ~0u);
+void close_inherited_fds(Kernel& kernel, int keep, int keep_too) {
+  unsigned next = 3;  // the first descriptor not yet closed or kept
+  for (int fd : {std::min(keep, keep_too), std::max(keep, keep_too)}) {
+    if (fd < static_cast<int>(next)) continue;
+    close_between(kernel, next, static_cast<unsigned>(fd) - 1);
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  close_between(kernel, next, ~0u);
 }
 
 }  // namespace launcher

@@ -51,7 +51,7 @@ void deliverable(int) {}
 
 }  // namespace
 
-pid_t fork_under_init(int error_fd) {
+pid_t fork_under_init(int error_fd, int command_only_fd) {
   sigset_t set = forwarded_signal_set();
   sigaddset(&set, SIGCHLD);
   // Blocked before fork, so the release below cannot arrive before the command waits for it.
@@ -80,6 +80,7 @@ pid_t fork_under_init(int error_fd) {
   struct sigaction action {};
   action.sa_handler = deliverable;
   for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+  if (command_only_fd >= 0) ::close(command_only_fd);
   // Before the loop, in init only: the command, forked above, keeps the plan's capabilities
   // and gets the plan's no_new_privs and filter instead. On failure the command dies with us.
   if (!defence_disabled("init-hardening")) {

@@ -14,7 +14,9 @@ namespace launcher {
 // (init_hardening.h), releases the command, closes `error_fd` (the command keeps it until
 // execve) and runs its loop. Throws StepError if the lock-down fails
 // (the command is killed then).
-pid_t fork_under_init(int error_fd);
+// `command_only_fd` (-1: none) is a descriptor only the command may hold: init closes its copy
+// before releasing the command.
+pid_t fork_under_init(int error_fd, int command_only_fd = -1);
 
 // The signal init sends the command once it has locked itself down; the command waits for it
 // before anything of its own runs. A real-time signal nobody else sends (glibc keeps the first

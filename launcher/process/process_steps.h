@@ -28,8 +28,9 @@ void switch_credentials(Kernel& kernel, const plan::User& user, bool setgroups_a
 // capabilities.cc: bounding, ambient, inheritable, permitted and effective become `keep`.
 void drop_capabilities(Kernel& kernel, const std::vector<int>& keep);
 
-// fds.cc: close every descriptor but 0, 1, 2 and `keep` (-1: none), which must be O_CLOEXEC.
-void close_inherited_fds(Kernel& kernel, int keep);
+// fds.cc: close every descriptor but 0, 1, 2, `keep` and `keep_too` (-1: none), which must be
+// O_CLOEXEC.
+void close_inherited_fds(Kernel& kernel, int keep, int keep_too = -1);
 
 // seccomp.cc: no_new_privs, then the filter. Must be the last step before execve.
 void set_no_new_privs(Kernel& kernel);

@@ -2,6 +2,9 @@
 // to the plan's user (root inside), and refuses what needs host root (veth, limits) clearly.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <csignal>
 #include <unistd.h>
 
 #include "tests/support/host_state.h"
@@ -65,6 +68,23 @@ TEST_F(LauncherRootless, RootInsideTheCallerOutside) {
   struct stat st {};
   ASSERT_EQ(stat((out_ + "/made-inside").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, static_cast<uid_t>(kNobody)) << "outside, the file belongs to the caller";
+}
+
+// The supervisor takes the command's seccomp listener without privilege (pidfd_getfd on a child
+// of the caller in a user namespace it owns) and the verdicts stay the filter's.
+TEST_F(LauncherRootless, DenialsAreReportedAndKillsStillKill) {
+  plan::Plan p = base();
+  p.seccomp = seccomp_of(errno_filter(SYS_getpriority, EACCES), "allow");
+  p.command = {"/home/probe", "syscall", std::to_string(SYS_getpriority), "0", "0"};
+  auto r = run_as_nobody(p, {"--denials=stderr"});
+  ASSERT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(probe_value(r.out, "syscall:" + std::to_string(SYS_getpriority)), "-1 errno=13");
+  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = EACCES  pid 1 /home/probe"), std::string::npos) << r.err;
+
+  p.seccomp = seccomp_of(kill_filter(SYS_getpriority), "allow");
+  r = run_as_nobody(p, {"--denials=off"});
+  EXPECT_EQ(r.exit_code, 128 + SIGSYS) << r.summary();
+  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = kill_process  pid 1 /home/probe"), std::string::npos) << r.err;
 }
 
 TEST_F(LauncherRootless, NonRootPlanUserIsMappedToTheCaller) {

@@ -26,6 +26,32 @@ TEST(LauncherCli, TerminalOption) {
   EXPECT_FALSE(parse({"app.plan", "--", "/bin/sh", "-t"}).run.terminal);
 }
 
+TEST(LauncherCli, DenialsTakeAModeOrAFile) {
+  EXPECT_EQ(parse({"app.plan"}).run.denials, launcher::DenialMode::Default);
+  EXPECT_EQ(parse({"--denials=off", "app.plan"}).run.denials, launcher::DenialMode::Off);
+  EXPECT_EQ(parse({"--denials=stderr", "app.plan"}).run.denials, launcher::DenialMode::Stderr);
+  auto json = parse({"--denials=json", "app.plan"});
+  EXPECT_EQ(json.run.denials, launcher::DenialMode::Json);
+  EXPECT_EQ(json.run.denials_file, "");
+  auto file = parse({"--denials=/var/log/app.denials", "app.plan"});
+  EXPECT_EQ(file.run.denials, launcher::DenialMode::Stderr);
+  EXPECT_EQ(file.run.denials_file, "/var/log/app.denials");
+  auto json_file = parse({"--denials=json:d.jsonl", "app.plan"});
+  EXPECT_EQ(json_file.run.denials, launcher::DenialMode::Json);
+  EXPECT_EQ(json_file.run.denials_file, "d.jsonl");
+  EXPECT_EQ(parse({"--denials=", "app.plan"}).mode, launcher::CliMode::Error);
+}
+
+TEST(LauncherCli, LearnTakesThePolicyFile) {
+  auto a = parse({"--learn", "app.pol", "app.plan", "--", "/bin/app"});
+  ASSERT_EQ(a.mode, launcher::CliMode::Run) << a.error;
+  EXPECT_TRUE(a.run.learn);
+  EXPECT_EQ(a.run.learn_policy, "app.pol");
+  EXPECT_EQ(a.run.plan_path, "app.plan");
+  EXPECT_EQ(parse({"--learn"}).mode, launcher::CliMode::Error);
+  EXPECT_EQ(parse({"--learn", "--dry-run", "app.plan"}).mode, launcher::CliMode::Error);
+}
+
 TEST(LauncherCli, CommandAfterDoubleDashIsKeptVerbatim) {
   auto a = parse({"app.plan", "--", "/bin/sh", "-c", "--dry-run"});
   ASSERT_EQ(a.mode, launcher::CliMode::Run) << a.error;

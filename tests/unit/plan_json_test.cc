@@ -69,6 +69,38 @@ TEST(PlanJson, RootfsWritethroughIsOptionalAndRoundTrips) {
   EXPECT_EQ(plan::from_json(text), p);
 }
 
+plan::SeccompSource sample_source() {
+  plan::SeccompSource source;
+  source.file = "app.pol";
+  source.default_line = 3;
+  source.default_ret = 0x7fff0000;  // the sample filter allows everything
+  source.end_line = 9;
+  source.end_column = 3;
+  plan::SeccompRuleSource rule{"socket", 41, "allow", 0x7fff0000, {}, "app.pol", 4};
+  rule.conditions = {{0, plan::CmpOp::Eq, 2, std::nullopt, 32}, {1, plan::CmpOp::Eq, 0, 0xf, 64}};
+  source.rules = {rule};
+  return source;
+}
+
+TEST(PlanJson, TheSourceMapRoundTrips) {
+  plan::Plan p = sample_plan();
+  p.seccomp->source = sample_source();
+  const std::string text = plan::to_json(p);
+  EXPECT_NE(text.find("\"mask\": 15"), std::string::npos) << text;
+  EXPECT_EQ(plan::from_json(text), p);
+}
+
+TEST(PlanJson, VersionOnePlansLoadWithoutASourceMapOnly) {
+  auto j = sample_json();
+  j["version"] = 1;
+  EXPECT_EQ(plan::from_json(j.dump()).version, 1);
+  plan::Plan p = sample_plan();
+  p.seccomp->source = sample_source();
+  auto with_source = nlohmann::json::parse(plan::to_json(p));
+  with_source["version"] = 1;
+  EXPECT_EQ(rejection(with_source.dump()), "plan.seccomp.source: needs plan version 2 (this plan says version 1)");
+}
+
 TEST(PlanJson, RejectsUnknownKeyNamingIt) {
   auto j = sample_json();
   j["network"]["veth"]["mtuu"] = 1;

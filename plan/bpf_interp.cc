@@ -1,9 +1,9 @@
-#include "compiler/bpf/bpf_interp.h"
+#include "plan/bpf_interp.h"
 
 #include <cstdio>
 #include <cstring>
 
-namespace policyc::bpf {
+namespace plan::bpf {
 namespace {
 
 bool set_error(std::string* error, const std::string& message) {
@@ -193,4 +193,4 @@ std::string disassemble(const sock_filter& insn, std::size_t index) {
   return std::string(head) + body;
 }
 
-}  // namespace policyc::bpf
+}  // namespace plan::bpf

@@ -1,0 +1,77 @@
+#include "plan/source_map.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+namespace plan {
+
+bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 6>& args) {
+  const std::uint64_t width_mask = c.width == 32 ? std::numeric_limits<std::uint32_t>::max()
+                                                 : std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t x = args[c.arg] & width_mask & c.mask.value_or(width_mask), v = c.value & width_mask;
+  switch (c.op) {
+    case CmpOp::Eq: return x == v;
+    case CmpOp::Ne: return x != v;
+    case CmpOp::Lt: return x < v;
+    case CmpOp::Le: return x <= v;
+    case CmpOp::Gt: return x > v;
+    case CmpOp::Ge: return x >= v;
+  }
+  return false;
+}
+
+const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args) {
+  for (const auto& rule : source.rules) {
+    if (rule.nr != nr) continue;
+    if (std::all_of(rule.conditions.begin(), rule.conditions.end(),
+                    [&](const SeccompCondition& c) { return c.arg < 6 && condition_holds(c, args); })) {
+      return &rule;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::string number(std::uint64_t value) {
+  if (value < 4096) return std::to_string(value);
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+const char* op_text(CmpOp op) {
+  switch (op) {
+    case CmpOp::Eq: return "==";
+    case CmpOp::Ne: return "!=";
+    case CmpOp::Lt: return "<";
+    case CmpOp::Le: return "<=";
+    case CmpOp::Gt: return ">";
+    case CmpOp::Ge: return ">=";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string describe_condition(const SeccompCondition& c) {
+  std::string arg = "arg" + std::to_string(c.arg);
+  if (c.width == 32) arg = "u32(" + arg + ")";
+  if (c.mask) arg = "(" + arg + " & " + number(*c.mask) + ")";
+  return arg + " " + op_text(c.op) + " " + number(c.value);
+}
+
+std::string describe_rule(const SeccompRuleSource& rule) {
+  std::string text = rule.file + ":" + std::to_string(rule.line) + ": " + rule.action + " " + rule.syscall;
+  for (std::size_t i = 0; i < rule.conditions.size(); ++i) {
+    text += (i ? " && " : " if ") + describe_condition(rule.conditions[i]);
+  }
+  return text;
+}
+
+std::string describe_default(const SeccompSource& source, const std::string& default_action) {
+  return source.file + ":" + std::to_string(source.default_line) + ": default " + default_action;
+}
+
+}  // namespace plan

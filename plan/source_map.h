@@ -1,0 +1,30 @@
+// Which line of the policy gives the verdict for a call: the source map's rules (plan.h
+// SeccompSource) tried with the compiler IR's semantics, so plan-exec can name the rule that
+// denied a call without the compiler.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "plan/plan.h"
+
+namespace plan {
+
+// True when `args` satisfies `c` (width 32: the low words of both sides only).
+bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 6>& args);
+
+// The first rule for the x86_64 call `nr(args)` whose conditions all hold, or nullptr when the
+// default action decides.
+const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args);
+
+// "arg0 == 16", "(u32(arg1) & 0xff) != 0": one condition as the rule tests it (numbers, not names;
+// a policy's `||` has become several rules, so one rule is an AND of these).
+std::string describe_condition(const SeccompCondition& condition);
+
+// "app.pol:23: errno(EPERM) socket if arg0 == 16" for a rule, "app.pol:3: default errno(EPERM)"
+// for the default.
+std::string describe_rule(const SeccompRuleSource& rule);
+std::string describe_default(const SeccompSource& source, const std::string& default_action);
+
+}  // namespace plan

@@ -1,0 +1,92 @@
+// The plan's source map names the rule that decides a call exactly as the filter decides it:
+// on random filters, for every probe call of x86_64, the rule plan/source_map.h picks (or the
+// default) carries the very return value the compiled BPF gives; and the plan rules refuse a
+// source map that belongs to another filter.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "compiler/backend/backend.h"
+#include "compiler/bpf/bpf_interp.h"
+#include "compiler/driver/compile.h"
+#include "plan/encoding.h"
+#include "plan/rules.h"
+#include "plan/source_map.h"
+#include "tests/support/random_policy.h"
+
+namespace policyc {
+namespace {
+
+TEST(SeccompSourceMap, TheDecidingRuleGivesTheFiltersVerdictOnRandomFilters) {
+  std::mt19937_64 rng(15);
+  std::size_t checked = 0;
+  for (int i = 0; i < 150; ++i) {
+    const seccomp::Filter filter = testing::random_filter(rng);
+    Diagnostics diags;
+    const auto program = seccomp::compile(filter, seccomp::Backend::Policyc, diags);
+    if (program.empty()) continue;
+    const plan::SeccompSource source = seccomp_source_map(filter, nullptr);
+    for (const auto& call : testing::probe_calls(filter, rng, 8)) {
+      if (call.arch != bpf::kAuditArchX86_64 || call.nr < 0 || call.nr >= bpf::kX32SyscallBit) continue;
+      const auto verdict = bpf::run(program, call);
+      ASSERT_TRUE(verdict);
+      const plan::SeccompRuleSource* rule = plan::deciding_rule(source, call.nr, call.args);
+      const std::uint32_t named = rule ? rule->ret : source.default_ret;
+      ASSERT_EQ(named, verdict->ret) << testing::describe_filter(filter) << testing::describe_call(call);
+      ASSERT_EQ(named, seccomp::seccomp_ret(seccomp::ir_verdict(filter, call.nr, call.args)));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+}
+
+plan::Plan plan_with(const seccomp::Filter& filter) {
+  Diagnostics diags;
+  plan::Plan p;
+  plan::Seccomp s;
+  s.default_action = filter.default_action.to_string();
+  s.backend = "policyc";
+  s.bpf = bpf::encode(seccomp::compile(filter, seccomp::Backend::Policyc, diags));
+  s.sha256 = plan::sha256_hex(s.bpf);
+  s.source = seccomp_source_map(filter, nullptr);
+  s.source->file = "app.pol";
+  s.source->default_line = 1;
+  for (auto& rule : s.source->rules) {
+    rule.file = "app.pol";
+    rule.line = 2;
+  }
+  p.seccomp = s;
+  return p;
+}
+
+std::string seccomp_violations(const plan::Plan& p) {
+  std::string text;
+  for (const auto& v : plan::check_plan(p)) {
+    if (v.key.rfind("plan.seccomp", 0) == 0) text += v.text() + "\n";
+  }
+  return text;
+}
+
+TEST(SeccompSourceMap, ThePlanRulesRefuseASourceMapOfAnotherFilter) {
+  seccomp::Filter filter;
+  filter.rules.push_back(testing::make_rule("openat", 257, {seccomp::ActionKind::Errno, 13}));
+  filter.rules.push_back(testing::make_rule("read", 0, {seccomp::ActionKind::Allow, 0}));
+  plan::Plan p = plan_with(filter);
+  EXPECT_EQ(seccomp_violations(p), "");
+
+  plan::Plan wrong_rule = p;
+  wrong_rule.seccomp->source->rules[0].ret = seccomp::seccomp_ret({seccomp::ActionKind::Errno, 1});
+  EXPECT_NE(seccomp_violations(wrong_rule).find("plan.seccomp.source.rules[0].ret"), std::string::npos)
+      << seccomp_violations(wrong_rule);
+
+  plan::Plan wrong_default = p;
+  wrong_default.seccomp->source->default_ret = seccomp::seccomp_ret({seccomp::ActionKind::KillProcess, 0});
+  EXPECT_NE(seccomp_violations(wrong_default).find("plan.seccomp.source.default_ret"), std::string::npos);
+
+  plan::Plan no_line = p;
+  no_line.seccomp->source->rules[1].line = 0;
+  EXPECT_NE(seccomp_violations(no_line).find("rules[1]: needs a syscall"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace policyc
