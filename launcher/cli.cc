@@ -9,7 +9,7 @@ namespace launcher {
 const char* usage_text() {
   return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] [--denials=MODE] [--learn POLICY]\n"
          "                 PLAN [-- COMMAND ARGS...]\n"
-         "       plan-exec --cleanup | --list-steps | --help | --version\n"
+         "       plan-exec --cleanup | --prune-cache | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
@@ -26,8 +26,11 @@ const char* usage_text() {
          "                FILE (text appended to FILE), json:FILE (JSON lines appended to FILE)\n"
          "  --learn POLICY  let through every call the filter would deny, record it, and add allow\n"
          "                lines for them to POLICY (the .pol the plan was compiled from), inside its\n"
-         "                seccomp block; several runs extend one learned block. Recompile after\n"
+         "                seccomp block; several runs extend one learned block. Recompile the\n"
+         "                policy with policyc afterwards\n"
          "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
+         "  --prune-cache remove unpacked archive rootfs trees that no archive points at any more\n"
+         "                (archive gone or changed); trees in use by a running container stay\n"
          "  --list-steps  print the parent steps (for PLAN_EXEC_FAULT_AFTER in tests)\n"
          "Exit status: the command's, 128+N if killed by signal N, 125 plan-exec failed,\n"
          "126 command not executable, 127 command not found, 137 out of memory.\n";
@@ -122,6 +125,10 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       return args;
     } else if (std::strcmp(a, "--version") == 0) {
       args.mode = CliMode::Version;
+      return args;
+    } else if (std::strcmp(a, "--prune-cache") == 0) {
+      if (!only_option(argc, i)) return error("--prune-cache takes no other arguments");
+      args.mode = CliMode::PruneCache;
       return args;
     } else if (std::strcmp(a, "--cleanup") == 0 || std::strcmp(a, "--list-steps") == 0) {
       if (!only_option(argc, i)) return error(std::string(a) + " takes no other arguments");

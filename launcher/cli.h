@@ -1,6 +1,6 @@
 // plan-exec's command line, parsed by hand: start-up stays lean (no CLI11, no iostreams).
 //   plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] PLAN [-- CMD ARGS...]
-//   plan-exec --cleanup | --list-steps | --help | --version
+//   plan-exec --cleanup | --prune-cache | --list-steps | --help | --version
 #pragma once
 
 #include <string>
@@ -10,7 +10,7 @@
 
 namespace launcher {
 
-enum class CliMode { Run, Help, Version, ListSteps, Cleanup, ReapCgroups, Error };
+enum class CliMode { Run, Help, Version, ListSteps, Cleanup, PruneCache, ReapCgroups, Error };
 
 struct CliArgs {
   CliMode mode = CliMode::Run;

@@ -1,13 +1,28 @@
 // plan-exec: runs one command in the isolation a plan describes. See launcher/README.md.
+#include <unistd.h>
+
 #include <cstdio>
+#include <exception>
 
 #include "launcher/cgroup/cgroup_reaper.h"
 #include "launcher/cli.h"
+#include "launcher/rootfs/rootfs_cache.h"
 #include "launcher/sequence.h"
 
 #ifndef PLAN_EXEC_VERSION
 #define PLAN_EXEC_VERSION "0.1.0"
 #endif
+
+// plan-exec --prune-cache: the cache of the caller (root's, or the rootless user's).
+static int prune_cache() {
+  try {
+    for (const auto& line : launcher::prune_rootfs_cache(::geteuid() != 0)) std::puts(line.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plan-exec: prune the rootfs cache: %s\n", e.what());
+    return 125;
+  }
+}
 
 int main(int argc, char** argv) {
   launcher::set_reap_program("/proc/self/exe");  // the cgroup watcher's cleanup is plan-exec --reap-cgroups
@@ -24,6 +39,8 @@ int main(int argc, char** argv) {
       return 0;
     case launcher::CliMode::Cleanup:
       return launcher::cleanup_leftovers();
+    case launcher::CliMode::PruneCache:
+      return prune_cache();
     case launcher::CliMode::ReapCgroups:
       return launcher::reap_cgroups_command(args.reap_leaves, args.reap_parents);
     case launcher::CliMode::Error:

@@ -25,6 +25,7 @@
 #include "launcher/supervision.h"
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
+#include "launcher/process/exec_diagnosis.h"
 #include "launcher/process/init.h"
 #include "launcher/network/network.h"
 #include "launcher/rootfs/rootfs_cache.h"
@@ -54,6 +55,8 @@ struct Prepared {
   unsigned long long clone_flags = 0;  // the plan's namespaces; shape.clone_flags is what clone gets
   IdMaps maps;
   std::optional<RootfsSource> rootfs;
+  std::string rootfs_key_check;  // archive rootfs: how the cache found its tree (rootfs_cache.h)
+  Fd rootfs_lock;                // archive rootfs: keeps the tree from being pruned while we run
   std::string exec_path;  // resolved inside the container
   std::unique_ptr<ContainerNetwork> network;
   std::unique_ptr<ContainerCgroup> cgroup;
@@ -143,7 +146,7 @@ void resolve_rootfs_and_command(Launch& l, bool dry_run) {
     tree = l.plan.rootfs->path;
   } else if (l.plan.rootfs) {
     if (dry_run) {
-      tree = cached_dir_for(l.plan.rootfs->path, l.rootless);
+      tree = cached_dir_for(l.plan.rootfs->path, l.rootless, &l.rootfs_key_check);
       l.rootfs = RootfsSource{tree, !l.plan.rootfs->readonly, rootfs_cache_root(l.rootless) + "/.mnt"};
       if (::access(tree.c_str(), F_OK) != 0) {  // not unpacked yet: the command is checked then
         l.exec_path = l.plan.command.front();
@@ -155,6 +158,8 @@ void resolve_rootfs_and_command(Launch& l, bool dry_run) {
         print_error("rootfs: unpacked " + l.plan.rootfs->path + " into " + cached.dir +
                     " (once; later runs reuse it while the archive is unchanged)");
       }
+      for (const auto& old : cached.replaced) print_error("rootfs: removed " + old + ", the tree of its older version");
+      l.rootfs_lock = std::move(cached.lock);
       l.rootfs = RootfsSource{cached.dir, !l.plan.rootfs->readonly, cached.staging};
       tree = cached.dir;
     }
@@ -376,10 +381,14 @@ int exit_code_of(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
 }
 
-int report_child_failure(const StepError& failure) {
-  print_error(failure.describe());
-  if (failure.step() != "exec") return 125;
+int report_child_failure(const StepError& failure, const Launch& l) {
   const int err = failure.error_number();
+  // ENOENT for a program that is there: its interpreter is missing; name that one instead.
+  const std::string why = failure.step() == "exec" && err == ENOENT
+                              ? explain_missing_interpreter(l.rootfs ? l.rootfs->dir : "/", l.exec_path)
+                              : "";
+  print_error(why.empty() ? failure.describe() : why + " (step: exec)");
+  if (failure.step() != "exec") return 125;
   return err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126;
 }
 
@@ -485,13 +494,12 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   step("cgroup-finish", [&] { return l.cgroup ? "OOM check, stats, remove the cgroups" : ""; },
        [&] { report = hooks.finish(); });
   if (step.dry()) return 0;
-  if (failure) return report_child_failure(*failure);
+  if (failure) return report_child_failure(*failure, l);
   if (options.stats) print_stats(l, report);
-  if (report.oom_killed) {
-    print_error(oom_message(l.plan.cgroups.value_or(plan::Cgroups{})));
-    return 137;
-  }
-  return exit_code_of(status);
+  // The command's own exit code, also when the OOM killer took one of its children.
+  const int code = exit_code_of(status);
+  if (report.oom_killed) print_error(oom_report(report, l.plan.cgroups.value_or(plan::Cgroups{}), code));
+  return code;
 }
 
 }  // namespace
@@ -514,7 +522,8 @@ int run_plan(const RunOptions& options) {
     step("cgroup-prepare", [&] { return l.cgroup ? l.cgroup->describe() : ""; }, [] {});
     step("rootfs-cache", [&] {
       resolve_rootfs_and_command(l, true);
-      return l.rootfs ? "rootfs tree " + l.rootfs->dir + ", command " + l.exec_path : "no rootfs: command " + l.exec_path;
+      const std::string key = l.rootfs_key_check.empty() ? "" : " (" + l.rootfs_key_check + ")";
+      return l.rootfs ? "rootfs tree " + l.rootfs->dir + key + ", command " + l.exec_path : "no rootfs: command " + l.exec_path;
     }, [&] { resolve_rootfs_and_command(l, false); });
     return launch(l, step, options);
   } catch (const plan::PlanError& e) {

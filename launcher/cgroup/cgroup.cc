@@ -162,6 +162,19 @@ std::string oom_message(const plan::Cgroups& cgroups) {
   return "killed: out of memory (limit " + format_bytes(*cgroups.memory_max_bytes) + ")";
 }
 
+std::string oom_report(const CgroupReport& report, const plan::Cgroups& cgroups, int command_exit_code) {
+  if (command_exit_code == 128 + SIGKILL) return oom_message(cgroups);
+  std::string text = "warning: out of memory";
+  if (cgroups.memory_max_bytes) text += " (limit " + format_bytes(*cgroups.memory_max_bytes) + ")";
+  if (report.oom_kills) {
+    text += ": the kernel killed " + std::to_string(*report.oom_kills) +
+            (*report.oom_kills == 1 ? " process" : " processes") + " in the container";
+  } else {
+    text += ": the kernel killed a process in the container";
+  }
+  return text + ", not the command, which exited " + std::to_string(command_exit_code);
+}
+
 std::string format_cgroup_stats(const CgroupReport& report) {
   std::string text;
   if (report.memory_peak_bytes) text += "memory peak: " + format_bytes(*report.memory_peak_bytes) + "\n";

@@ -28,7 +28,8 @@
 namespace launcher {
 
 struct CgroupReport {
-  bool oom_killed = false;
+  bool oom_killed = false;                // the kernel's OOM killer killed a process in the cgroup
+  std::optional<std::uint64_t> oom_kills; // how many (unknown on v1 kernels before 4.13)
   std::optional<std::uint64_t> memory_peak_bytes;
   std::optional<std::uint64_t> cpu_usage_us;
   std::optional<std::uint64_t> throttled_us;
@@ -80,8 +81,16 @@ std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<pl
                                                           const std::string& name, pid_t instance, bool usage_report);
 
 // "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
-// when report.oom_killed, before exiting 137.
+// when report.oom_killed and the command itself was killed (exit code 137).
 std::string oom_message(const plan::Cgroups& cgroups);
+
+// What the launcher prints (after "plan-exec: ") at the end of a run whose cgroup saw OOM kills
+// (report.oom_killed); the exit code stays the command's. The command's own death by SIGKILL
+// (exit code 137, also as reported by --init) is oom_message(); any other exit means the OOM
+// killer took a descendant of the command, not the command itself:
+//   "warning: out of memory (limit 250 MiB): the kernel killed 1 process in the container,
+//    not the command, which exited 0"
+std::string oom_report(const CgroupReport& report, const plan::Cgroups& cgroups, int command_exit_code);
 
 // The --stats report, one "key: value" line each for what the host could measure:
 //   memory peak: 12.4 MiB / cpu time: 1.234 s / throttled: 0.812 s (9 periods) / pids peak: 3

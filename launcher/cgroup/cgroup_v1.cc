@@ -89,6 +89,7 @@ class V1Cgroup : public CgroupBackend {
       auto oom_kills = read_keyed_value(fs(), dir + "/memory.oom_control", "oom_kill");  // Linux >= 4.13
       if (oom_kills) {
         report.oom_killed = *oom_kills > oom_kills_at_start_;
+        report.oom_kills = report.oom_killed ? *oom_kills - oom_kills_at_start_ : 0;
       } else {
         // Older kernels: the cgroup is still under OOM, or it hit its limit since creation.
         bool under_oom = read_keyed_value(fs(), dir + "/memory.oom_control", "under_oom").value_or(0) != 0;

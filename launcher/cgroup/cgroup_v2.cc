@@ -79,7 +79,8 @@ class V2Cgroup : public CgroupBackend {
     if (!limits() || dirs().empty() || !dirs().front().active) return report;
     std::string dir = dirs().front().path();
     // memory.events counts this cgroup and its descendants (unless memory_localevents).
-    report.oom_killed = read_keyed_value(fs(), dir + "/memory.events", "oom_kill").value_or(0) > 0;
+    report.oom_kills = read_keyed_value(fs(), dir + "/memory.events", "oom_kill");
+    report.oom_killed = report.oom_kills.value_or(0) > 0;
     if (!usage_report()) return report;  // nobody prints it: spare the reads
     report.memory_peak_bytes = read_number(fs(), dir + "/memory.peak");  // Linux >= 5.19
     report.cpu_usage_us = read_keyed_value(fs(), dir + "/cpu.stat", "usage_usec");

@@ -2,75 +2,32 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <dlfcn.h>
+#include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
 #include "launcher/host/safe_path.h"
+#include "launcher/rootfs/archive_record.h"
+#include "launcher/rootfs/cache_tree.h"
+#include "launcher/rootfs/unpack_progress.h"
 #include "plan/encoding.h"
 
 namespace launcher {
 
 namespace {
-
-void make_dirs(const std::string& path, mode_t mode) {
-  for (std::size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    const std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
-      throw StepError("rootfs", "create cache directory " + prefix + " (set PLAN_EXEC_CACHE_DIR to a writable place)",
-                      errno);
-    }
-  }
-}
-
-// Recursive delete that never follows symlinks (the tree came from an untrusted archive).
-void remove_tree_at(int parent, const char* name) {
-  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0) {
-    DIR* dir = ::fdopendir(fd);
-    if (dir) {
-      while (dirent* e = ::readdir(dir)) {
-        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-        remove_tree_at(::dirfd(dir), e->d_name);
-      }
-      ::closedir(dir);
-    } else {
-      ::close(fd);
-    }
-    ::unlinkat(parent, name, AT_REMOVEDIR);
-  } else {
-    ::unlinkat(parent, name, 0);
-  }
-}
-
-void remove_tree(const std::string& path) { remove_tree_at(AT_FDCWD, path.c_str()); }
-
-// Temp directories of runs that were killed while unpacking: ".unpack-<sha>-<pid>", pid gone.
-void remove_stale_unpacks(const std::string& cache) {
-  DIR* dir = ::opendir(cache.c_str());
-  if (!dir) return;
-  while (dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    if (name.rfind(".unpack-", 0) != 0) continue;
-    const pid_t pid = static_cast<pid_t>(std::atol(name.substr(name.find_last_of('-') + 1).c_str()));
-    if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) continue;  // still unpacking
-    remove_tree(cache + "/" + name);
-  }
-  ::closedir(dir);
-}
 
 // Archive member names are untrusted: no absolute paths, no "..".
 bool safe_member_name(const std::string& name) {
@@ -96,7 +53,7 @@ struct Libarchive {
   X(archive_entry_filetype) X(archive_entry_set_pathname) X(archive_entry_hardlink)                \
   X(archive_entry_set_hardlink) X(archive_write_header) X(archive_read_data_block)                 \
   X(archive_write_data_block) X(archive_write_finish_entry) X(archive_write_close)                 \
-  X(archive_entry_perm) X(archive_entry_set_perm)
+  X(archive_entry_perm) X(archive_entry_set_perm) X(archive_filter_bytes)
 #define PLAN_EXEC_DECLARE(name) decltype(&::name) name = nullptr;
   PLAN_EXEC_ARCHIVE_FUNCTIONS(PLAN_EXEC_DECLARE)
 #undef PLAN_EXEC_DECLARE
@@ -208,8 +165,10 @@ bool prepare_member(const Libarchive& L, archive_entry* entry, const std::string
   return true;
 }
 
-void copy_member_data(const Libarchive& L, archive* in, archive* out, const std::string& name,
-                      const std::string& archive_path) {
+// Returns the bytes written.
+std::uint64_t copy_member_data(const Libarchive& L, archive* in, archive* out, const std::string& name,
+                               const std::string& archive_path) {
+  std::uint64_t written = 0;
   const void* block;
   size_t size;
   la_int64_t offset;
@@ -218,13 +177,15 @@ void copy_member_data(const Libarchive& L, archive* in, archive* out, const std:
     if (L.archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
       throw StepError("rootfs", "write " + name + " from " + archive_path + ": " + L.archive_error_string(out));
     }
+    written += size;
   }
   if (r != ARCHIVE_EOF) {
     throw StepError("rootfs", "read " + name + " from " + archive_path + ": " + L.archive_error_string(in));
   }
+  return written;
 }
 
-void extract(const std::string& archive_path, const std::string& into, bool rootless) {
+void extract(const std::string& archive_path, std::uint64_t archive_size, const std::string& into, bool rootless) {
   const Libarchive& L = libarchive();
   const bool secure = !defence_disabled("archive-secure");
   ReadArchive in(L.archive_read_new(), L.archive_read_free);
@@ -238,6 +199,8 @@ void extract(const std::string& archive_path, const std::string& into, bool root
   }
   WorkingDirectory cwd(into);
   SymlinkMembers links;
+  UnpackProgress progress(archive_path.substr(archive_path.find_last_of('/') + 1), archive_size);
+  std::uint64_t bytes_out = 0, files = 0;
   archive_entry* entry = nullptr;
   int rc;
   while ((rc = L.archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
@@ -246,7 +209,9 @@ void extract(const std::string& archive_path, const std::string& into, bool root
     if (L.archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
       throw StepError("rootfs", "unpack " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }
-    copy_member_data(L, in.get(), out.get(), name, archive_path);
+    bytes_out += copy_member_data(L, in.get(), out.get(), name, archive_path);
+    ++files;
+    progress.update(static_cast<std::uint64_t>(L.archive_filter_bytes(in.get(), -1)), bytes_out, files);
     if (L.archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
       throw StepError("rootfs", "finish " + name + " from " + archive_path + ": " + L.archive_error_string(out.get()));
     }
@@ -258,6 +223,107 @@ void extract(const std::string& archive_path, const std::string& into, bool root
   if (L.archive_write_close(out.get()) != ARCHIVE_OK) {
     throw StepError("rootfs", "unpack " + archive_path + ": " + L.archive_error_string(out.get()));
   }
+}
+
+std::string sha256_of_fd(int fd, std::uint64_t size, const std::string& path) {
+  if (size == 0) return plan::sha256_hex(nullptr, 0);
+  // mmap streams the file through the page cache without holding a copy in our memory.
+  void* data = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (data == MAP_FAILED) throw StepError("rootfs", "read rootfs archive " + path, errno);
+  ::madvise(data, static_cast<size_t>(size), MADV_SEQUENTIAL);
+  std::string hex = plan::sha256_hex(data, static_cast<size_t>(size));
+  ::munmap(data, static_cast<size_t>(size));
+  return hex;
+}
+
+std::string absolute_archive_path(const std::string& archive) {
+  char* real = ::realpath(archive.c_str(), nullptr);
+  if (!real) throw StepError("rootfs", "find rootfs archive " + archive, errno);
+  std::string path = real;
+  std::free(real);
+  return path;
+}
+
+// What an archive is: its content hash, from the record when the stat key still matches.
+struct ArchiveIdentity {
+  std::string absolute;
+  StatKey key;
+  std::string sha256;
+  bool hashed = false;
+  bool racy = false;  // hashed, but the key is too fresh to trust next time
+  std::string check;  // for --dry-run: how the key was checked
+  std::optional<ArchiveRecord> previous;
+};
+
+ArchiveIdentity identify_archive(const std::string& cache, const std::string& archive) {
+  ArchiveIdentity id;
+  id.absolute = absolute_archive_path(archive);
+  Fd fd(::open(id.absolute.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw StepError("rootfs", "open rootfs archive " + archive, errno);
+  struct stat st {};
+  check(::fstat(fd.get(), &st), "rootfs", "stat rootfs archive " + archive);
+  if (!S_ISREG(st.st_mode)) throw StepError("rootfs", "rootfs archive " + archive + " is not a regular file");
+  id.key = stat_key_of(st);  // before the hash: a write while we hash changes the key we record
+  id.previous = read_record(record_path(cache, id.absolute));
+  if (id.previous && id.previous->key == id.key && !id.previous->recheck) {
+    id.sha256 = id.previous->sha256;
+    id.check = "archive unchanged since it was hashed (same device, inode, size, mtime, ctime): not hashed";
+    return id;
+  }
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  id.sha256 = sha256_of_fd(fd.get(), id.key.size, archive);
+  id.hashed = true;
+  id.racy = racy_key(id.key, now);
+  id.check = !id.previous          ? "hashed: first run of this archive path"
+             : id.previous->recheck ? "hashed: it had changed just before its last hash"
+                                    : "hashed: the archive changed (device, inode, size, mtime or ctime)";
+  return id;
+}
+
+// Does an archive other than `absolute` still point at tree `sha`? (Its key is not checked:
+// keeping a tree too long is prune's to fix; removing one still wanted costs an unpack.)
+bool other_archive_points_at(const std::string& cache, const std::string& sha, const std::string& absolute) {
+  DIR* dir = ::opendir((cache + "/.archives").c_str());
+  if (!dir) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(dir)) {
+    if (!is_sha256_hex(e->d_name)) continue;
+    const auto record = read_record(cache + "/.archives/" + e->d_name);
+    if (record && record->sha256 == sha && record->path != absolute && ::access(record->path.c_str(), F_OK) == 0) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Unpacks into a temp directory renamed into place; true when this run made the tree.
+bool unpack_into_cache(const std::string& archive, const ArchiveIdentity& id, const std::string& cache,
+                       const std::string& dir, bool rootless) {
+  remove_abandoned_work(cache);
+  const std::string tmp = cache + "/.unpack-" + id.sha256 + "-" + std::to_string(::getpid());
+  check(::mkdir(tmp.c_str(), 0755), "rootfs", "create " + tmp + " to unpack " + archive + " into");
+  try {
+    extract(archive, id.key.size, tmp, rootless);
+  } catch (...) {
+    remove_tree(tmp);
+    throw;
+  }
+  if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+    const int err = errno;
+    remove_tree(tmp);
+    // Another run unpacked the same archive at the same time: use theirs.
+    if (err != EEXIST && err != ENOTEMPTY) throw StepError("rootfs", "rename " + tmp + " to " + dir, err);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -275,45 +341,41 @@ std::string file_sha256(const std::string& path) {
   if (!fd) throw StepError("rootfs", "open rootfs archive " + path, errno);
   struct stat st {};
   check(::fstat(fd.get(), &st), "rootfs", "stat rootfs archive " + path);
-  if (st.st_size == 0) return plan::sha256_hex(nullptr, 0);
-  // mmap streams the file through the page cache without holding a copy in our memory.
-  void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
-  if (data == MAP_FAILED) throw StepError("rootfs", "read rootfs archive " + path, errno);
-  ::madvise(data, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-  std::string hex = plan::sha256_hex(data, static_cast<size_t>(st.st_size));
-  ::munmap(data, static_cast<size_t>(st.st_size));
-  return hex;
+  return sha256_of_fd(fd.get(), static_cast<std::uint64_t>(st.st_size), path);
 }
 
-std::string cached_dir_for(const std::string& archive, bool rootless) {
-  return rootfs_cache_root(rootless) + "/" + file_sha256(archive);
+std::string cached_dir_for(const std::string& archive, bool rootless, std::string* key_check) {
+  const std::string cache = rootfs_cache_root(rootless);
+  const ArchiveIdentity id = identify_archive(cache, archive);
+  if (key_check) *key_check = id.check;
+  return cache + "/" + id.sha256;
 }
 
 CachedRootfs unpack_cached(const std::string& archive, bool rootless) {
   const std::string cache = rootfs_cache_root(rootless);
-  const std::string sha = file_sha256(archive);
-  CachedRootfs result{cache + "/" + sha, cache + "/.mnt", false};
-  make_dirs(result.staging, 0700);
-  struct stat st {};
-  if (::stat(result.dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return result;
-
-  remove_stale_unpacks(cache);
-  const std::string tmp = cache + "/.unpack-" + sha + "-" + std::to_string(::getpid());
-  check(::mkdir(tmp.c_str(), 0755), "rootfs", "create " + tmp + " to unpack " + archive + " into");
-  try {
-    extract(archive, tmp, rootless);
-  } catch (...) {
-    remove_tree(tmp);
-    throw;
+  make_cache_dirs(cache + "/.mnt", 0700);
+  const ArchiveIdentity id = identify_archive(cache, archive);
+  CachedRootfs result;
+  result.dir = cache + "/" + id.sha256;
+  result.staging = cache + "/.mnt";
+  result.key_check = id.check;
+  // A prune may remove the tree between our look and our lock: then it is unpacked again.
+  for (int attempt = 0; attempt < 3 && !result.lock; ++attempt) {
+    if (!is_directory(result.dir)) result.unpacked_now |= unpack_into_cache(archive, id, cache, result.dir, rootless);
+    result.lock = lock_tree_shared(result.dir);
   }
-  if (::rename(tmp.c_str(), result.dir.c_str()) != 0) {
-    const int err = errno;
-    remove_tree(tmp);
-    // Another run unpacked the same archive at the same time: use theirs.
-    if (err != EEXIST && err != ENOTEMPTY) throw StepError("rootfs", "rename " + tmp + " to " + result.dir, err);
-    return result;
+  if (!result.lock) {
+    throw StepError("rootfs", "the cached tree " + result.dir + " of " + archive +
+                                  " was removed each time this run was about to use it (a plan-exec "
+                                  "--prune-cache running in a loop?); run again");
   }
-  result.unpacked_now = true;
+  if (id.hashed) write_record(cache, ArchiveRecord{id.absolute, id.key, id.sha256, id.racy});
+  // A new version of this archive: the tree of the old one goes, unless someone still uses it.
+  if (id.previous && id.previous->sha256 != id.sha256 &&
+      !other_archive_points_at(cache, id.previous->sha256, id.absolute) &&
+      remove_tree_unless_in_use(cache, id.previous->sha256) == RemoveResult::Removed) {
+    result.replaced.push_back(cache + "/" + id.previous->sha256);
+  }
   return result;
 }
 

@@ -75,6 +75,30 @@ TEST_F(CgroupPlanExec, OutOfMemoryIsReportedAndExits137) {
   EXPECT_EQ(r.out.find("allocated 500 MiB"), std::string::npos) << r.summary();
 }
 
+// The OOM killer took a child; the command itself exited 0: its exit code, and a warning.
+TEST_F(CgroupPlanExec, OutOfMemoryOfAChildIsAWarningAndTheCommandsExitCode) {
+  auto r = run_plan_exec({plan_file(plan_with(memory_limit(250 * kMiB), "cg-oom-child")), "--", "/home/stress",
+                          "--child", "500"});
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_NE(r.out.find("child: killed by signal 9"), std::string::npos) << r.summary();
+  EXPECT_NE(r.err.find("plan-exec: warning: out of memory (limit 250 MiB): the kernel killed 1 process in the "
+                       "container, not the command, which exited 0"),
+            std::string::npos)
+      << r.summary();
+  EXPECT_EQ(r.err.find("killed: out of memory"), std::string::npos) << r.summary();
+}
+
+// The same under --init: the command is pid 2, and init reports its SIGKILL as 137.
+TEST_F(CgroupPlanExec, OutOfMemoryUnderInitBlamesOnlyTheCommandItself) {
+  const std::string plan = plan_file(plan_with(memory_limit(250 * kMiB), "cg-oom-init"));
+  auto own = run_plan_exec({"--init", plan, "--", "/home/stress", "500"});
+  EXPECT_EQ(own.exit_code, 137) << own.summary();
+  EXPECT_NE(own.err.find("plan-exec: killed: out of memory (limit 250 MiB)"), std::string::npos) << own.summary();
+  auto child = run_plan_exec({"--init", plan, "--", "/home/stress", "--child", "500"});
+  EXPECT_EQ(child.exit_code, 0) << child.summary();
+  EXPECT_NE(child.err.find("plan-exec: warning: out of memory"), std::string::npos) << child.summary();
+}
+
 TEST_F(CgroupPlanExec, TheSameWorkloadFitsUnder550MiB) {
   auto r = run_plan_exec(
       {"--stats", plan_file(plan_with(memory_limit(550 * kMiB), "cg-fits")), "--", "/home/stress", "500"});

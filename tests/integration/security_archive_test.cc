@@ -101,12 +101,13 @@ class SecurityArchive : public ::testing::Test {
     return run_plan_exec({plan_file}, options);
   }
 
-  // The one unpacked cache entry under `cache` ("" if none).
+  // The one unpacked cache entry under `cache` ("" if none); not the staging directory nor
+  // the archive records.
   static std::string cache_entry(const std::string& cache) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(cache + "/rootfs", ec)) {
       const std::string name = e.path().filename().string();
-      if (name != ".mnt") return e.path().string();
+      if (name != ".mnt" && name != ".archives") return e.path().string();
     }
     return "";
   }

@@ -6,6 +6,9 @@
  *      timed with CLOCK_MONOTONIC (the same work is slower under a CPU quota),
  *   3. forks `forks` children that wait (so they count against pids.max) and reports the
  *      first fork that fails and its errno; then kills and reaps the children.
+ * stress --child MB: a child allocates MB MiB (step 1 above) while this process only waits for it,
+ *   prints "child: exited N" or "child: killed by signal N", and exits 0 either way (the OOM
+ *   killer's victim is then a descendant, not the command).
  * Prints one line per phase on stdout, flushed at once (an OOM kill cuts the output where it
  * happened). Exit status: 0, 2 on bad arguments, 3 when a fork failed, 4 when malloc failed.
  */
@@ -99,8 +102,32 @@ static int fork_children(long count) {
   return failed_errno != 0 ? 3 : 0;
 }
 
+static int allocate_in_child(const char* mib_text) {
+  long mib = 0;
+  if (parse_count(mib_text, &mib) != 0) {
+    fprintf(stderr, "usage: stress --child MB   (a non-negative integer)\n");
+    return 2;
+  }
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) {
+    printf("fork failed: %s\n", strerror(errno));
+    return 3;
+  }
+  if (child == 0) _exit(allocate_and_touch(mib) != 0 ? 4 : 0);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    printf("child: killed by signal %d\n", WTERMSIG(status));
+  else
+    printf("child: exited %d\n", WEXITSTATUS(status));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   long mib = 0, units = 0, forks = 0;
+  if (argc == 3 && strcmp(argv[1], "--child") == 0) return allocate_in_child(argv[2]);
   if (argc < 2 || argc > 4 || parse_count(argv[1], &mib) != 0 || (argc > 2 && parse_count(argv[2], &units) != 0) ||
       (argc > 3 && parse_count(argv[3], &forks) != 0)) {
     fprintf(stderr, "usage: stress MB [cpu_work_units] [forks]   (non-negative integers)\n");

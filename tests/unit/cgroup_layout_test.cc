@@ -136,6 +136,27 @@ TEST(CgroupTexts, OomMessageNamesTheLimit) {
   EXPECT_EQ(oom_message(cgroups), "killed: out of memory");
 }
 
+// The command's own death by SIGKILL is its OOM; any other exit means a descendant was killed.
+TEST(CgroupTexts, OomReportBlamesTheCommandOnlyWhenItWasKilled) {
+  plan::Cgroups cgroups;
+  cgroups.memory_max_bytes = 250ull * 1024 * 1024;
+  CgroupReport report;
+  report.oom_killed = true;
+  report.oom_kills = 1;
+  EXPECT_EQ(oom_report(report, cgroups, 137), "killed: out of memory (limit 250 MiB)");
+  EXPECT_EQ(oom_report(report, cgroups, 0),
+            "warning: out of memory (limit 250 MiB): the kernel killed 1 process in the container, not the command, "
+            "which exited 0");
+  report.oom_kills = 3;
+  EXPECT_EQ(oom_report(report, cgroups, 1),
+            "warning: out of memory (limit 250 MiB): the kernel killed 3 processes in the container, not the "
+            "command, which exited 1");
+  report.oom_kills.reset();  // an old v1 kernel: no counter
+  cgroups.memory_max_bytes.reset();
+  EXPECT_EQ(oom_report(report, cgroups, 143),
+            "warning: out of memory: the kernel killed a process in the container, not the command, which exited 143");
+}
+
 TEST(CgroupTexts, StatsListOnlyWhatWasMeasured) {
   CgroupReport report;
   report.memory_peak_bytes = 12ull * 1024 * 1024;

@@ -166,6 +166,7 @@ TEST_F(CgroupV1Test, FinishReportsOomAndUsageThenKillsAndRemovesEverything) {
 
   CgroupReport report = cg->finish();
   EXPECT_TRUE(report.oom_killed);
+  EXPECT_EQ(report.oom_kills, 1u);
   EXPECT_EQ(report.memory_peak_bytes, 262144000u);
   EXPECT_EQ(report.cpu_usage_us, 2500000u);
   EXPECT_EQ(report.nr_throttled, 7u);
@@ -193,7 +194,9 @@ TEST_F(CgroupV1Test, OlderKernelsWithoutOomKillFallBackToFailcnt) {
   std::string mem = root() + "/memory/session/abc/plan-exec/web-4242";
   write_text(mem + "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
   write_text(mem + "/memory.failcnt", "12\n");
-  EXPECT_TRUE(cg->finish().oom_killed);
+  const CgroupReport report = cg->finish();
+  EXPECT_TRUE(report.oom_killed);
+  EXPECT_FALSE(report.oom_kills) << "no counter: how many is unknown";
 }
 
 TEST_F(CgroupV1Test, ExistingLeafIsALeftoverAndAnError) {

@@ -166,6 +166,7 @@ TEST_F(CgroupV2Test, FinishReadsOomAndStatsThenKillsWithCgroupKillAndRemoves) {
   fake_->writes_.clear();
   CgroupReport report = cg->finish();
   EXPECT_TRUE(report.oom_killed);
+  EXPECT_EQ(report.oom_kills, 1u);
   EXPECT_EQ(report.memory_peak_bytes, 262000000u);
   EXPECT_EQ(report.cpu_usage_us, 1500000u);
   EXPECT_EQ(report.nr_throttled, 25u);

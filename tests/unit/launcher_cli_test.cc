@@ -63,6 +63,7 @@ TEST(LauncherCli, ModesWithoutAPlan) {
   EXPECT_EQ(parse({"--help"}).mode, launcher::CliMode::Help);
   EXPECT_EQ(parse({"--version"}).mode, launcher::CliMode::Version);
   EXPECT_EQ(parse({"--cleanup"}).mode, launcher::CliMode::Cleanup);
+  EXPECT_EQ(parse({"--prune-cache"}).mode, launcher::CliMode::PruneCache);
   EXPECT_EQ(parse({"--list-steps"}).mode, launcher::CliMode::ListSteps);
 }
 
@@ -92,6 +93,9 @@ TEST(LauncherCli, ErrorsSayWhatToDo) {
   EXPECT_EQ(a.mode, launcher::CliMode::Error);
   a = parse({"--cleanup", "app.plan"});
   EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  a = parse({"--prune-cache", "app.plan"});
+  EXPECT_EQ(a.mode, launcher::CliMode::Error);
+  EXPECT_NE(a.error.find("--prune-cache takes no other arguments"), std::string::npos) << a.error;
 }
 
 }  // namespace
