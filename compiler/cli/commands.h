@@ -2,8 +2,11 @@
 //   main.cc              compile (default), check, --emit-bpf          (the front end)
 //   docker_commands.cc   import-docker, export-docker, export-oci      (Docker/OCI bridges)
 //   explain_command.cc   explain                                       (our seccomp backend)
+//   query_commands.cc    query, diff                                   (asking and comparing filters)
 // Exit codes, for every subcommand: 0 success, 2 an error in the user's input (policy, JSON,
-// arguments), 1 an internal error. Nothing is written when there is an error.
+// arguments), 1 an internal error. Nothing is written when there is an error. `diff` also
+// exits 1 when the filters differ (as diff(1) does); its internal errors print
+// "policyc: internal error" on stderr, which a difference never does.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,6 +19,7 @@ namespace policyc::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitInputError = 2;
+inline constexpr int kExitDiffers = 1;   // policyc diff: the two filters differ
 
 struct Command {
   CLI::App* subcommand;           // run() is called when this subcommand was given
@@ -24,5 +28,6 @@ struct Command {
 
 std::vector<Command> add_docker_commands(CLI::App& app);
 std::vector<Command> add_explain_command(CLI::App& app);
+std::vector<Command> add_query_commands(CLI::App& app);
 
 }  // namespace policyc::cli

@@ -4,8 +4,11 @@
 //   policyc app.pol -o app.plan            compile to a plan (atomic write)
 //   policyc app.pol --emit-bpf app.bpf     also/instead write the raw filter
 //   policyc check app.pol                  diagnostics only
+//   policyc query app.pol 'socket(AF_INET, ...)'   one call's verdict and rule (query_commands.cc)
+//   policyc diff old.pol new.pol           the calls two filters decide differently
 //
-// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error.
+// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error
+// (and, for diff only, "the filters differ").
 // Nothing is written when there is any error: outputs are built in memory first.
 #include <algorithm>
 #include <CLI/CLI.hpp>
@@ -161,6 +164,7 @@ int run(int argc, char** argv) {
   std::vector<Command> commands{{check, [check_args] { return run_check(*check_args); }}};
   for (auto& c : add_docker_commands(app)) commands.push_back(c);
   for (auto& c : add_explain_command(app)) commands.push_back(c);
+  for (auto& c : add_query_commands(app)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);
