@@ -134,7 +134,7 @@ int run_diff(const DiffArgs& args) {
   try {
     const query::DiffResult result = query::diff_filters(*a, *b);
     std::cout << query::render_diff(*a, *b, result);
-    return result.differences.empty() ? kExitOk : kExitDiffers;
+    return result.count() == 0 ? kExitOk : kExitDiffers;
   } catch (const query::QueryError& e) {
     std::cerr << "error: cannot compare " << args.a << " with " << args.b << ": " << e.message << "\n";
     return kExitInputError;

@@ -79,9 +79,21 @@ Test test_of(std::uint16_t op, std::uint32_t mask, std::uint32_t k) {
                    "as policyc, libseccomp and Docker generate them"};
 }
 
+// What is known of each word on the path being explored: its value, or tests it passed/failed.
+struct WordState {
+  std::optional<std::uint32_t> value;
+  std::vector<Literal> literals;
+};
+using Region = std::array<WordState, 16>;
+
+std::uint32_t witness_of(const WordState& w) {
+  if (w.value) return *w.value;
+  return static_cast<std::uint32_t>(solve(w.literals, 0xffffffffULL).value_or(0));
+}
+
 class Walker {
  public:
-  Walker(const std::vector<sock_filter>& program, const Words& known) : program_(program), known_(known) {}
+  Walker(const std::vector<sock_filter>& program, const Region& region) : program_(program), region_(region) {}
 
   std::vector<WordTest> run() {
     push(State{});
@@ -104,12 +116,11 @@ class Walker {
   Value load(std::uint32_t offset) const {
     if (offset % 4 != 0 || offset + 4 > 64) return {Value::Computed, 0, 0, 0};
     const unsigned word = offset / 4;
-    if (known_[word]) return constant(*known_[word]);
+    if (region_[word].value) return constant(*region_[word].value);
     return {Value::Word, 0, static_cast<std::uint8_t>(word), 0xffffffffU};
   }
 
-  void record(const Value& a, std::uint16_t op, std::uint32_t k) {
-    const WordTest t{a.word, test_of(op, a.mask, k)};
+  void record(const WordTest& t) {
     const bool known = std::any_of(found_.begin(), found_.end(), [&](const WordTest& f) { return f.word == t.word && f.test == t.test; });
     if (!known) found_.push_back(t);
   }
@@ -187,16 +198,33 @@ class Walker {
       push(s);
       return;
     }
-    record(s.a, op, operand.constant);
+    const WordTest t{s.a.word, test_of(op, s.a.mask, operand.constant), s.pc};
+    const auto [can_hold, can_fail] = outcomes(t);
+    if (can_hold && can_fail) record(t);
     State other = s;
     s.pc = next + insn.jt;
     other.pc = next + insn.jf;
-    push(s);
-    push(other);
+    if (can_hold) push(s);
+    if (can_fail) push(other);
+  }
+
+  // Whether `t` can hold and can fail given what the path knows of its word.
+  std::pair<bool, bool> outcomes(const WordTest& t) {
+    for (const auto& [seen, answer] : decided_) {
+      if (seen.word == t.word && seen.test == t.test) return answer;
+    }
+    std::vector<Literal> with = region_[t.word].literals;
+    with.push_back({t.test, true});
+    const bool can_hold = solve(with, 0xffffffffULL).has_value();
+    with.back().second = false;
+    const bool can_fail = solve(with, 0xffffffffULL).has_value();
+    decided_.push_back({t, {can_hold, can_fail}});
+    return {can_hold, can_fail};
   }
 
   const std::vector<sock_filter>& program_;
-  const Words& known_;
+  const Region& region_;
+  std::vector<std::pair<WordTest, std::pair<bool, bool>>> decided_;
   std::vector<State> stack_;
   std::set<std::string> seen_;
   std::vector<WordTest> found_;
@@ -204,40 +232,76 @@ class Walker {
 
 constexpr unsigned kWordOrder[] = {kWordArch, kWordNr, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14, 3, 2};
 
+std::size_t order_of(unsigned word) {
+  return static_cast<std::size_t>(std::find(std::begin(kWordOrder), std::end(kWordOrder), word) - std::begin(kWordOrder));
+}
+
+// `c` with `literal` added to its constraint on `word` (one conjunction per word, kept sorted
+// so equal sets compare equal).
+Case with_literal(Case c, unsigned word, const Literal& literal) {
+  auto it = std::find_if(c.constraints.begin(), c.constraints.end(), [&](const Constraint& k) { return k.var == word; });
+  if (it == c.constraints.end()) {
+    Constraint k;
+    k.var = word;
+    k.any_of = {{}};
+    it = c.constraints.insert(std::upper_bound(c.constraints.begin(), c.constraints.end(), k,
+                                               [](const Constraint& x, const Constraint& y) { return order_of(x.var) < order_of(y.var); }),
+                              k);
+  }
+  auto& conjunction = it->any_of.front();
+  conjunction.push_back(literal);
+  std::sort(conjunction.begin(), conjunction.end());
+  it->witness = solve(conjunction, 0xffffffffULL).value_or(0);
+  return c;
+}
+
+// Splits on one test at a time, in the order the programs reach them, so a run of tests that
+// each end the path when they fail (libseccomp's bit-by-bit u32 comparisons) costs one split
+// per test, not one class per combination.
 class BpfExplorer {
  public:
   BpfExplorer(const std::vector<const std::vector<sock_filter>*>& programs, const KeepCase& keep, std::size_t budget)
       : programs_(programs), keep_(keep), budget_(budget) {}
 
-  std::vector<Case> explore(const Words& known) {
-    std::vector<WordTest> tests;
+  std::vector<Case> explore(Region& region) {
+    if (budget_-- == 0) {
+      throw QueryError{"the BPF programs split into more cases than the limit (libseccomp's bit-by-bit 32-bit range "
+                       "comparisons do that); compare the policies or profiles they came from, whose rules are read directly"};
+    }
+    std::optional<WordTest> split;
     for (const auto* program : programs_) {
-      for (const WordTest& t : reachable_tests(*program, known)) tests.push_back(t);
+      for (const WordTest& t : Walker(*program, region).run()) {
+        // The earliest jump on the first word: the programs' own decision order, so a chain of
+        // tests is taken one link at a time.
+        if (!split || std::make_pair(order_of(t.word), t.pc) < std::make_pair(order_of(split->word), split->pc)) split = t;
+      }
     }
-    if (tests.empty()) return leaf(known);
-    const unsigned var = *std::find_if(std::begin(kWordOrder), std::end(kWordOrder), [&](unsigned w) {
-      return std::any_of(tests.begin(), tests.end(), [&](const WordTest& t) { return t.word == w; });
-    });
-    std::vector<Test> on_var;
-    for (const WordTest& t : tests) {
-      if (t.word == var) on_var.push_back(t.test);
+    if (!split) return leaf(region);
+    std::vector<Literal>& literals = region[split->word].literals;
+    literals.push_back({split->test, true});
+    const std::vector<Case> holds_cases = explore(region);
+    literals.back().second = false;
+    const std::vector<Case> fails_cases = explore(region);
+    literals.pop_back();
+    std::vector<Case> out;
+    for (const Case& c : holds_cases) {
+      const bool both = std::find(fails_cases.begin(), fails_cases.end(), c) != fails_cases.end();
+      out.push_back(both ? c : with_literal(c, split->word, {split->test, true}));
     }
-    const Partition split = partition(std::move(on_var), 0xffffffffULL);
-    if (split.classes.size() > budget_) throw QueryError{"more cases than the limit; the filter is too large to compare"};
-    budget_ -= split.classes.size();
-    std::vector<std::vector<Case>> children;
-    for (const ValueClass& cls : split.classes) {
-      Words fixed = known;
-      fixed[var] = static_cast<std::uint32_t>(cls.witness);
-      children.push_back(explore(fixed));
+    for (const Case& c : fails_cases) {
+      if (std::find(holds_cases.begin(), holds_cases.end(), c) == holds_cases.end()) {
+        out.push_back(with_literal(c, split->word, {split->test, false}));
+      }
     }
-    return merge_split(var, split, children);
+    return out;
   }
 
  private:
-  std::vector<Case> leaf(const Words& known) const {
+  std::vector<Case> leaf(const Region& region) const {
+    Words words{};
+    for (unsigned w = 0; w < 16; ++w) words[w] = witness_of(region[w]);
     Case out;
-    const bpf::SeccompData call = call_of(known);
+    const bpf::SeccompData call = call_of(words);
     for (const auto* program : programs_) {
       std::string error;
       const auto verdict = bpf::run(*program, call, &error);
@@ -253,10 +317,113 @@ class BpfExplorer {
   std::size_t budget_;
 };
 
+constexpr std::uint64_t kWordTop = 0xffffffffULL;
+
+std::vector<Interval> complement_of(const std::vector<Interval>& set) {
+  std::vector<Interval> out;
+  std::uint64_t next = 0;
+  for (const Interval& r : set) {
+    if (r.lo > next) out.push_back({next, r.lo - 1});
+    next = r.hi + 1;
+  }
+  if (next <= kWordTop) out.push_back({next, kWordTop});
+  return out;
+}
+
+// The words w with `(w & mask) CMP value`, when mask keeps the top bits of the word (a prefix,
+// as libseccomp's range comparisons and whole-word tests use): w & mask grows with w, so each
+// comparison is one interval, or its complement.
+std::optional<std::vector<Interval>> test_ranges(const Test& t) {
+  const std::uint64_t mask = t.mask, low = kWordTop & ~mask, v = t.value;
+  if (mask > kWordTop || ((low + 1) & low) != 0) return std::nullopt;  // not a prefix of the word
+  // The smallest w whose w & mask >= x (none when x > mask).
+  auto first_at_least = [&](std::uint64_t x) -> std::optional<std::uint64_t> {
+    if (x > mask) return std::nullopt;
+    return (x + low) & mask;
+  };
+  auto below = [&](std::optional<std::uint64_t> start) -> std::vector<Interval> {
+    if (!start) return {{0, kWordTop}};
+    if (*start == 0) return {};
+    return {{0, *start - 1}};
+  };
+  switch (t.cmp) {
+    case Cmp::Eq: if (v & ~mask) return std::vector<Interval>{}; return std::vector<Interval>{{v, v | low}};
+    case Cmp::Ne: if (v & ~mask) return std::vector<Interval>{{0, kWordTop}}; return complement_of({{v, v | low}});
+    case Cmp::Lt: return below(first_at_least(v));
+    case Cmp::Ge: return complement_of(below(first_at_least(v)));
+    case Cmp::Le: return v >= kWordTop ? std::vector<Interval>{{0, kWordTop}} : below(first_at_least(v + 1));
+    case Cmp::Gt: return complement_of(v >= kWordTop ? std::vector<Interval>{{0, kWordTop}} : below(first_at_least(v + 1)));
+  }
+  return std::nullopt;
+}
+
+// A conjunction of prefix-mask comparisons as the ranges of the word it allows.
+std::optional<std::vector<Interval>> as_ranges(const std::vector<Literal>& conjunction) {
+  std::vector<Interval> set{{0, kWordTop}};
+  for (const auto& [test, truth] : conjunction) {
+    auto allowed = test_ranges(test);
+    if (!allowed) return std::nullopt;
+    if (!truth) allowed = complement_of(*allowed);
+    std::vector<Interval> next;
+    for (const Interval& a : set) {
+      for (const Interval& b : *allowed) {
+        const Interval i{std::max(a.lo, b.lo), std::min(a.hi, b.hi)};
+        if (i.lo <= i.hi) next.push_back(i);
+      }
+    }
+    set = merge_intervals(std::move(next));
+  }
+  return set;
+}
+
+// Whole-word conjunctions read as ranges; then cases that differ only in the ranges of one
+// word are joined (socket: arg0 == 38 and arg0 == 40 -> one case), as far as that goes.
+std::vector<Case> tidy(std::vector<Case> cases) {
+  for (Case& c : cases) {
+    for (Constraint& k : c.constraints) {
+      if (k.interval_form || k.any_of.size() != 1) continue;
+      if (auto ranges = as_ranges(k.any_of.front())) {
+        k.interval_form = true;
+        k.mask = 0xffffffffULL;
+        k.ranges = std::move(*ranges);
+        k.any_of.clear();
+      }
+    }
+  }
+  for (bool joined = true; joined;) {
+    joined = false;
+    for (std::size_t i = 0; i < cases.size() && !joined; ++i) {
+      for (std::size_t j = i + 1; j < cases.size() && !joined; ++j) {
+        Case& a = cases[i];
+        const Case& b = cases[j];
+        if (a.outcomes != b.outcomes || a.constraints.size() != b.constraints.size()) continue;
+        std::size_t differing = 0, at = 0;
+        for (std::size_t n = 0; n < a.constraints.size(); ++n) {
+          if (!(a.constraints[n] == b.constraints[n])) ++differing, at = n;
+        }
+        Constraint& ka = a.constraints[at];
+        const Constraint& kb = b.constraints[at];
+        if (differing != 1 || ka.var != kb.var || !ka.interval_form || !kb.interval_form) continue;
+        std::vector<Interval> all = ka.ranges;
+        all.insert(all.end(), kb.ranges.begin(), kb.ranges.end());
+        ka.ranges = merge_intervals(std::move(all));
+        if (ka.ranges.size() == 1 && ka.ranges[0].lo == 0 && ka.ranges[0].hi == 0xffffffffULL) {
+          a.constraints.erase(a.constraints.begin() + static_cast<long>(at));
+        }
+        cases.erase(cases.begin() + static_cast<long>(j));
+        joined = true;
+      }
+    }
+  }
+  return cases;
+}
+
 }  // namespace
 
 std::vector<WordTest> reachable_tests(const std::vector<sock_filter>& program, const Words& known) {
-  return Walker(program, known).run();
+  Region region;
+  for (unsigned w = 0; w < 16; ++w) region[w].value = known[w];
+  return Walker(program, region).run();
 }
 
 bpf::SeccompData call_of(const Words& known) {
@@ -272,8 +439,10 @@ bpf::SeccompData call_of(const Words& known) {
 
 std::vector<Case> explore_bpf(const std::vector<const std::vector<sock_filter>*>& programs, const Words& known,
                               const KeepCase& keep, std::size_t budget) {
+  Region region;
+  for (unsigned w = 0; w < 16; ++w) region[w].value = known[w];
   BpfExplorer explorer(programs, keep, budget);
-  return explorer.explore(known);
+  return tidy(explorer.explore(region));
 }
 
 }  // namespace policyc::query

@@ -29,6 +29,7 @@ using Words = std::array<std::optional<std::uint32_t>, 16>;
 struct WordTest {
   unsigned word = 0;
   Test test;
+  std::size_t pc = 0;  // the first jump found making it
 };
 
 // Every test on a word not in `known` that some path of `program` reaches with those words.
@@ -40,6 +41,6 @@ bpf::SeccompData call_of(const Words& known);
 // The cases (variables: word indexes) of all calls agreeing with `known` for which `keep`
 // holds; outcomes carry the programs' return values and no rule.
 std::vector<Case> explore_bpf(const std::vector<const std::vector<sock_filter>*>& programs, const Words& known,
-                              const KeepCase& keep, std::size_t budget = 200000);
+                              const KeepCase& keep, std::size_t budget = 50000);
 
 }  // namespace policyc::query

@@ -20,8 +20,6 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
 };
 
-using Literal = std::pair<Test, bool>;       // a test and the truth it must have
-
 // The values a variable takes in a case.
 struct Constraint {
   unsigned var = 0;

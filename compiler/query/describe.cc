@@ -20,6 +20,7 @@ struct Family {
   std::vector<const char*> choices;
   std::vector<const char*> flags;
   bool choice_last = false;  // clone's exit signal reads last: CLONE_VM|SIGCHLD, as strace writes it
+  bool zero_choice = false;  // a choice worth 0 is written next to flags (O_RDONLY|O_CLOEXEC, not PER_LINUX|UNAME26)
 };
 
 const Family kAddressFamily{~0ULL, {"AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET", "AF_UNSPEC", "AF_BLUETOOTH",
@@ -31,7 +32,8 @@ const Family kProtocol{~0ULL, {"IPPROTO_IP", "IPPROTO_ICMP", "IPPROTO_TCP", "IPP
                                "IPPROTO_RAW", "IPPROTO_SCTP", "IPPROTO_UDPLITE", "IPPROTO_MPTCP"}, {}};
 const Family kOpenFlags{3, {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"},
                         {"O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND", "O_NONBLOCK", "O_SYNC", "O_DSYNC", "O_TMPFILE",
-                         "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_ASYNC", "O_DIRECT", "O_LARGEFILE", "O_NOATIME", "O_PATH"}};
+                         "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_ASYNC", "O_DIRECT", "O_LARGEFILE", "O_NOATIME", "O_PATH"},
+                        false, true};
 const Family kCloneFlags{0xff, {"SIGCHLD", "SIGHUP", "SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGKILL"},
                          {"CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_PIDFD", "CLONE_PTRACE", "CLONE_VFORK",
                           "CLONE_PARENT", "CLONE_THREAD", "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_SETTLS",
@@ -110,7 +112,7 @@ std::optional<std::string> named(const Family& family, std::uint64_t value, bool
   if (family.choice_mask != ~0ULL) {
     for (const char* name : family.choices) {
       const std::uint64_t choice_value = *seccomp::constant_value(name);
-      if (choice_value == (value & family.choice_mask) && !(as_mask && choice_value == 0)) {
+      if (choice_value == (value & family.choice_mask) && !((as_mask || !family.zero_choice) && choice_value == 0)) {
         choice = name;
         rest &= ~family.choice_mask;
         break;

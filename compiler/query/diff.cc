@@ -1,5 +1,6 @@
 #include "compiler/query/diff.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -38,44 +39,53 @@ IrSide without_rules(IrSide side) {
   return side;
 }
 
+// One filter's rules for an ABI: its renumbered rules, or none and the bad-arch action when it
+// refuses the ABI.
+struct AbiSide {
+  std::vector<seccomp::AbiRule> rules;
+  std::uint32_t fallback = 0;
+};
+
+AbiSide abi_side(const seccomp::Filter& f, Abi abi) {
+  if (!seccomp::abi_allowed(f, abi)) return {{}, seccomp::seccomp_ret(f.bad_arch_action)};
+  return {seccomp::rules_for_abi(f, abi), seccomp::seccomp_ret(f.default_action)};
+}
+
 void diff_abi_ir(const seccomp::Filter& a, const seccomp::Filter& b, Abi abi, std::vector<Difference>& out) {
   const bool served_a = seccomp::abi_allowed(a, abi), served_b = seccomp::abi_allowed(b, abi);
-  const std::uint32_t bad_a = seccomp::seccomp_ret(a.bad_arch_action), bad_b = seccomp::seccomp_ret(b.bad_arch_action);
+  const AbiSide side_a = abi_side(a, abi), side_b = abi_side(b, abi);
   const std::string calls = std::string(abi_name(abi)) + " calls: ";
-  if (!served_a || !served_b) {
-    Difference d{"", false, abi, 0, true, {}};
-    if (!served_a && !served_b) {
-      if (bad_a == bad_b) return;
-      d.change = whole(bad_a, bad_b);
-      d.line = calls + "arch served by neither, " + change_text(d.change);
-    } else {
-      d.change = whole(served_a ? seccomp::seccomp_ret(a.default_action) : bad_a,
-                       served_b ? seccomp::seccomp_ret(b.default_action) : bad_b);
-      d.line = calls + (served_a ? "served by the rules -> " + ret_text(bad_b) + " (arch not served)"
-                                 : ret_text(bad_a) + " (arch not served) -> served by the rules");
-    }
-    out.push_back(d);
+  if (!served_a && !served_b) {
+    if (side_a.fallback == side_b.fallback) return;
+    const Case c = whole(side_a.fallback, side_b.fallback);
+    out.push_back({calls + "arch served by neither, " + change_text(c), false, false, abi, 0, true, c});
     return;
   }
-  const auto rules_a = seccomp::rules_for_abi(a, abi), rules_b = seccomp::rules_for_abi(b, abi);
+  if (served_a != served_b) {
+    Difference note;
+    note.note = true;
+    note.line = calls + (served_a ? "served by the rules -> " + ret_text(side_b.fallback) + " (arch not served), which changes:"
+                                  : ret_text(side_a.fallback) + " (arch not served) -> served by the rules, which changes:");
+    out.push_back(note);
+  }
   std::set<std::uint32_t> numbers;
-  for (const auto& r : rules_a) numbers.insert(r.nr);
-  for (const auto& r : rules_b) numbers.insert(r.nr);
+  for (const auto& r : side_a.rules) numbers.insert(r.nr);
+  for (const auto& r : side_b.rules) numbers.insert(r.nr);
   for (std::uint32_t nr : numbers) {
-    const std::vector<IrSide> sides{without_rules(ir_side(rules_a, nr, a)), without_rules(ir_side(rules_b, nr, b))};
+    const std::vector<IrSide> sides{without_rules(ir_side(side_a.rules, nr, side_a.fallback)),
+                                    without_rules(ir_side(side_b.rules, nr, side_b.fallback))};
     const std::string name = name_or_number(abi, nr);
     // Values are named after the x86_64 call of the same name (the constants are the same).
     for (const Case& c : explore_ir(sides, rets_differ)) {
       std::string conditions;
       for (const Constraint& k : c.constraints) conditions += (conditions.empty() ? "" : " && ") + arg_constraint_text(name, k);
-      out.push_back({prefix(abi) + name + ": " + conditions + (conditions.empty() ? "" : "  ") + change_text(c), false, abi, nr,
-                     false, c});
+      out.push_back({prefix(abi) + name + ": " + conditions + (conditions.empty() ? "" : "  ") + change_text(c), false, false,
+                     abi, nr, false, c});
     }
   }
-  const std::uint32_t default_a = seccomp::seccomp_ret(a.default_action), default_b = seccomp::seccomp_ret(b.default_action);
-  if (default_a != default_b) {
-    const Case c = whole(default_a, default_b);
-    out.push_back({prefix(abi) + "every syscall neither filter has a rule for: " + change_text(c), false, abi, 0, true, c});
+  if (side_a.fallback != side_b.fallback) {
+    const Case c = whole(side_a.fallback, side_b.fallback);
+    out.push_back({prefix(abi) + "every syscall neither filter has a rule for: " + change_text(c), false, false, abi, 0, true, c});
   }
 }
 
@@ -85,7 +95,7 @@ DiffResult diff_ir(const seccomp::Filter& a, const seccomp::Filter& b) {
   const std::uint32_t bad_a = seccomp::seccomp_ret(a.bad_arch_action), bad_b = seccomp::seccomp_ret(b.bad_arch_action);
   if (bad_a != bad_b) {
     const Case c = whole(bad_a, bad_b);
-    result.differences.push_back({"other arches (aarch64, ...): " + change_text(c), false, Abi::X86_64, 0, true, c});
+    result.differences.push_back({"other arches (aarch64, ...): " + change_text(c), false, false, Abi::X86_64, 0, true, c});
   }
   return result;
 }
@@ -125,16 +135,16 @@ void add_bpf_case(const Case& c, std::vector<Difference>& out) {
   const std::string tail = (arguments.empty() ? "" : arguments + "  ") + change_text(c);
   const Constraint* nr = constraint_on(c, kWordNr);
   if (!nr) {
-    out.push_back({arch_label(c) + "every syscall: " + tail, true, abi.value_or(Abi::X86_64), 0, true, c});
+    out.push_back({arch_label(c) + "every syscall: " + tail, false, true, abi.value_or(Abi::X86_64), 0, true, c});
     return;
   }
   if (!nr->interval_form || nr->mask != 0xffffffffULL) {
-    out.push_back({arch_label(c) + "syscall numbers under masked tests: " + tail, true, abi.value_or(Abi::X86_64), 0, true, c});
+    out.push_back({arch_label(c) + "syscall numbers under masked tests: " + tail, false, true, abi.value_or(Abi::X86_64), 0, true, c});
     return;
   }
   for (const Interval& r : nr->ranges) {
     if (!abi || r.hi - r.lo >= 64) {
-      out.push_back({arch_label(c) + "syscalls " + number_text(r.lo) + ".." + number_text(r.hi) + ": " + tail, true,
+      out.push_back({arch_label(c) + "syscalls " + number_text(r.lo) + ".." + number_text(r.hi) + ": " + tail, false, true,
                      abi.value_or(Abi::X86_64), static_cast<std::uint32_t>(r.lo), true, c});
       continue;
     }
@@ -144,7 +154,7 @@ void add_bpf_case(const Case& c, std::vector<Difference>& out) {
       const std::string name = name_or_number(on, number);
       std::string args;
       for (const std::string& part : word_constraints_text(name, c.constraints)) args += (args.empty() ? "" : " && ") + part;
-      out.push_back({prefix(on) + name + ": " + (args.empty() ? "" : args + "  ") + change_text(c), true, on, number, false, c});
+      out.push_back({prefix(on) + name + ": " + (args.empty() ? "" : args + "  ") + change_text(c), false, true, on, number, false, c});
     }
   }
 }
@@ -159,15 +169,19 @@ DiffResult diff_filters(const FilterSource& a, const FilterSource& b) {
   return result;
 }
 
+std::size_t DiffResult::count() const {
+  return static_cast<std::size_t>(std::count_if(differences.begin(), differences.end(), [](const Difference& d) { return !d.note; }));
+}
+
 std::string render_diff(const FilterSource& a, const FilterSource& b, const DiffResult& result) {
   std::ostringstream out;
-  if (result.differences.empty()) {
+  if (result.count() == 0) {
     out << a.name << " and " << b.name << " give every call the same verdict\n";
     return out.str();
   }
   out << "--- " << a.name << " (" << a.kind << ")\n+++ " << b.name << " (" << b.kind << ")\n";
   for (const Difference& d : result.differences) out << d.line << "\n";
-  out << result.differences.size() << (result.differences.size() == 1 ? " difference" : " differences");
+  out << result.count() << (result.count() == 1 ? " difference" : " differences");
   if (result.by_bpf) out << " (compared by their BPF programs: a plan carries no rules)";
   out << "\n";
   return out.str();

@@ -16,6 +16,7 @@ namespace policyc::query {
 
 struct Difference {
   std::string line;          // as printed
+  bool note = false;         // a heading for the lines after it (an arch one filter alone serves), not a difference
   // For checking: the calls it covers. By IR: `abi`, `nr` and constraints on argument
   // indexes; by BPF: constraints on seccomp_data words (arch, nr and argument words).
   bool by_bpf = false;
@@ -27,7 +28,8 @@ struct Difference {
 
 struct DiffResult {
   bool by_bpf = false;
-  std::vector<Difference> differences;  // empty: equivalent
+  std::vector<Difference> differences;  // in print order, notes included
+  std::size_t count() const;            // the differences proper; 0: equivalent
 };
 
 // Throws QueryError when a program cannot be followed.

@@ -83,8 +83,12 @@ Test to_test(const seccomp::ArgCondition& c) {
 }
 
 IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, const seccomp::Filter& filter) {
+  return ir_side(abi_rules, nr, seccomp::seccomp_ret(filter.default_action));
+}
+
+IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, std::uint32_t fallback) {
   IrSide side;
-  side.fallback = {seccomp::seccomp_ret(filter.default_action), nullptr};
+  side.fallback = {fallback, nullptr};
   for (const seccomp::AbiRule& rule : abi_rules) {
     if (rule.nr == nr) side.rules.push_back({rule.conditions, {seccomp::seccomp_ret(rule.action), rule.source}});
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace policyc::query {
@@ -51,7 +52,7 @@ Partition by_intervals(std::vector<Test> tests, std::uint64_t mask) {
   return out;
 }
 
-enum State : std::uint8_t { kEqual, kBelow, kAbove };  // x & mask against value, top bits so far
+enum State : std::uint8_t { kEqual, kBelow, kAbove, kSatisfied };  // x & mask against value, top bits so far
 
 bool decided(const Test& test, State state) {
   switch (test.cmp) {
@@ -106,6 +107,53 @@ class TruthSearch {
   std::map<std::pair<int, std::vector<State>>, std::map<std::vector<bool>, std::uint64_t>> memo_;
 };
 
+// Depth-first from the top bit, 0 before 1, so the first value found is the smallest; a
+// literal whose comparison is already decided and wrong ends the branch.
+class Solver {
+ public:
+  Solver(const std::vector<Literal>& literals, std::uint64_t domain) : literals_(literals), domain_(domain) {}
+
+  // States: kEqual (undecided so far) or kSatisfied ("decided, as wanted"): a decided
+  // literal's side no longer matters, so paths that only differ there share one memo entry.
+  std::optional<std::uint64_t> run(int bit, std::vector<State> states) {
+    for (std::size_t j = 0; j < literals_.size(); ++j) {
+      if (states[j] == kEqual || states[j] == kSatisfied) continue;
+      if (decided(literals_[j].first, states[j]) != literals_[j].second) return std::nullopt;
+      states[j] = kSatisfied;
+    }
+    if (bit < 0) {
+      for (std::size_t j = 0; j < literals_.size(); ++j) {
+        if (states[j] == kEqual && decided(literals_[j].first, kEqual) != literals_[j].second) return std::nullopt;
+      }
+      return 0;
+    }
+    if (failed_.count({bit, states})) return std::nullopt;
+    const std::uint64_t b = 1ULL << bit;
+    bool free_bit = false;
+    for (std::size_t j = 0; j < literals_.size(); ++j) {
+      if (states[j] == kEqual && (literals_[j].first.mask & domain_ & b)) free_bit = true;
+    }
+    for (std::uint64_t choice : {0ULL, 1ULL}) {
+      if (choice == 1 && !free_bit) break;
+      std::vector<State> next = states;
+      for (std::size_t j = 0; j < literals_.size(); ++j) {
+        if (next[j] != kEqual) continue;
+        const bool mine = choice && (literals_[j].first.mask & b);
+        const bool theirs = literals_[j].first.value & b;
+        if (mine != theirs) next[j] = mine ? kAbove : kBelow;
+      }
+      if (auto low = run(bit - 1, next)) return *low | (choice << bit);
+    }
+    failed_.insert({bit, states});
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<Literal>& literals_;
+  std::uint64_t domain_;
+  std::set<std::pair<int, std::vector<State>>> failed_;
+};
+
 Partition by_truth(std::vector<Test> tests, std::uint64_t domain) {
   Partition out;
   out.tests = std::move(tests);
@@ -151,6 +199,13 @@ std::optional<std::uint64_t> smallest_submask_at_least(std::uint64_t mask, std::
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::uint64_t> solve(const std::vector<Literal>& literals, std::uint64_t domain) {
+  Solver solver(literals, domain);
+  int top = 63;
+  while (top > 0 && !(domain >> top & 1)) --top;  // bits above the domain stay 0
+  return solver.run(top, std::vector<State>(literals.size(), kEqual));
 }
 
 std::vector<Interval> merge_intervals(std::vector<Interval> ranges) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace policyc::query {
@@ -26,6 +27,11 @@ struct Test {
 };
 
 bool holds(const Test& test, std::uint64_t x);
+
+using Literal = std::pair<Test, bool>;  // a test and the truth it must have
+
+// The smallest x inside `domain` for which every literal has its truth, if there is one.
+std::optional<std::uint64_t> solve(const std::vector<Literal>& literals, std::uint64_t domain);
 
 struct Interval {
   std::uint64_t lo = 0, hi = 0;  // inclusive
