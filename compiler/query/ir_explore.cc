@@ -6,6 +6,8 @@
 namespace policyc::query {
 namespace {
 
+constexpr long kMaxMasks = 14;
+
 class IrExplorer {
  public:
   IrExplorer(const KeepCase& keep, std::size_t budget) : keep_(keep), budget_(budget) {}
@@ -25,6 +27,14 @@ class IrExplorer {
           if (c.arg == *arg) tests.push_back(to_test(c));
         }
       }
+    }
+    // Differently masked tests are cut by their joint truth values, which grow with 2^masks.
+    std::vector<std::uint64_t> masks;
+    for (const Test& t : tests) masks.push_back(t.mask);
+    std::sort(masks.begin(), masks.end());
+    if (std::unique(masks.begin(), masks.end()) - masks.begin() > kMaxMasks) {
+      throw QueryError{"one syscall's rules test arg" + std::to_string(*arg) + " under more than " + std::to_string(kMaxMasks) +
+                       " different masks; query/diff cannot cut that argument (merge the masks into fewer tests)"};
     }
     const Partition split = partition(std::move(tests), ~0ULL);
     if (split.classes.size() > budget_) throw QueryError{"more argument cases than the limit; simplify the rules of this syscall"};
