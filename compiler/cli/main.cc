@@ -5,9 +5,11 @@
 //   policyc app.pol --emit-bpf app.bpf     also/instead write the raw filter
 //   policyc check app.pol                  diagnostics only (errors, the linter's warnings)
 //   policyc check --werror app.pol         warnings fail too (exit 3); also for compiling
+//   policyc query app.pol 'socket(AF_INET, ...)'   one call's verdict and rule (query_commands.cc)
+//   policyc diff old.pol new.pol           the calls two filters decide differently
 //
-// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error,
-// 3 warnings with --werror.
+// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error
+// (and, for diff only, "the filters differ"), 3 warnings with --werror.
 // Nothing is written when there is any error: outputs are built in memory first.
 #include <algorithm>
 #include <CLI/CLI.hpp>
@@ -178,6 +180,7 @@ int run(int argc, char** argv) {
   std::vector<Command> commands{{check, [check_args] { return run_check(*check_args); }}};
   for (auto& c : add_docker_commands(app)) commands.push_back(c);
   for (auto& c : add_explain_command(app)) commands.push_back(c);
+  for (auto& c : add_query_commands(app)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);
