@@ -44,11 +44,12 @@ const T& pick(std::mt19937_64& rng, const std::vector<T>& from) {
 ArgCondition random_condition(std::mt19937_64& rng, unsigned arg) {
   ArgCondition c;
   c.arg = arg;
-  c.op = static_cast<CmpOp>(rng() % 7);
+  const bool masked = rng() % 7 == 6;  // libseccomp has masked == only
+  c.op = masked ? CmpOp::Eq : static_cast<CmpOp>(rng() % 6);
   c.width = rng() % 3 == 0 ? 32 : 64;
   std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
   c.value = pick(rng, kValues) & width_mask;
-  if (c.op == CmpOp::MaskedEq) {
+  if (masked) {
     c.mask = pick(rng, kMasks) & width_mask;
     c.value &= c.mask;
   }
@@ -270,7 +271,7 @@ TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
   Filter filter;
   filter.default_action = {ActionKind::Trace, 5166};
   filter.rules.push_back({"poll", SYS_poll, {ActionKind::KillThread, 0},
-                          {{1, CmpOp::Ge, 0x20000007eULL, 0, 64}, {1, CmpOp::Ge, 0x384a68fa299f7d52ULL, 0, 64}}, "", {}});
+                          {{1, CmpOp::Ge, 0x20000007eULL, seccomp::kNoMask, 64}, {1, CmpOp::Ge, 0x384a68fa299f7d52ULL, seccomp::kNoMask, 64}}, "", {}});
   filter.rules.push_back({"poll", SYS_poll, {ActionKind::Trace, 13301}, {}, "", {}});
   Diagnostics diags;
   auto program = compile_libseccomp(filter, diags, 2);
@@ -289,7 +290,7 @@ TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
 TEST(SeccompLibseccomp, TooManyRulesForOneSyscallIsAnError) {
   Filter filter;
   Rule rule{"getpid", SYS_getpid, {ActionKind::Allow, 0}, {}, "", {"big.pol", 4, 9}};
-  for (unsigned arg = 0; arg < 3; ++arg) rule.conditions.push_back({arg, CmpOp::Ne, 7, 0, 32});
+  for (unsigned arg = 0; arg < 3; ++arg) rule.conditions.push_back({arg, CmpOp::Ne, 7, seccomp::kNoMask, 32});
   filter.rules.push_back(rule);  // 3 x u32 != 7: 32 blocks each, 32768 libseccomp rules
   Diagnostics diags;
   EXPECT_TRUE(compile_libseccomp(filter, diags, 2).empty());
