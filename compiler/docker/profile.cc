@@ -330,7 +330,8 @@ class Reader {
       profile.default_action = *action;
       if (action->kind == ActionKind::Notify) {
         error("defaultAction", "SCMP_ACT_NOTIFY cannot be the default action",
-              "the kernel refuses it too; notify only the system calls a supervisor handles");
+              "runc refuses it too; notify only the system calls a supervisor handles, or write "
+              "`seccomp default notify` in a policy");
       }
     }
     if (document.contains("architectures")) profile.architectures = strings_at(document["architectures"], "architectures");

@@ -235,6 +235,56 @@ TEST(CodegenExplain, ListsLabelsCostsAndCache) {
   EXPECT_LE(cost.worst, 12U);
 }
 
+// Every operator on a masked argument, at both widths, against condition_holds: masks that
+// clear a whole word, straddle both words or clear everything, values inside and outside.
+TEST(CodegenArgs, EveryOperatorOnAMaskedArgumentMatchesTheIr) {
+  const std::uint64_t masks[] = {0xff, 0xffff0000ULL, 0x100000001ULL, 0xff00000000ULL, 0, 0x80000000ULL, 0xfffffffffffffff0ULL};
+  const std::uint64_t values[] = {0, 1, 5, 0xff, 0x100, 0x80000000ULL, 0xffff0000ULL, 0x100000000ULL, 0x100000001ULL};
+  std::vector<std::uint64_t> probes = {0, 1, 4, 5, 6, 0xfe, 0xff, 0x100, 0x105, 0x7fffffff, 0x80000000, 0xffffffff,
+                                       0x100000000, 0x100000001, 0x1000000ff, 0xff00000000, 0xffffffffffffffff};
+  for (std::uint64_t v : values) probes.insert(probes.end(), {v, v + 1, v - 1, v | 0xff00ff00ff00ff00ULL});
+  std::size_t checked = 0;
+  for (int op = 0; op < 6; ++op) {
+    for (const std::uint64_t mask : masks) {
+      for (const unsigned width : {32U, 64U}) {
+        for (const std::uint64_t value : values) {
+          const ArgCondition c{2, static_cast<CmpOp>(op), value, mask, width};
+          Filter filter;
+          filter.rules = {make_rule("read", 0, kAllow, {c})};
+          Diagnostics diags;
+          const auto program = generate_policyc(filter, diags, nullptr);
+          ASSERT_FALSE(program.empty()) << condition_text(c);
+          for (const std::uint64_t x : probes) {
+            const std::array<std::uint64_t, 6> args{0, 0, x, 0, 0, 0};
+            const std::uint32_t want = seccomp_ret(condition_holds(c, args) ? kAllow : kEperm);
+            ASSERT_EQ(verdict(program, 0, args), want) << condition_text(c) << " width " << width << " on 0x" << std::hex << x;
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000U);
+}
+
+// (arg2 & 0xff) > 5 tests the low word alone: ld, and, jgt - no high-word test, since the
+// mask clears it.
+TEST(CodegenArgs, AMaskedOrderingLoadsOnlyTheWordsTheMaskKeeps) {
+  Filter filter;
+  filter.rules = {make_rule("mmap", 9, kAllow, {{2, CmpOp::Gt, 5, 0xff, 64}})};
+  Diagnostics diags;
+  const auto program = generate_policyc(filter, diags, nullptr);
+  std::size_t loads_of_arg2_high = 0, ands = 0;
+  for (const sock_filter& insn : program) {
+    loads_of_arg2_high += insn.code == (BPF_LD | BPF_W | BPF_ABS) && insn.k == 20 + 8 * 2;
+    ands += insn.code == (BPF_ALU | BPF_AND | BPF_K) && insn.k == 0xff;
+  }
+  EXPECT_EQ(loads_of_arg2_high, 0U);
+  EXPECT_EQ(ands, 1U);
+  EXPECT_EQ(verdict(program, 9, {0, 0, 0x1234500000106ULL, 0, 0, 0}), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(program, 9, {0, 0, 0x105, 0, 0, 0}), seccomp_ret(kEperm));
+}
+
 // Regression (random filter seed 9 #277, worst 19 vs libseccomp's 17): tuxcall's second rule
 // re-tested `arg1 < 0x1000000cd`, which holds whenever the first rule (`arg1 >= 0x226ebe34`)
 // failed; its leaf cost 15 instead of 11 and pushed the tree deeper.

@@ -238,6 +238,37 @@ TEST(DockerExport, WhatDockerCannotHoldIsAnErrorNamingTheRule) {
   EXPECT_NE(export_error(notify_default).find("notify cannot be exported"), std::string::npos);
 }
 
+// Docker's JSON has SCMP_CMP_MASKED_EQ only, no number on SCMP_ACT_TRAP, no action for other
+// arches and syscall names only: each is an error naming what cannot be said.
+TEST(DockerExport, RefusesMaskedOrderingsTrapNumbersOtherArchActionsAndUnnamedNumbers) {
+  const std::string masked = export_error(filter_of({rule("mmap", kAllow, {cmp(2, CmpOp::Gt, 5, 64, 0xff)})}));
+  EXPECT_NE(masked.find("test.pol:1:1: error: `allow mmap if (arg2 & 0xff) > 5` cannot be exported to Docker's format: "
+                        "`(arg2 & 0xff) > 5` compares a masked argument with something other than =="),
+            std::string::npos)
+      << masked;
+  const std::string masked_ne = export_error(filter_of({rule("mmap", kAllow, {cmp(2, CmpOp::Ne, 5, 64, 0xff)})}));
+  EXPECT_NE(masked_ne.find("SCMP_CMP_MASKED_EQ only"), std::string::npos) << masked_ne;
+  const std::string trap = export_error(filter_of({rule("read", {ActionKind::Trap, 5})}));
+  EXPECT_NE(trap.find("`trap(5) read` cannot be exported to Docker's format: SCMP_ACT_TRAP carries no number"),
+            std::string::npos)
+      << trap;
+  Filter other_arches = filter_of({rule("read", kAllow)});
+  other_arches.bad_arch_action = {ActionKind::Errno, 38};
+  const std::string arches = export_error(other_arches);
+  EXPECT_NE(arches.find("the filter gives calls from other arches errno(ENOSYS)"), std::string::npos) << arches;
+  EXPECT_NE(arches.find("otherwise errno(ENOSYS)"), std::string::npos) << arches;
+  Rule numbered = rule("read", kAllow);
+  numbered.syscall = "1000";
+  numbered.nr = 1000;
+  const std::string number = export_error(filter_of({numbered}));
+  EXPECT_NE(number.find("the rule for syscall number 1000 cannot be exported"), std::string::npos) << number;
+  // a masked == and trap without a number still go through
+  ordered_json ok = export_ok(filter_of({rule("clone", {ActionKind::Trap, 0}, {cmp(0, CmpOp::Eq, 0x10, 64, 0xff)})}));
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["op"], "SCMP_CMP_MASKED_EQ");
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["value"], 0xff);
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["valueTwo"], 0x10);
+}
+
 TEST(DockerExport, KubernetesManifest) {
   ordered_json p = export_ok(filter_of({rule("read", kAllow, {cmp(0, CmpOp::Eq, 3)})}));
   std::string yaml = k8s_manifest(p, "my-app");

@@ -3,6 +3,7 @@
 // errors, the translation check catching a wrong program, the optimize levels, and a big
 // allow-list. Verdicts come from the interpreter; a sample is also made in the kernel.
 #include <gtest/gtest.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 
 #include <sys/socket.h>
@@ -301,6 +302,56 @@ TEST(SeccompLibseccomp, TooManyRulesForOneSyscallIsAnError) {
       << diags.all()[0].message;
   EXPECT_EQ(diags.all()[0].where.file, "big.pol");
   EXPECT_EQ(diags.all()[0].where.line, 4u);
+}
+
+// libseccomp 2.5 has masked == only, no number on its trap action, and cannot place a syscall
+// number it does not know once a second arch is in the filter: each is an error naming the rule.
+TEST(SeccompLibseccomp, RefusesWhatLibseccompCannotExpress) {
+  Filter masked;
+  masked.rules.push_back({"mmap", SYS_mmap, {ActionKind::Allow, 0}, {{2, CmpOp::Gt, 5, 0xff, 64}}, "", {"m.pol", 3, 3}});
+  Diagnostics diags;
+  EXPECT_TRUE(compile_libseccomp(masked, diags, 2).empty());
+  ASSERT_EQ(diags.error_count(), 1u) << testing::render(diags);
+  EXPECT_EQ(diags.all()[0].message, "the libseccomp backend cannot build the rule for mmap: `(arg2 & 0xff) > 5` "
+                                    "compares a masked argument with something other than ==");
+  EXPECT_EQ(diags.all()[0].where.line, 3u);
+
+  Filter trap;
+  trap.rules.push_back({"read", SYS_read, {ActionKind::Trap, 9}, {}, "", {"t.pol", 2, 3}});
+  Diagnostics trap_diags;
+  EXPECT_TRUE(compile_libseccomp(trap, trap_diags, 2).empty());
+  EXPECT_NE(testing::render(trap_diags).find("trap action carries no number"), std::string::npos) << testing::render(trap_diags);
+
+  Filter unknown;
+  unknown.arches = {"x86_64", "x86"};
+  unknown.rules.push_back({"1000", 1000, {ActionKind::Allow, 0}, {}, "", {"u.pol", 2, 3}});
+  Diagnostics unknown_diags;
+  EXPECT_TRUE(compile_libseccomp(unknown, unknown_diags, 2).empty());
+  EXPECT_NE(testing::render(unknown_diags).find("syscall number 1000: libseccomp does not know it"), std::string::npos)
+      << testing::render(unknown_diags);
+}
+
+// What libseccomp can take of the new forms it builds: a syscall number alone on x86_64, other
+// arches' errno(ENOSYS), notify as the default; the translation check then confirms the verdicts.
+TEST(SeccompLibseccomp, BuildsNumbersOtherArchActionsAndANotifyDefault) {
+  Filter filter;
+  filter.default_action = {ActionKind::Notify, 0};
+  filter.bad_arch_action = {ActionKind::Errno, 38};
+  filter.rules.push_back({"1000", 1000, {ActionKind::Errno, 5}, {}, "", {"n.pol", 2, 3}});
+  filter.rules.push_back({"read", SYS_read, {ActionKind::Allow, 0}, {{0, CmpOp::Gt, 2, kNoMask, 64}, {0, CmpOp::Lt, 9, kNoMask, 64}}, "", {"n.pol", 3, 3}});
+  Diagnostics diags;
+  const auto program = compile_libseccomp(filter, diags, 2);
+  ASSERT_FALSE(program.empty()) << testing::render(diags);
+  bpf::SeccompData call;
+  call.nr = 1000;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ERRNO | 5);
+  call.nr = SYS_read;
+  call.args[0] = 5;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ALLOW);
+  call.args[0] = 9;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_USER_NOTIF);
+  call.arch = bpf::kAuditArchAarch64;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ERRNO | 38);
 }
 
 TEST(SeccompLibseccomp, VerificationCatchesAProgramThatDisagreesWithThePolicy) {
