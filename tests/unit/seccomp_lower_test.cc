@@ -6,6 +6,9 @@
 #include <sched.h>
 #include <fcntl.h>
 
+#include <cstdio>
+#include <random>
+
 #include "compiler/lower/lower_seccomp.h"
 #include "compiler/seccomp/constants.h"
 #include "tests/support/policy_text.h"
@@ -370,6 +373,114 @@ TEST(SeccompLowerErrors, DnfBlowUp) {
   auto l = lower("allow read if " + condition);
   EXPECT_FALSE(l->filter);
   find(l->diags, "alternatives (the limit is 64)");
+}
+
+// ---- random conditions: the DNF means what the text says ----------------------------------
+
+// A random condition tree, rendered as policy text and evaluated directly (the meaning the
+// text has), so the lowering's De Morgan and distribution can be checked against it.
+struct RandomCondition {
+  enum class Kind { Compare, Not, And, Or } kind = Kind::Compare;
+  std::vector<RandomCondition> operands;
+  unsigned arg = 0;
+  bool low32 = false;
+  std::optional<std::uint64_t> mask;
+  std::string op;
+  std::uint64_t value = 0;
+
+  std::string text() const {
+    auto hex = [](std::uint64_t v) {
+      char b[24];
+      std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+      return std::string(b);
+    };
+    switch (kind) {
+      case Kind::Compare: {
+        std::string a = low32 ? "u32(arg" + std::to_string(arg) + ")" : "arg" + std::to_string(arg);
+        if (mask) a = "(" + a + " & " + hex(*mask) + ")";
+        return a + " " + op + " " + hex(value);
+      }
+      case Kind::Not: return "!(" + operands[0].text() + ")";
+      case Kind::And: return "(" + operands[0].text() + " && " + operands[1].text() + ")";
+      case Kind::Or: return "(" + operands[0].text() + " || " + operands[1].text() + ")";
+    }
+    return "";
+  }
+  bool holds(const std::array<std::uint64_t, 6>& args) const {
+    switch (kind) {
+      case Kind::Compare: {
+        std::uint64_t x = args[arg];
+        if (low32) x &= 0xffffffffULL;
+        if (mask) x &= *mask;
+        if (op == "==") return x == value;
+        if (op == "!=") return x != value;
+        if (op == "<") return x < value;
+        if (op == "<=") return x <= value;
+        if (op == ">") return x > value;
+        return x >= value;
+      }
+      case Kind::Not: return !operands[0].holds(args);
+      case Kind::And: return operands[0].holds(args) && operands[1].holds(args);
+      case Kind::Or: return operands[0].holds(args) || operands[1].holds(args);
+    }
+    return false;
+  }
+  void values(std::vector<std::uint64_t>& out) const {
+    if (kind == Kind::Compare) {
+      for (std::uint64_t v : {value, value + 1, value - 1}) {
+        out.push_back(v);
+        if (mask) out.push_back(v | ~*mask), out.push_back((v & *mask) ^ (*mask & (~*mask + 1)));
+      }
+    }
+    for (const auto& o : operands) o.values(out);
+  }
+};
+
+RandomCondition random_condition_tree(std::mt19937_64& rng, int depth) {
+  RandomCondition c;
+  const unsigned pick = depth > 0 ? static_cast<unsigned>(rng() % 4) : 0;
+  if (pick > 0) {
+    c.kind = pick == 1 ? RandomCondition::Kind::Not : pick == 2 ? RandomCondition::Kind::And : RandomCondition::Kind::Or;
+    c.operands.push_back(random_condition_tree(rng, depth - 1));
+    if (pick > 1) c.operands.push_back(random_condition_tree(rng, depth - 1));
+    return c;
+  }
+  static const char* ops[] = {"==", "!=", "<", "<=", ">", ">="};
+  static const std::uint64_t masks[] = {0xff, 0xf0, 0x3, 0xffff0000ULL, 0x100000001ULL, 0x8000000000000000ULL};
+  c.arg = static_cast<unsigned>(rng() % 3);
+  c.low32 = rng() % 4 == 0;
+  c.op = ops[rng() % 6];
+  if (rng() % 2) c.mask = masks[rng() % 6] & (c.low32 ? 0xffffffffULL : ~0ULL);
+  if (c.mask && *c.mask == 0) c.mask.reset();
+  c.value = rng() % 3 == 0 ? rng() % 8 : (rng() % 2 ? 0x100ULL + rng() % 4 : 0x80000000ULL + rng() % 3);
+  if (c.mask && rng() % 2) c.value &= *c.mask;
+  return c;
+}
+
+TEST(SeccompLower, RandomConditionsLowerToWhatTheTextMeans) {
+  std::mt19937_64 rng(2027);
+  int lowered = 0;
+  for (int round = 0; round < 400; ++round) {
+    const RandomCondition condition = random_condition_tree(rng, 3);
+    auto l = lower("allow getpid if " + condition.text());
+    if (!l->filter) {  // only a DNF over the limit may refuse it
+      ASSERT_NE(testing::render(l->diags).find("alternatives (the limit is 64)"), std::string::npos)
+          << condition.text() << "\n" << testing::render(l->diags);
+      continue;
+    }
+    ++lowered;
+    std::vector<std::uint64_t> values = {0, 1, ~0ULL, 0xffffffffULL, 0x100000000ULL};
+    condition.values(values);
+    for (int probe = 0; probe < 300; ++probe) {
+      const std::array<std::uint64_t, 6> args{values[rng() % values.size()], values[rng() % values.size()],
+                                              values[rng() % values.size()], 0, 0, 0};
+      const bool want = condition.holds(args);
+      const seccomp::Action got = seccomp::ir_verdict(*l->filter, nr_of("getpid"), args);
+      ASSERT_EQ(got.kind == ActionKind::Allow, want)
+          << condition.text() << " on " << std::hex << args[0] << " " << args[1] << " " << args[2];
+    }
+  }
+  EXPECT_GT(lowered, 300);
 }
 
 // ---- warnings -----------------------------------------------------------------------------
