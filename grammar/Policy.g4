@@ -195,14 +195,14 @@ action
   | ERRNO LPAREN (ID | NUMBER) RPAREN          # actErrno
   | KILL_THREAD                                # actKillThread
   | KILL_PROCESS                               # actKillProcess
-  | TRAP                                       # actTrap
+  | TRAP (LPAREN NUMBER RPAREN)?               # actTrap
   | LOG                                        # actLog
   | TRACE LPAREN NUMBER RPAREN                 # actTrace
   | NOTIFY                                     # actNotify
   ;
 
 seccompStatement
-  : ARCH ID+                                   # archStmt
+  : ARCH ID+ (OTHERWISE action)?               # archStmt
   | INCLUDE STRING                             # includeStmt
   | GROUP GROUP_NAME ASSIGN syscallName+       # groupStmt
   | action syscallName+ (IF condition)?        # ruleStmt
@@ -219,10 +219,10 @@ expectArgs
   : LPAREN (value (COMMA value)* (COMMA ELLIPSIS)? | ELLIPSIS)? RPAREN
   ;
 
-// A syscall or group name. Keywords that are syscall names (mount, chroot, seccomp, ...) are
-// names here; the words that start a seccomp statement cannot be.
+// A syscall or group name, or a syscall number (x86_64's). Keywords that are syscall names
+// (mount, chroot, seccomp, ...) are names here; the words that start a seccomp statement cannot be.
 syscallName
-  : ID | GROUP_NAME | containerKeyword
+  : ID | GROUP_NAME | NUMBER | containerKeyword
   ;
 
 containerKeyword
@@ -230,7 +230,7 @@ containerKeyword
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
-  | DEVICE
+  | DEVICE | OTHERWISE
   ;
 
 // || binds loosest, then &&, then !.
@@ -315,6 +315,7 @@ DEFAULT        : 'default';
 
 ARCH           : 'arch';
 EXPECT         : 'expect';
+OTHERWISE      : 'otherwise';
 INCLUDE        : 'include';
 GROUP          : 'group';
 IF             : 'if';

@@ -24,7 +24,7 @@ struct Word {
 // ---- seccomp ---------------------------------------------------------------------------
 
 // An action as written: kind "allow", "errno", "kill_thread", "kill_process", "trap", "log",
-// "trace", "notify"; `argument` is the parenthesised part of errno(EPERM)/trace(7), if any.
+// "trace", "notify"; `argument` is the parenthesised part of errno(EPERM)/trace(7)/trap(3), if any.
 struct Action {
   Word kind;
   std::optional<Word> argument;
@@ -59,7 +59,7 @@ struct Condition {
 };
 
 // `allow read write @files if arg0 == 1`: one action applied to several names. Names starting
-// with '@' are groups (defined with `group`, or built in).
+// with '@' are groups (defined with `group`, or built in); a decimal number is a syscall number.
 struct Rule {
   Action action;
   std::vector<Word> names;
@@ -99,6 +99,7 @@ struct Seccomp {
   Action default_action;
   std::vector<Word> arches;           // `arch x86_64 x86 x32`; empty = native only
   std::vector<Word> arch_comments;    // `# ...` written on an arch line after the list: the reason
+  std::vector<Action> bad_arch_actions;  // `arch ... otherwise ACTION`, in source order (one allowed)
   std::vector<SeccompStatement> statements;  // in source order, includes already spliced
   Location where;
   Location end;                       // the closing brace (plan-exec --learn writes before it)

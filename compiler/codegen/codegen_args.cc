@@ -58,9 +58,8 @@ struct Compare {          // one ArgCondition, split into words
 };
 
 Compare split(const ArgCondition& c) {
-  const std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
-  const std::uint64_t mask = (c.op == CmpOp::MaskedEq ? c.mask : ~0ULL) & width_mask;
-  return {high_word(c.arg), low_word(c.arg), c.width == 64, Words(c.value & width_mask), Words(mask)};
+  const std::uint64_t bits = width_bits(c);
+  return {high_word(c.arg), low_word(c.arg), c.width == 64, Words(c.value & bits), Words(c.mask & bits)};
 }
 
 // x == v: T when equal, F otherwise.
@@ -76,31 +75,44 @@ Target emit_equal(Emitter& e, const Compare& c, Target t, Target f, const Knowle
   return e.load(c.hi_word);
 }
 
-// x > v (strict) or x >= v, unsigned: xh > vh || (xh == vh && xl >(=) vl).
+// `ld word; and mask` (no `and` for kPlain): the start of a test on a masked word.
+Target load_masked(Emitter& e, std::uint32_t word, std::uint32_t mask) {
+  if (mask != kPlain) e.and_mask(mask);
+  return e.load(word);
+}
+
+// y > v (strict) or y >= v, unsigned, where y = x & mask (no mask: all ones):
+// yh > vh || (yh == vh && yl >(=) vl). A mask word of 0 makes that word of y a constant 0.
 Target emit_greater(Emitter& e, const Compare& c, bool strict, Target t, Target f, const Knowledge& prior) {
-  const bool low_always = !strict && c.value.lo == 0;
-  Target low_start = t;
-  if (!low_always) {
+  if (c.has_hi && c.mask.hi == 0 && c.value.hi != 0) return f;  // yh == 0 < vh
+  enum class Low { Always, Never, Test } low_result = Low::Test;
+  if (c.mask.lo == 0) low_result = !strict && c.value.lo == 0 ? Low::Always : Low::Never;  // 0 >(=) vl
+  else if (!strict && c.value.lo == 0) low_result = Low::Always;
+  Target low_start = low_result == Low::Always ? t : f;
+  if (low_result == Low::Test) {
     Knowledge low = prior;
-    if (c.has_hi) low = low.with({c.hi_word, kPlain, BPF_JEQ, c.value.hi, true});
-    low = low.holding(c.lo_word);
+    if (c.has_hi) low = low.with({c.hi_word, c.mask.hi, BPF_JEQ, c.value.hi, true});
+    low = low.holding(c.lo_word, c.mask.lo);
     e.jump(strict ? BPF_JGT : BPF_JGE, c.value.lo, t, f, &low);
-    low_start = e.load(c.lo_word);
+    low_start = load_masked(e, c.lo_word, c.mask.lo);
   }
   if (!c.has_hi) return low_start;
-  const Knowledge high = prior.holding(c.hi_word);
-  if (low_always) {
+  if (c.mask.hi == 0) return c.value.hi == 0 ? low_start : f;  // yh == 0: equal to vh, or below it
+  const Knowledge high = prior.holding(c.hi_word, c.mask.hi);
+  if (low_result == Low::Always) {
     e.jump(BPF_JGE, c.value.hi, t, f, &high);
+  } else if (low_result == Low::Never) {
+    e.jump(BPF_JGT, c.value.hi, t, f, &high);
   } else if (c.value.hi == 0) {
     e.jump(BPF_JGT, 0, t, low_start, &high);
   } else if (c.value.hi == 0xffffffffU) {
     e.jump(BPF_JEQ, c.value.hi, low_start, f, &high);
   } else {
-    const Knowledge not_above = high.with({c.hi_word, kPlain, BPF_JGT, c.value.hi, false});
+    const Knowledge not_above = high.with({c.hi_word, c.mask.hi, BPF_JGT, c.value.hi, false});
     const Target equal = e.jump(BPF_JEQ, c.value.hi, low_start, f, &not_above);
     e.jump(BPF_JGT, c.value.hi, t, equal, &high);
   }
-  return e.load(c.hi_word);
+  return load_masked(e, c.hi_word, c.mask.hi);
 }
 
 bool tests_high_mask(const Compare& c) { return c.has_hi && c.mask.hi != 0; }
@@ -119,29 +131,29 @@ Target emit_masked(Emitter& e, const Compare& c, Target t, Target f, const Knowl
 
 Target emit_condition(Emitter& e, const ArgCondition& condition, Target pass, Target fail, const Knowledge& prior) {
   const Compare c = split(condition);
+  const bool masked = is_masked(condition);
   switch (condition.op) {
-    case CmpOp::Eq: return emit_equal(e, c, pass, fail, prior);
-    case CmpOp::Ne: return emit_equal(e, c, fail, pass, prior);
+    case CmpOp::Eq: return masked ? emit_masked(e, c, pass, fail, prior) : emit_equal(e, c, pass, fail, prior);
+    case CmpOp::Ne: return masked ? emit_masked(e, c, fail, pass, prior) : emit_equal(e, c, fail, pass, prior);
     case CmpOp::Gt: return emit_greater(e, c, true, pass, fail, prior);
     case CmpOp::Le: return emit_greater(e, c, true, fail, pass, prior);
     case CmpOp::Ge: return emit_greater(e, c, false, pass, fail, prior);
     case CmpOp::Lt: return emit_greater(e, c, false, fail, pass, prior);
-    case CmpOp::MaskedEq: return emit_masked(e, c, pass, fail, prior);
   }
   return fail;
 }
 
-// What is known about the arguments once `condition` held (only the equalities; the
-// orderings hold on two different paths and are left out).
+// What is known about the arguments once `condition` held (only the equalities, masked or
+// not; the orderings and inequalities hold on two different paths and are left out).
 std::vector<Fact> facts_after(const ArgCondition& condition) {
   const Compare c = split(condition);
   std::vector<Fact> facts;
-  if (condition.op == CmpOp::Eq) {
-    if (c.has_hi) facts.push_back({c.hi_word, kPlain, BPF_JEQ, c.value.hi, true});
-    facts.push_back({c.lo_word, kPlain, BPF_JEQ, c.value.lo, true});
-  } else if (condition.op == CmpOp::MaskedEq) {
+  if (is_masked_eq(condition)) {
     if (tests_high_mask(c)) facts.push_back(passed(c.hi_word, masked_test(c.mask.hi, c.value.hi)));
     if (c.mask.lo != 0) facts.push_back(passed(c.lo_word, masked_test(c.mask.lo, c.value.lo)));
+  } else if (condition.op == CmpOp::Eq) {
+    if (c.has_hi) facts.push_back({c.hi_word, kPlain, BPF_JEQ, c.value.hi, true});
+    facts.push_back({c.lo_word, kPlain, BPF_JEQ, c.value.lo, true});
   }
   return facts;
 }

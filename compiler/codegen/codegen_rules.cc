@@ -24,7 +24,7 @@ std::optional<Bounds> hull(const std::vector<ArgCondition>& conditions, std::uin
 std::optional<Bounds> low_words(const std::vector<ArgCondition>& conditions, unsigned arg) {
   std::vector<ArgCondition> wide;
   for (const ArgCondition& c : conditions) {
-    if (c.arg == arg && c.width == 64 && c.op != CmpOp::MaskedEq) wide.push_back(c);
+    if (c.arg == arg && c.width == 64 && !is_masked(c)) wide.push_back(c);
   }
   if (wide.empty()) return std::nullopt;
   const auto range = hull(wide, ~0ULL);
@@ -34,10 +34,10 @@ std::optional<Bounds> low_words(const std::vector<ArgCondition>& conditions, uns
 
 // (x & m) == v needs every bit of v set in x, so x >= v: with it, `x > c` for c < v holds.
 bool implied_by_a_mask(const ArgCondition& c, const std::vector<ArgCondition>& conditions) {
-  if (c.op != CmpOp::Gt && c.op != CmpOp::Ge) return false;
+  if ((c.op != CmpOp::Gt && c.op != CmpOp::Ge) || is_masked(c)) return false;
   const std::uint64_t width_mask = c.width == 32 ? kLowMask : ~0ULL;
   return std::any_of(conditions.begin(), conditions.end(), [&](const ArgCondition& m) {
-    if (m.op != CmpOp::MaskedEq || m.arg != c.arg || m.width != c.width) return false;
+    if (!is_masked_eq(m) || m.arg != c.arg || m.width != c.width) return false;
     const std::uint64_t least = m.value & m.mask & width_mask, bound = c.value & width_mask;
     return c.op == CmpOp::Gt ? least > bound : least >= bound;
   });
@@ -48,7 +48,7 @@ bool implied_by_a_mask(const ArgCondition& c, const std::vector<ArgCondition>& c
 std::vector<ArgCondition> without_implied(const std::vector<ArgCondition>& conditions) {
   std::vector<ArgCondition> out;
   for (const ArgCondition& c : conditions) {
-    const auto lows = c.width == 32 && c.op != CmpOp::MaskedEq ? low_words(conditions, c.arg) : std::nullopt;
+    const auto lows = c.width == 32 && !is_masked(c) ? low_words(conditions, c.arg) : std::nullopt;
     const auto allowed = lows ? values_of({c}) : std::nullopt;
     const bool implied = allowed && std::any_of(allowed->second.begin(), allowed->second.end(), [&](const auto& v) {
       return v.first <= lows->first && lows->second <= v.second;
@@ -73,7 +73,7 @@ std::vector<ArgCondition> with_masks_merged(const std::vector<ArgCondition>& con
   std::vector<ArgCondition> out;
   for (const ArgCondition& c : conditions) {
     auto same = std::find_if(out.begin(), out.end(), [&](const ArgCondition& o) {
-      return c.op == CmpOp::MaskedEq && o.op == CmpOp::MaskedEq && o.arg == c.arg;
+      return is_masked_eq(c) && is_masked_eq(o) && o.arg == c.arg;
     });
     if (same == out.end()) {
       out.push_back(c);
@@ -85,7 +85,7 @@ std::vector<ArgCondition> with_masks_merged(const std::vector<ArgCondition>& con
       out.push_back(c);
       continue;
     }
-    *same = {c.arg, CmpOp::MaskedEq, a.value | b.value, a.mask | b.mask, std::max(same->width, c.width)};
+    *same = {c.arg, CmpOp::Eq, a.value | b.value, a.mask | b.mask, std::max(same->width, c.width)};
   }
   return out;
 }
@@ -193,17 +193,20 @@ bool never_holds(const std::vector<ArgCondition>& conditions) {
     std::vector<ArgCondition> wide, narrow, masked;
     for (const ArgCondition& c : conditions) {
       if (c.arg != arg) continue;
-      (c.op == CmpOp::MaskedEq ? masked : c.width == 64 ? wide : narrow).push_back(c);
+      (is_masked(c) ? masked : c.width == 64 ? wide : narrow).push_back(c);
     }
     const auto wide_hull = hull(wide, ~0ULL);
     if (!wide_hull) return true;
     const auto [lo, hi] = *wide_hull;
     if (lo >> 32 == hi >> 32) {  // the low word lies in [lo, hi]'s low words
-      narrow.push_back({arg, CmpOp::Ge, lo & kLowMask, 0, 32});
-      narrow.push_back({arg, CmpOp::Le, hi & kLowMask, 0, 32});
+      narrow.push_back({arg, CmpOp::Ge, lo & kLowMask, kNoMask, 32});
+      narrow.push_back({arg, CmpOp::Le, hi & kLowMask, kNoMask, 32});
     }
     const auto narrow_hull = hull(narrow, kLowMask);
     if (!narrow_hull) return true;
+    // Only masked equalities from here on; other masked comparisons are left to the code.
+    masked.erase(std::remove_if(masked.begin(), masked.end(), [](const ArgCondition& c) { return !is_masked_eq(c); }),
+                 masked.end());
     for (std::size_t i = 0; i < masked.size(); ++i) {  // two masks that want a bit both ways
       for (std::size_t j = i + 1; j < masked.size(); ++j) {
         if (!WideMask(masked[i]).agrees_with(WideMask(masked[j]))) return true;

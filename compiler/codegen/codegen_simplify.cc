@@ -15,7 +15,7 @@ struct Interval {
   std::vector<std::uint64_t> excluded;
 };
 
-// Applies `c` (not MaskedEq) to `range`; false when the range became empty.
+// Applies `c` (unmasked) to `range`; false when the range became empty.
 bool narrow(Interval& range, const ArgCondition& c, std::uint64_t value) {
   switch (c.op) {
     case CmpOp::Eq: range.lo = std::max(range.lo, value); range.hi = std::min(range.hi, value); break;
@@ -24,7 +24,6 @@ bool narrow(Interval& range, const ArgCondition& c, std::uint64_t value) {
     case CmpOp::Le: range.hi = std::min(range.hi, value); break;
     case CmpOp::Gt: if (value == ~0ULL) return false; range.lo = std::max(range.lo, value + 1); break;
     case CmpOp::Ge: range.lo = std::max(range.lo, value); break;
-    case CmpOp::MaskedEq: break;
   }
   return range.lo <= range.hi;
 }
@@ -43,7 +42,7 @@ bool emit_interval(Interval range, unsigned arg, unsigned width, std::vector<Arg
   for (const std::uint64_t x : range.excluded) {
     if (x == range.lo && range.lo == range.hi) return false;
   }
-  auto add = [&](CmpOp op, std::uint64_t value) { out.push_back({arg, op, value, 0, width}); };
+  auto add = [&](CmpOp op, std::uint64_t value) { out.push_back({arg, op, value, kNoMask, width}); };
   if (range.lo == range.hi) {
     add(CmpOp::Eq, range.lo);
     return true;
@@ -67,12 +66,11 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
   std::vector<std::pair<unsigned, unsigned>> order;              // first appearance
   std::vector<ArgCondition> masked;
   for (ArgCondition c : conditions) {
-    const std::uint64_t width_max = c.width == 32 ? 0xffffffffULL : ~0ULL;
-    if (c.op == CmpOp::MaskedEq && (c.mask & width_max) == width_max) c.op = CmpOp::Eq, c.mask = 0;  // a plain ==
+    if (!is_masked(c)) c.mask = kNoMask;  // one spelling of "no mask", whatever the width
     const std::optional<bool> truth = constant_truth(c);
     if (truth == true) continue;
     if (truth == false) return std::nullopt;
-    if (c.op == CmpOp::MaskedEq) {
+    if (is_masked(c)) {
       if (std::find(masked.begin(), masked.end(), c) == masked.end()) masked.push_back(c);
       continue;
     }
@@ -85,8 +83,7 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
   // A masked test of an argument whose value an equality already fixes is decided here.
   std::vector<ArgCondition> undecided;
   for (const ArgCondition& c : masked) {
-    const std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
-    const std::uint64_t mask = c.mask & width_mask;
+    const std::uint64_t mask = c.mask & width_bits(c);
     std::optional<std::uint64_t> known;
     if (auto it = intervals.find({c.arg, 64}); it != intervals.end() && it->second.lo == it->second.hi) {
       known = it->second.lo;
@@ -96,7 +93,7 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
     }
     if (!known) {
       undecided.push_back(c);
-    } else if ((*known & mask) != (c.value & width_mask)) {
+    } else if (!condition_holds(c, {*known, *known, *known, *known, *known, *known})) {
       return std::nullopt;
     }
   }
@@ -114,7 +111,7 @@ std::optional<std::vector<ArgCondition>> simplify_conditions(const std::vector<A
 
 bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<ArgCondition>& those) {
   for (const ArgCondition& c : those) {
-    if (c.op == CmpOp::MaskedEq) {
+    if (is_masked(c)) {
       if (std::find(these.begin(), these.end(), c) == these.end()) return false;
       continue;
     }
@@ -122,7 +119,7 @@ bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<
     const std::uint64_t max = c.width == 32 ? 0xffffffffULL : ~0ULL;
     Interval range{0, max, {}};
     for (const ArgCondition& t : these) {
-      if (t.arg == c.arg && t.width == c.width && t.op != CmpOp::MaskedEq) narrow(range, t, t.value & max);
+      if (t.arg == c.arg && t.width == c.width && !is_masked(t)) narrow(range, t, t.value & max);
     }
     const std::uint64_t v = c.value & max;
     bool implied = false;
@@ -136,7 +133,6 @@ bool conditions_imply(const std::vector<ArgCondition>& these, const std::vector<
         implied = v < range.lo || v > range.hi ||
                   std::find(range.excluded.begin(), range.excluded.end(), v) != range.excluded.end();
         break;
-      case CmpOp::MaskedEq: break;
     }
     if (!implied) return false;
   }

@@ -242,7 +242,7 @@ std::optional<std::pair<ArgKey, ValueSet>> values_of(const std::vector<ArgCondit
   std::uint64_t lo = 0, hi = max;
   std::vector<std::uint64_t> excluded;
   for (const ArgCondition& c : conditions) {
-    if (c.op == CmpOp::MaskedEq || !(ArgKey{c.arg, c.width} == key)) return std::nullopt;
+    if (is_masked(c) || !(ArgKey{c.arg, c.width} == key)) return std::nullopt;
     const std::uint64_t v = c.value & max;
     switch (c.op) {
       case CmpOp::Eq: lo = std::max(lo, v), hi = std::min(hi, v); break;
@@ -251,7 +251,6 @@ std::optional<std::pair<ArgKey, ValueSet>> values_of(const std::vector<ArgCondit
       case CmpOp::Le: hi = std::min(hi, v); break;
       case CmpOp::Gt: if (v == max) return std::make_pair(key, ValueSet{}); lo = std::max(lo, v + 1); break;
       case CmpOp::Ge: lo = std::max(lo, v); break;
-      case CmpOp::MaskedEq: break;
     }
   }
   ValueSet set;

@@ -23,20 +23,6 @@ Location location_of(const SourceRef& where) {
   return loc;
 }
 
-// The comparison as the kernel sees it: width 32 keeps the low word of the argument and of
-// the right-hand side (u32(arg0) == -1 means the low word is 0xffffffff).
-struct Normalized {
-  std::uint64_t value;
-  std::uint64_t mask;
-  std::uint64_t arg_max;              // largest value the (masked) argument can take
-};
-
-Normalized normalize(const ArgCondition& c) {
-  const std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
-  const std::uint64_t mask = c.op == CmpOp::MaskedEq ? (c.mask & width_mask) : width_mask;
-  return {c.value & width_mask, mask, mask};
-}
-
 // Orders the rules of one syscall and drops those that cannot change the verdict:
 // rules after the first unconditional one, rules that can never hold, always-true
 // conditions, and trailing rules whose action equals the fallback.
@@ -79,19 +65,19 @@ std::string label_for(std::uint32_t lo, std::uint32_t hi, bool i386) {
 
 }  // namespace
 
+// (x & m) OP v where x & m ranges over the values whose bits lie in m: from 0 to m. With m == 0
+// the left side is 0 and the comparison is decided; otherwise both ends are reachable.
 std::optional<bool> constant_truth(const ArgCondition& c) {
-  const Normalized n = normalize(c);
+  const std::uint64_t v = c.value & width_bits(c), top = c.mask & width_bits(c);
+  const bool outside = (v & ~top) != 0;  // v has a bit the masked argument never has
+  if (top == 0) return condition_holds(c, {});
   switch (c.op) {
-    case CmpOp::Eq: if (n.value > n.arg_max) return false; break;
-    case CmpOp::Ne: if (n.value > n.arg_max) return true; break;
-    case CmpOp::MaskedEq:
-      if ((n.value & ~n.mask) != 0) return false;
-      if (n.mask == 0) return true;  // value is 0 here
-      break;
-    case CmpOp::Lt: if (n.value == 0) return false; if (n.value > n.arg_max) return true; break;
-    case CmpOp::Le: if (n.value >= n.arg_max) return true; break;
-    case CmpOp::Gt: if (n.value >= n.arg_max) return false; break;
-    case CmpOp::Ge: if (n.value == 0) return true; if (n.value > n.arg_max) return false; break;
+    case CmpOp::Eq: if (outside) return false; break;
+    case CmpOp::Ne: if (outside) return true; break;
+    case CmpOp::Lt: if (v == 0) return false; if (v > top) return true; break;
+    case CmpOp::Le: if (v >= top) return true; break;
+    case CmpOp::Gt: if (v >= top) return false; break;
+    case CmpOp::Ge: if (v == 0) return true; if (v > top) return false; break;
   }
   return std::nullopt;
 }

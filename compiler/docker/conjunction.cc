@@ -30,7 +30,6 @@ Intervals of(const ArgCondition& c) {
     case CmpOp::Le: return {{0, v}};
     case CmpOp::Gt: return v == kMax ? Intervals{} : Intervals{{v + 1, kMax}};
     case CmpOp::Ge: return {{v, kMax}};
-    case CmpOp::MaskedEq: break;
   }
   return {{0, kMax}};
 }
@@ -68,7 +67,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
                     bool& inexpressible) {
   if (comparisons.size() == 1) {
     const ArgCondition& only = comparisons[0];
-    if (only.op == CmpOp::MaskedEq && (only.value & ~only.mask) != 0) return false;
+    if (seccomp::is_masked(only) && (only.value & ~only.mask) != 0) return false;
     out.push_back(only);
     return true;
   }
@@ -76,7 +75,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
   std::uint64_t mask = 0, bits = 0;
   bool masked = false;
   for (const auto& c : comparisons) {
-    if (c.op != CmpOp::MaskedEq) {
+    if (!seccomp::is_masked(c)) {
       range = intersect(range, of(c));
       continue;
     }
@@ -96,7 +95,7 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
   if (masked) {
     ArgCondition m;
     m.arg = arg;
-    m.op = CmpOp::MaskedEq;
+    m.op = CmpOp::Eq;
     m.mask = mask;
     m.value = bits;
     if (mask == kMax) {
@@ -128,16 +127,16 @@ bool merge_argument(unsigned arg, const std::vector<ArgCondition>& comparisons, 
 
 std::optional<ArgCondition> to_docker_form(const ArgCondition& condition, bool& never) {
   never = false;
+  if (seccomp::is_masked(condition) && condition.op != CmpOp::Eq) return std::nullopt;
   if (condition.width != 32) return condition;
-  if (condition.op == CmpOp::Eq) {
+  if (condition.op == CmpOp::Eq && !seccomp::is_masked(condition)) {
     if (condition.value > kLow32) { never = true; return condition; }
     ArgCondition masked = condition;
-    masked.op = CmpOp::MaskedEq;
     masked.mask = kLow32;
     masked.width = 64;
     return masked;
   }
-  if (condition.op == CmpOp::MaskedEq) {
+  if (condition.op == CmpOp::Eq) {
     ArgCondition masked = condition;
     masked.mask &= kLow32;
     masked.width = 64;
@@ -158,6 +157,7 @@ std::optional<Conjunction> simplify(const Conjunction& conjunction, bool& inexpr
 }
 
 std::optional<ArgCondition> negate(const ArgCondition& c) {
+  if (seccomp::is_masked(c)) return std::nullopt;  // libseccomp has no masked !=
   ArgCondition n = c;
   switch (c.op) {
     case CmpOp::Eq: n.op = CmpOp::Ne; return n;
@@ -166,9 +166,6 @@ std::optional<ArgCondition> negate(const ArgCondition& c) {
     case CmpOp::Ge: n.op = CmpOp::Lt; return n;
     case CmpOp::Le: n.op = CmpOp::Gt; return n;
     case CmpOp::Gt: n.op = CmpOp::Le; return n;
-    case CmpOp::MaskedEq:
-      if (c.mask == kMax) { n.op = CmpOp::Ne; n.mask = 0; return n; }
-      return std::nullopt;
   }
   return std::nullopt;
 }

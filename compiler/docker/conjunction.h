@@ -14,7 +14,8 @@ namespace policyc::docker {
 using Conjunction = std::vector<seccomp::ArgCondition>;
 
 // Rewrites a condition to the 64-bit form libseccomp compares: u32(arg) == v -> (arg &
-// 0xffffffff) == v. nullopt when there is no such form (u32 with <, != ...), `never` set when
+// 0xffffffff) == v. nullopt when there is no such form (u32 with <, != ..., a masked
+// comparison other than ==: libseccomp has SCMP_CMP_MASKED_EQ only), `never` set when
 // the condition can never hold (u32 == v with v >= 2^32).
 std::optional<seccomp::ArgCondition> to_docker_form(const seccomp::ArgCondition& condition, bool& never);
 

@@ -1,6 +1,7 @@
 #include "compiler/docker/export.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -44,6 +45,13 @@ std::optional<std::vector<Effective>> effective_rules(const std::vector<const Ru
     for (const auto& condition : rule->conditions) {
       bool this_never = false;
       auto docker_form = to_docker_form(condition, this_never);
+      if (!docker_form && seccomp::is_masked(condition)) {
+        diags.error(where_of(*rule), "`" + rule_text(*rule) + "` cannot be exported to Docker's format: `" +
+                                         seccomp::condition_text(condition) + "` compares a masked argument with " +
+                                         "something other than ==, and Docker's format has SCMP_CMP_MASKED_EQ only",
+                    "compile the policy itself (plan-exec), or test the bits with (argN & MASK) == VALUE");
+        return std::nullopt;
+      }
       if (!docker_form) {
         diags.error(where_of(*rule), "`" + rule_text(*rule) + "` cannot be exported to Docker's format",
                     "libseccomp compares all 64 bits; only u32(argN) == VALUE and masked compares have a 64-bit form");
@@ -109,15 +117,24 @@ std::optional<std::vector<Effective>> effective_rules(const std::vector<const Ru
 ordered_json arg_json(const seccomp::ArgCondition& c) {
   ordered_json arg;
   arg["index"] = c.arg;
-  if (c.op == seccomp::CmpOp::MaskedEq) {
+  if (seccomp::is_masked_eq(c)) {
     arg["value"] = c.mask;
     arg["valueTwo"] = c.value;
   } else {
     arg["value"] = c.value;
     arg["valueTwo"] = 0;
   }
-  arg["op"] = docker_op_name(c.op);
+  arg["op"] = docker_op_name(c);
   return arg;
+}
+
+// Docker's format carries a number with errno and trace only (errnoRet): trap(N) has no form.
+bool exportable_action(const Action& action, const Rule* rule, Diagnostics& diags) {
+  if (action.kind != ActionKind::Trap || action.data == 0) return true;
+  const std::string what = rule ? "`" + rule_text(*rule) + "`" : "the default action " + pol_action(action);
+  diags.error(rule ? where_of(*rule) : Location{}, what + " cannot be exported to Docker's format: SCMP_ACT_TRAP carries no number",
+              "write `trap` (si_errno 0) to export");
+  return false;
 }
 
 void set_action(ordered_json& object, const Action& action, const char* action_key, const char* errno_key) {
@@ -184,6 +201,24 @@ std::optional<ordered_json> export_profile(const seccomp::Filter& filter, Diagno
     diags.error({}, "the default action notify cannot be exported", "choose another default action");
     return std::nullopt;
   }
+  if (!(filter.bad_arch_action == Action{ActionKind::KillProcess, 0})) {
+    diags.error({}, "the filter gives calls from other arches " + filter.bad_arch_action.to_string() +
+                        ", and Docker's format cannot say that (the runtime decides)",
+                "remove `otherwise " + pol_action(filter.bad_arch_action) + "` from the `arch` statement to export");
+    return std::nullopt;
+  }
+  if (!exportable_action(filter.default_action, nullptr, diags)) return std::nullopt;
+  bool actions_ok = true;
+  for (const auto& rule : filter.rules) {
+    actions_ok = exportable_action(rule.action, &rule, diags) && actions_ok;
+    if (!rule.syscall.empty() && std::isdigit(static_cast<unsigned char>(rule.syscall[0]))) {
+      diags.error(where_of(rule), "the rule for syscall number " + rule.syscall + " cannot be exported to Docker's "
+                                  "format, which names syscalls, and this table has no name for it",
+                  "runtimes resolve the names with their own libseccomp; leave the rule out of the export");
+      actions_ok = false;
+    }
+  }
+  if (!actions_ok) return std::nullopt;
   // Rules of each syscall, in first-appearance order of the syscalls.
   std::vector<std::string> order;
   std::map<std::string, std::vector<const Rule*>> by_name;

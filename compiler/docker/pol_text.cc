@@ -18,7 +18,7 @@ std::string pol_action(const seccomp::Action& action) {
     }
     case ActionKind::KillThread: return "kill_thread";
     case ActionKind::KillProcess: return "kill_process";
-    case ActionKind::Trap: return "trap";
+    case ActionKind::Trap: return action.data == 0 ? "trap" : "trap(" + std::to_string(action.data) + ")";
     case ActionKind::Log: return "log";
     case ActionKind::Trace: return "trace(" + std::to_string(action.data) + ")";
     case ActionKind::Notify: return "notify";
@@ -34,33 +34,7 @@ std::string pol_number(std::uint64_t value) {
   return buffer;
 }
 
-namespace {
-const char* op_text(CmpOp op) {
-  switch (op) {
-    case CmpOp::Eq: case CmpOp::MaskedEq: return "==";
-    case CmpOp::Ne: return "!=";
-    case CmpOp::Lt: return "<";
-    case CmpOp::Le: return "<=";
-    case CmpOp::Gt: return ">";
-    case CmpOp::Ge: return ">=";
-  }
-  return "==";
-}
-std::string hex(std::uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-}  // namespace
-
-std::string pol_comparison(const seccomp::ArgCondition& condition) {
-  std::string arg = "arg" + std::to_string(condition.arg);
-  if (condition.width == 32) arg = "u32(" + arg + ")";
-  if (condition.op == CmpOp::MaskedEq) {
-    return "(" + arg + " & " + hex(condition.mask) + ") == " + pol_number(condition.value);
-  }
-  return arg + " " + op_text(condition.op) + " " + pol_number(condition.value);
-}
+std::string pol_comparison(const seccomp::ArgCondition& condition) { return seccomp::condition_text(condition); }
 
 std::string pol_conjunction(const std::vector<seccomp::ArgCondition>& conditions) {
   std::string out;

@@ -192,10 +192,11 @@ class Reader {
     if (absent(value, "op")) { error(path + ".op", "missing", "e.g. \"SCMP_CMP_EQ\""); return std::nullopt; }
     auto op = string_at(value["op"], path + ".op");
     if (!op) return std::nullopt;
+    // SCMP_CMP_MASKED_EQ is (arg & mask) == value: Eq with a mask in the IR.
     static const std::map<std::string, CmpOp> ops = {
         {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_NE", CmpOp::Ne}, {"SCMP_CMP_LT", CmpOp::Lt},
         {"SCMP_CMP_LE", CmpOp::Le}, {"SCMP_CMP_GT", CmpOp::Gt}, {"SCMP_CMP_GE", CmpOp::Ge},
-        {"SCMP_CMP_MASKED_EQ", CmpOp::MaskedEq}};
+        {"SCMP_CMP_MASKED_EQ", CmpOp::Eq}};
     auto found = ops.find(*op);
     if (found == ops.end()) {
       std::vector<std::string> candidates;
@@ -206,7 +207,7 @@ class Reader {
       return std::nullopt;
     }
     condition.op = found->second;
-    if (condition.op == CmpOp::MaskedEq) {
+    if (*op == "SCMP_CMP_MASKED_EQ") {
       // libseccomp: (arg & datum_a) == datum_b; Docker passes value as datum_a.
       condition.mask = first;
       condition.value = second;
@@ -329,7 +330,8 @@ class Reader {
       profile.default_action = *action;
       if (action->kind == ActionKind::Notify) {
         error("defaultAction", "SCMP_ACT_NOTIFY cannot be the default action",
-              "the kernel refuses it too; notify only the system calls a supervisor handles");
+              "runc refuses it too; notify only the system calls a supervisor handles, or write "
+              "`seccomp default notify` in a policy");
       }
     }
     if (document.contains("architectures")) profile.architectures = strings_at(document["architectures"], "architectures");
@@ -436,15 +438,14 @@ std::string docker_action_name(const seccomp::Action& action) {
   return "SCMP_ACT_KILL_PROCESS";
 }
 
-std::string docker_op_name(seccomp::CmpOp op) {
-  switch (op) {
-    case CmpOp::Eq: return "SCMP_CMP_EQ";
+std::string docker_op_name(const seccomp::ArgCondition& condition) {
+  switch (condition.op) {
+    case CmpOp::Eq: return seccomp::is_masked(condition) ? "SCMP_CMP_MASKED_EQ" : "SCMP_CMP_EQ";
     case CmpOp::Ne: return "SCMP_CMP_NE";
     case CmpOp::Lt: return "SCMP_CMP_LT";
     case CmpOp::Le: return "SCMP_CMP_LE";
     case CmpOp::Gt: return "SCMP_CMP_GT";
     case CmpOp::Ge: return "SCMP_CMP_GE";
-    case CmpOp::MaskedEq: return "SCMP_CMP_MASKED_EQ";
   }
   return "SCMP_CMP_EQ";
 }

@@ -59,7 +59,7 @@ std::pair<unsigned, unsigned> line_column(const std::string& text, std::size_t o
 // Docker's SCMP_ACT_* name of an action ("SCMP_ACT_ERRNO"); the errno/trace number is
 // separate in the format (errnoRet).
 std::string docker_action_name(const seccomp::Action& action);
-// SCMP_CMP_* name of an operator.
-std::string docker_op_name(seccomp::CmpOp op);
+// SCMP_CMP_* name of a condition's operator (a masked == is SCMP_CMP_MASKED_EQ).
+std::string docker_op_name(const seccomp::ArgCondition& condition);
 
 }  // namespace policyc::docker

@@ -58,7 +58,6 @@ scmp_compare scmp_op(CmpOp op) {
     case CmpOp::Le: return SCMP_CMP_LE;
     case CmpOp::Gt: return SCMP_CMP_GT;
     case CmpOp::Ge: return SCMP_CMP_GE;
-    case CmpOp::MaskedEq: return SCMP_CMP_MASKED_EQ;
   }
   return SCMP_CMP_EQ;
 }
@@ -108,7 +107,7 @@ bool add_rules(void* ctx, const std::vector<LibseccompRule>& rules, Diagnostics&
   for (const LibseccompRule& rule : rules) {
     std::vector<scmp_arg_cmp> comparisons;
     for (const ArgCondition& c : rule.conditions) {
-      if (c.op == CmpOp::MaskedEq) comparisons.push_back({c.arg, scmp_op(c.op), c.mask, c.value});
+      if (is_masked_eq(c)) comparisons.push_back({c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value});
       else comparisons.push_back({c.arg, scmp_op(c.op), c.value, 0});
     }
     int rc = seccomp_rule_add_array(ctx, scmp_action(rule.action), rule.nr,

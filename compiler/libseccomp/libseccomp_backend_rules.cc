@@ -1,6 +1,9 @@
 #include "compiler/libseccomp/libseccomp_backend_rules.h"
 
+#include <seccomp.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -36,7 +39,6 @@ IntervalSet comparison_set(CmpOp op, std::uint64_t v, std::uint64_t max) {
     case CmpOp::Le: return {{0, v}};
     case CmpOp::Gt: return v >= max ? IntervalSet{} : IntervalSet{{v + 1, max}};
     case CmpOp::Ge: return v > max ? IntervalSet{} : IntervalSet{{v, max}};
-    case CmpOp::MaskedEq: break;
   }
   return {{0, max}};
 }
@@ -97,16 +99,16 @@ std::vector<Masked> merge_all(const std::vector<Masked>& a, const std::vector<Ma
 }
 
 ArgCondition masked_condition(unsigned arg, const Masked& m) {
-  if (m.mask == kMax64) return {arg, CmpOp::Eq, m.value, 0, 64};
-  return {arg, CmpOp::MaskedEq, m.value, m.mask, 64};
+  if (m.mask == kMax64) return {arg, CmpOp::Eq, m.value, kNoMask, 64};
+  return {arg, CmpOp::Eq, m.value, m.mask, 64};
 }
 
 Alternatives intervals_as_conditions(unsigned arg, const IntervalSet& set) {
   Alternatives out;
   for (const Interval& i : set) {
-    if (i.lo == i.hi) out.push_back({{arg, CmpOp::Eq, i.lo, 0, 64}});
-    else if (i.lo == 0) out.push_back({{arg, CmpOp::Le, i.hi, 0, 64}});
-    else if (i.hi == kMax64) out.push_back({{arg, CmpOp::Ge, i.lo, 0, 64}});
+    if (i.lo == i.hi) out.push_back({{arg, CmpOp::Eq, i.lo, kNoMask, 64}});
+    else if (i.lo == 0) out.push_back({{arg, CmpOp::Le, i.hi, kNoMask, 64}});
+    else if (i.hi == kMax64) out.push_back({{arg, CmpOp::Ge, i.lo, kNoMask, 64}});
     else {
       for (const Masked& m : blocks_of({i}, kMax64)) out.push_back({masked_condition(arg, m)});
     }
@@ -126,7 +128,7 @@ Alternatives reduce_arg(unsigned arg, const Conditions& conditions, LibseccompFo
   for (const ArgCondition& c : conditions) {
     std::uint64_t width_mask = c.width == 32 ? kMax32 : kMax64;
     std::uint64_t value = c.value & width_mask;
-    if (c.op == CmpOp::MaskedEq) {
+    if (is_masked_eq(c)) {
       std::uint64_t mask = c.mask & width_mask;
       if ((value & ~mask) != 0) return {};
       if (masked) masked = merge(*masked, {mask, value});
@@ -151,7 +153,7 @@ Alternatives reduce_arg(unsigned arg, const Conditions& conditions, LibseccompFo
     std::uint64_t x = r64[0].lo;
     bool in32 = !intersect(r32, {{x & kMax32, x & kMax32}}).empty();
     if (!in32 || (x & masked->mask) != masked->value) return {};
-    return {{{arg, CmpOp::Eq, x, 0, 64}}};
+    return {{{arg, CmpOp::Eq, x, kNoMask, 64}}};
   }
   if (!has64 && !has32 && !has_mask) return {{}};
   if (has64 && !has32 && !has_mask && form == LibseccompForm::NativeRanges) {
@@ -205,7 +207,7 @@ bool satisfiable(const Conditions& conjunction) {
 Alternatives negate(const Conditions& conjunction) {
   Alternatives out;
   for (const ArgCondition& c : conjunction) {
-    if (c.op != CmpOp::MaskedEq) {
+    if (!is_masked_eq(c)) {
       ArgCondition n = c;
       switch (c.op) {
         case CmpOp::Eq: n.op = CmpOp::Ne; break;
@@ -214,7 +216,6 @@ Alternatives negate(const Conditions& conjunction) {
         case CmpOp::Le: n.op = CmpOp::Gt; break;
         case CmpOp::Gt: n.op = CmpOp::Le; break;
         case CmpOp::Ge: n.op = CmpOp::Lt; break;
-        case CmpOp::MaskedEq: break;
       }
       out.push_back({n});
       continue;
@@ -224,7 +225,7 @@ Alternatives negate(const Conditions& conjunction) {
     if ((value & ~mask) != 0) return {{}};  // c never holds, so its negation always does
     for (unsigned bit = 0; bit < 64; ++bit) {  // some bit under the mask differs
       std::uint64_t b = std::uint64_t{1} << bit;
-      if (mask & b) out.push_back({{c.arg, CmpOp::MaskedEq, ~value & b, b, 64}});
+      if (mask & b) out.push_back({{c.arg, CmpOp::Eq, ~value & b, b, 64}});
     }
   }
   return out;
@@ -311,10 +312,47 @@ bool lower_syscall(const std::vector<const Rule*>& all, const Action& default_ac
   return true;
 }
 
+
+// What libseccomp 2.5 cannot take at all: masked comparisons other than == (it has
+// SCMP_CMP_MASKED_EQ only) and trap with a number (its SCMP_ACT_TRAP carries none).
+bool expressible(const Filter& filter, Diagnostics& diags) {
+  bool ok = true;
+  auto check_action = [&](const Action& action, const Location& where, const std::string& what) {
+    if (action.kind != ActionKind::Trap || action.data == 0) return;
+    diags.error(where, "the libseccomp backend cannot build " + what + ": libseccomp's trap action carries no number",
+                "use the policyc backend (the default), or write `trap` (si_errno 0)");
+    ok = false;
+  };
+  check_action(filter.default_action, {}, "the default action " + filter.default_action.to_string());
+  check_action(filter.bad_arch_action, {}, "the action for other arches " + filter.bad_arch_action.to_string());
+  for (const Rule& rule : filter.rules) {
+    check_action(rule.action, location_of(rule), "the rule for " + rule.syscall + " (" + rule.action.to_string() + ")");
+    char* known = rule.nr >= 0 ? seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, rule.nr) : nullptr;
+    std::free(known);
+    if (rule.nr >= 0 && known == nullptr && filter.arches.size() > 1) {
+      diags.error(location_of(rule), "the libseccomp backend cannot build the rule for syscall number " +
+                                         std::to_string(rule.nr) + ": libseccomp does not know it, and cannot place "
+                                         "it in a filter that also serves " + filter.arches[1],
+                  "use the policyc backend (the default)");
+      ok = false;
+    }
+    for (const ArgCondition& c : rule.conditions) {
+      if (!is_masked(c) || c.op == CmpOp::Eq) continue;
+      diags.error(location_of(rule), "the libseccomp backend cannot build the rule for " + rule.syscall + ": `" +
+                                         condition_text(c) + "` compares a masked argument with something other than ==",
+                  "libseccomp has SCMP_CMP_MASKED_EQ only; use the policyc backend (the default)");
+      ok = false;
+      break;
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 std::optional<std::vector<LibseccompRule>> to_libseccomp_rules(const Filter& filter, LibseccompForm form,
                                                                Diagnostics& diags) {
+  if (!expressible(filter, diags)) return std::nullopt;
   std::map<int, std::vector<const Rule*>> by_syscall;
   for (const Rule& rule : filter.rules) by_syscall[rule.nr].push_back(&rule);
   std::vector<LibseccompRule> out;

@@ -40,7 +40,7 @@ std::vector<std::uint64_t> candidates(const ConditionSets& rules, unsigned arg) 
           values.insert((h << 32) | (l & 0xffffffffULL));
         }
       }
-      if (c.op == CmpOp::MaskedEq && c.mask != 0) {
+      if (is_masked(c) && c.mask != 0) {
         const std::uint64_t lowest_bit = c.mask & (~c.mask + 1);
         const std::uint64_t highest_bit = std::uint64_t{1} << (63 - __builtin_clzll(c.mask));
         for (std::uint64_t x : {v ^ lowest_bit, v ^ highest_bit, v | ~c.mask, (v | ~c.mask) ^ lowest_bit}) {

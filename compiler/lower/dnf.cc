@@ -87,7 +87,6 @@ CmpOp negate(CmpOp op) {
     case CmpOp::Le: return CmpOp::Gt;
     case CmpOp::Gt: return CmpOp::Le;
     case CmpOp::Ge: return CmpOp::Lt;
-    case CmpOp::MaskedEq: return CmpOp::MaskedEq;  // never reached: masked ops are handled apart
   }
   return op;
 }
@@ -105,6 +104,39 @@ Dnf masked_not_equal(const ArgCondition& base, const Location& where) {
     alternatives.push_back(Conjunction{Literal{one, where}});
   }
   return alternatives;
+}
+
+// (argN & M) lies between 0 and M (and has no bit outside M): some masked comparisons are
+// decided by the mask alone, which is almost always a mistake in the mask or the value.
+void warn_if_constant(const ArgCondition& c, const Location& where, bool negated, Diagnostics& diags) {
+  if (!is_masked(c)) return;
+  const std::uint64_t top = c.mask & width_bits(c), v = c.value & width_bits(c);
+  const bool outside = (v & ~top) != 0;
+  bool never = false, always = false;
+  switch (c.op) {
+    case CmpOp::Eq: never = outside; break;
+    case CmpOp::Ne: always = outside; break;
+    case CmpOp::Lt: never = v == 0; always = v > top; break;
+    case CmpOp::Le: always = v >= top; break;
+    case CmpOp::Gt: never = v >= top; break;
+    case CmpOp::Ge: always = v == 0; never = v > top; break;
+  }
+  if (!never && !always) return;
+  const std::string after = negated ? " (after pushing a ! inwards: " + condition_text(c) + ")" : "";
+  if (c.op == CmpOp::Eq || c.op == CmpOp::Ne) {
+    diags.warning(where, std::string("this masked comparison ") + (never ? "can never hold" : "always holds") +
+                             ": the value has bits outside the mask" + after,
+                  "every bit of VALUE in (argN & MASK) == VALUE must also be in MASK");
+    return;
+  }
+  ArgCondition bound = c;  // "(arg0 & 0xff)" as condition_text writes it, to name the range
+  bound.op = CmpOp::Le;
+  bound.value = top;
+  const std::string text = condition_text(bound);
+  diags.warning(where, std::string("this masked comparison ") + (never ? "can never hold" : "always holds") + ": " +
+                           text.substr(0, text.rfind(" <=")) + " lies between 0 and " + text.substr(text.rfind(' ') + 1) +
+                           after,
+                "check the mask and the value");
 }
 
 std::optional<Dnf> comparison_to_dnf(const ast::Comparison& cmp, bool negated, Diagnostics& diags) {
@@ -125,7 +157,7 @@ std::optional<Dnf> comparison_to_dnf(const ast::Comparison& cmp, bool negated, D
   if (cmp.mask) mask = resolve_value(*cmp.mask, diags);
   if (!value || (cmp.mask && !mask)) return std::nullopt;
 
-  ArgCondition base{cmp.arg, *op, *value, 0, cmp.low32 ? 32u : 64u};
+  ArgCondition base{cmp.arg, *op, *value, kNoMask, cmp.low32 ? 32u : 64u};
   if (cmp.low32) {
     value = to_low_word(*value, cmp.value, cmp.arg, diags);
     if (mask) mask = to_low_word(*mask, *cmp.mask, cmp.arg, diags);
@@ -134,22 +166,11 @@ std::optional<Dnf> comparison_to_dnf(const ast::Comparison& cmp, bool negated, D
   }
   if (!cmp.mask) return Dnf{Conjunction{Literal{base, cmp.where}}};
 
-  if (*op != CmpOp::Eq && *op != CmpOp::Ne) {
-    diags.error(cmp.where,
-                "a masked comparison (arg" + std::to_string(cmp.arg) + " & MASK) can only use == or !=" +
-                    (negated ? " (here after pushing a ! inwards)" : ""),
-                "test bits with (argN & MASK) == VALUE; compare magnitudes without a mask");
-    return std::nullopt;
-  }
-  base.mask = *mask;
-  if (*op == CmpOp::Ne) {
-    base.op = CmpOp::MaskedEq;
+  base.mask = is_masked(ArgCondition{base.arg, base.op, base.value, *mask, base.width}) ? *mask : kNoMask;
+  warn_if_constant(base, cmp.where, negated, diags);
+  if (*op == CmpOp::Ne && is_masked(base)) {
+    base.op = CmpOp::Eq;
     return masked_not_equal(base, cmp.where);
-  }
-  base.op = CmpOp::MaskedEq;
-  if ((base.value & ~base.mask) != 0) {
-    diags.warning(cmp.where, "this masked comparison can never hold: the value has bits outside the mask",
-                  "every bit of VALUE in (argN & MASK) == VALUE must also be in MASK");
   }
   return Dnf{Conjunction{Literal{base, cmp.where}}};
 }

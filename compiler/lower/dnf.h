@@ -1,10 +1,11 @@
 // Policy conditions -> disjunctive normal form over resolved argument comparisons.
 //
-// `!` is pushed down to the comparisons (De Morgan; !(a == b) is a != b, !(a < b) is a >= b),
-// then && is distributed over ||. A masked comparison has no "not equal" form in the IR, so
-// `(argN & M) != V` becomes one alternative per bit of M: "some bit under M differs from V",
-// which is exact. Each conjunction becomes one ir::Rule; the lowering checks what a backend
-// could not express (two comparisons of one argument in one conjunction).
+// `!` is pushed down to the comparisons (De Morgan; !(a == b) is a != b, !(a < b) is a >= b,
+// !((a & m) > v) is (a & m) <= v), then && is distributed over ||. Every operator may test a
+// masked argument. `(argN & M) != V` becomes one alternative per bit of M ("some bit under M
+// differs from V", exact), so that Docker's format and libseccomp, which know only masked ==,
+// can still take it. Each conjunction becomes one ir::Rule; it may test one argument several
+// times (`arg2 > 1 && arg2 < 5` is a range).
 #pragma once
 
 #include <cstdint>

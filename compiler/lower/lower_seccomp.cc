@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::uint32_t kMaxErrno = 4095;   // the kernel's MAX_ERRNO
 constexpr std::uint32_t kMaxTrace = 65535;  // SECCOMP_RET_DATA
+constexpr std::uint32_t kX32SyscallBit = 0x40000000;
 
 SourceRef to_ref(const Location& where) { return {where.file, where.line, where.column}; }
 std::string at(const SourceRef& ref) {
@@ -58,6 +59,17 @@ std::optional<Action> resolve_trace_action(const ast::Action& written, Diagnosti
   return std::nullopt;
 }
 
+// trap(N): the SIGSYS handler reads N from si_errno (SECCOMP_RET_DATA, 16 bits).
+std::optional<Action> resolve_trap_action(const ast::Action& written, Diagnostics& diags) {
+  if (!written.argument) return Action{ActionKind::Trap, 0};
+  const ast::Word& arg = *written.argument;
+  auto number = parse_small_number(arg.text);
+  if (number && *number <= kMaxTrace) return Action{ActionKind::Trap, *number};
+  diags.error(arg.where, "trap(" + arg.text + "): the value must be a number 0..65535",
+              "the SIGSYS handler reads it from si_errno; write `trap` for 0");
+  return std::nullopt;
+}
+
 std::optional<Action> resolve_action(const ast::Action& written, Diagnostics& diags) {
   static const std::map<std::string, ActionKind> kinds = {
       {"allow", ActionKind::Allow},           {"errno", ActionKind::Errno},
@@ -71,11 +83,12 @@ std::optional<Action> resolve_action(const ast::Action& written, Diagnostics& di
     for (const auto& [name, k] : kinds) names.push_back(name);
     std::string guess = did_you_mean(kind, names);
     diags.error(written.kind.where, "unknown action \"" + kind + "\"",
-                guess.empty() ? "use allow, errno(E), kill_thread, kill_process, trap, log, trace(N) or notify"
+                guess.empty() ? "use allow, errno(E), kill_thread, kill_process, trap, trap(N), log, trace(N) or notify"
                               : "did you mean \"" + guess + "\"?");
     return std::nullopt;
   }
   bool needs_argument = it->second == ActionKind::Errno || it->second == ActionKind::Trace;
+  if (it->second == ActionKind::Trap) return resolve_trap_action(written, diags);
   if (needs_argument && !written.argument) {
     diags.error(written.kind.where, "action " + kind + " needs an argument",
                 kind == "errno" ? "write errno(EPERM) or errno(1)" : "write trace(N), N in 0..65535");
@@ -83,7 +96,7 @@ std::optional<Action> resolve_action(const ast::Action& written, Diagnostics& di
   }
   if (!needs_argument && written.argument) {
     diags.error(written.argument->where, "action " + kind + " takes no argument",
-                "only errno(...) and trace(...) take one");
+                "only errno(...), trace(...) and trap(...) take one");
     return std::nullopt;
   }
   if (it->second == ActionKind::Errno) return resolve_errno_action(written, diags);
@@ -130,8 +143,12 @@ class Lowerer {
                                                   "mipsel", "mips64", "mips64el", "loongarch64",
                                                   "parisc", "parisc64", "i386", "i686", "amd64"};
     filter_.arches = {"x86_64"};
+    std::map<std::string, Location> seen;  // arch name -> where it was first written
     for (const ast::Word& arch : block.arches) {
-      if (arch.text == "i386" || arch.text == "i686") {
+      if (auto [first, fresh] = seen.emplace(arch.text, arch.where); !fresh) {
+        diags_.error(arch.where, "arch \"" + arch.text + "\" is listed twice (first at " + at(to_ref(first->second)) + ")",
+                     "remove one of them");
+      } else if (arch.text == "i386" || arch.text == "i686") {
         diags_.error(arch.where, "arch \"" + arch.text + "\" is spelled \"x86\" here",
                      "write `arch x86` for 32-bit x86 (int 0x80) calls");
       } else if (arch.text == "amd64") {
@@ -147,17 +164,41 @@ class Lowerer {
         filter_.arches.push_back(arch.text);
       }
     }
+    lower_bad_arch_action(block);
+  }
+
+  // `arch ... otherwise ACTION`: what calls from an arch the filter does not serve get. Letting
+  // them through (allow, log) would leave them unfiltered; notify and trace hand a foreign
+  // call to a supervisor or tracer that decodes it with the wrong syscall table.
+  void lower_bad_arch_action(const ast::Seccomp& block) {
+    for (std::size_t i = 0; i < block.bad_arch_actions.size(); ++i) {
+      const ast::Action& written = block.bad_arch_actions[i];
+      if (i > 0) {
+        diags_.error(written.kind.where, "`otherwise` is given twice for the filter's arches",
+                     "keep one `otherwise ACTION` (the first is at line " +
+                         std::to_string(block.bad_arch_actions[0].kind.where.line) + ")");
+        continue;
+      }
+      std::optional<Action> action = resolve_action(written, diags_);
+      if (!action) continue;
+      const ActionKind kind = action->kind;
+      if (kind == ActionKind::Allow || kind == ActionKind::Log || kind == ActionKind::Notify || kind == ActionKind::Trace) {
+        diags_.error(written.kind.where, "calls from other arches cannot get " + action->to_string(),
+                     kind == ActionKind::Allow || kind == ActionKind::Log
+                         ? "they would run unfiltered; use kill_process, kill_thread, trap or errno(E)"
+                         : "a supervisor or tracer would read them with the wrong syscall table; use kill_process, "
+                           "kill_thread, trap or errno(E)");
+        continue;
+      }
+      filter_.bad_arch_action = *action;
+    }
   }
 
   void lower_default(const ast::Seccomp& block) {
     std::optional<Action> action = resolve_action(block.default_action, diags_);
     if (!action) return;
-    if (action->kind == ActionKind::Notify) {
-      diags_.error(block.default_action.kind.where, "notify cannot be the default action",
-                   "the supervisor would have to answer every syscall, including its own "
-                   "process's; use notify on chosen syscalls only");
-      return;
-    }
+    // `default notify` hands every call no rule decides to a supervisor (plan-exec's), which
+    // answers it: the filter applies to the command only, never to the supervisor itself.
     filter_.default_action = *action;
   }
 
@@ -209,7 +250,34 @@ class Lowerer {
     active.pop_back();
   }
 
+  // `allow 462`: an x86_64 syscall number. A number the table names is that syscall (it then
+  // applies to the x32/i386 calls of the same name too); one it does not know applies to
+  // x86_64 calls with that number only. Either way a warning says which it is.
+  void resolve_number(const ast::Word& word, const Location& use, std::vector<NamedSyscall>& out) {
+    const std::optional<std::uint32_t> nr = parse_small_number(word.text);
+    if (!nr || *nr >= kX32SyscallBit) {
+      report_once(word.where, "syscall number " + word.text + " is out of range",
+                  "x86_64 syscall numbers are below 1073741824 (0x40000000, the bit x32 calls set)");
+      return;
+    }
+    const int number = static_cast<int>(*nr);
+    const std::string name = syscall_name(number);
+    if (!name.empty()) {
+      report_warning_once(word.where, "syscall " + word.text + " is " + name + " on x86_64",
+                          "write `" + name + "`: a name says what the rule is about");
+      out.push_back({name, number, use});
+      return;
+    }
+    report_warning_once(word.where, "syscall number " + word.text + " is unknown to this syscall table",
+                        "the rule applies to x86_64 calls with that number only (none on x32 or x86)");
+    out.push_back({std::to_string(number), number, use});
+  }
+
   void resolve_name(const ast::Word& word, const Location& use, std::vector<NamedSyscall>& out) {
+    if (!word.text.empty() && word.text[0] >= '0' && word.text[0] <= '9') {
+      resolve_number(word, use, out);
+      return;
+    }
     SyscallResolution found = resolve_syscall(word.text);
     if (found.status == SyscallLookup::Found) {
       out.push_back({word.text, found.nr, use});
@@ -244,6 +312,11 @@ class Lowerer {
       diags_.error(where, message, hint);
     }
   }
+  void report_warning_once(const Location& where, const std::string& message, const std::string& hint) {
+    if (reported_.insert({where.file, where.line, where.column, message}).second) {
+      diags_.warning(where, message, hint);
+    }
+  }
 
   void lower_rule(const ast::Rule& rule) {
     std::optional<Action> action = resolve_action(rule.action, diags_);
@@ -257,14 +330,15 @@ class Lowerer {
     }
     warn_inactive_names(rule);
     if (!action || !dnf) return;
-    std::vector<Conjunction> conjunctions;
-    for (const Conjunction& conjunction : *dnf) {
-      if (auto checked = check_one_comparison_per_arg(conjunction)) conjunctions.push_back(*checked);
-    }
     for (const NamedSyscall& syscall : syscalls) {
-      for (const Conjunction& conjunction : conjunctions) {
+      for (const Conjunction& conjunction : *dnf) {
         Rule out{syscall.name, syscall.nr, *action, {}, rule.comment, to_ref(syscall.where)};
-        for (const Literal& literal : conjunction) out.conditions.push_back(literal.cond);
+        for (const Literal& literal : conjunction) {
+          // Several tests of one argument are an AND (a range); the same test twice is one.
+          if (std::find(out.conditions.begin(), out.conditions.end(), literal.cond) == out.conditions.end()) {
+            out.conditions.push_back(literal.cond);
+          }
+        }
         filter_.rules.push_back(std::move(out));
         locations_.push_back(syscall.where);
       }
@@ -285,35 +359,6 @@ class Lowerer {
                    "add `" + arches.substr(0, arches.find(' ')) + "` to the `arch` list to apply " +
                        (inactive_names_.size() == 1 ? "it" : "them") + " to those callers, or remove " +
                        (inactive_names_.size() == 1 ? "it" : "them"));
-  }
-
-  // libseccomp takes one comparison per argument in a rule; some runtimes split two into two
-  // rules, which turns AND into OR. We refuse it (identical duplicates are merged).
-  std::optional<Conjunction> check_one_comparison_per_arg(const Conjunction& conjunction) {
-    Conjunction kept;
-    bool ok = true;
-    for (const Literal& literal : conjunction) {
-      auto same_arg = std::find_if(kept.begin(), kept.end(), [&](const Literal& k) {
-        return k.cond.arg == literal.cond.arg;
-      });
-      if (same_arg == kept.end()) {
-        kept.push_back(literal);
-      } else if (!(same_arg->cond == literal.cond)) {
-        std::string arg = "arg" + std::to_string(literal.cond.arg);
-        if (reported_.insert({literal.where.file, literal.where.line, literal.where.column, "twice"}).second) {
-          diags_.error(literal.where,
-                       arg + " is compared twice in one condition (also at line " +
-                           std::to_string(same_arg->where.line) + ":" +
-                           std::to_string(same_arg->where.column) + ")",
-                       "a filter rule tests each argument once, and splitting the rule would turn && "
-                       "into ||; write one comparison of " + arg + " per rule, e.g. put the "
-                       "exception in an earlier rule with its own action (first match wins)");
-        }
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-    return kept;
   }
 
   // Per syscall: after an unconditional rule, later rules can never decide a call.

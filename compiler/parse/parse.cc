@@ -44,7 +44,8 @@ bool is_name_keyword(std::size_t type) {
       P::HOSTNAME, P::MOUNT, P::AT, P::SIZE, P::MODE, P::MASK, P::NETWORK, P::HOST, P::GATEWAY,
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
-      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE, P::WRITETHROUGH};
+      P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE, P::WRITETHROUGH,
+      P::OTHERWISE};
   return kNames.count(type) > 0;
 }
 
@@ -476,6 +477,7 @@ class AstBuilder {
     if (auto* arch = dynamic_cast<P::ArchStmtContext*>(s)) {
       for (auto* id : arch->ID()) block.arches.push_back(word(id));
       if (auto comment = comment_after(arch)) block.arch_comments.push_back(*comment);
+      if (arch->action()) block.bad_arch_actions.push_back(action(arch->action()));
     } else if (auto* include = dynamic_cast<P::IncludeStmtContext*>(s)) {
       block.statements.push_back(ast::Include{word(include->STRING())});
     } else if (auto* group = dynamic_cast<P::GroupStmtContext*>(s)) {
@@ -540,6 +542,8 @@ class AstBuilder {
       out.argument = word(e->ID() ? e->ID() : e->NUMBER());
     } else if (auto* t = dynamic_cast<P::ActTraceContext*>(a)) {
       out.argument = word(t->NUMBER());
+    } else if (auto* trap = dynamic_cast<P::ActTrapContext*>(a); trap && trap->NUMBER()) {
+      out.argument = word(trap->NUMBER());
     }
     return out;
   }

@@ -56,7 +56,7 @@ std::vector<ArgCondition> narrowed_to_32_bits(std::vector<ArgCondition> conditio
 // The rule on the multiplexer: arg0 selects the call; the rule's own arg0 test is dropped.
 AbiRule multiplexed(const Rule& rule, const Multiplexer& mux, int pseudo, const std::vector<ArgCondition>& conditions) {
   AbiRule out{*number_on(SCMP_ARCH_X86, mux.name), {}, rule.action, &rule};
-  out.conditions.push_back({0, CmpOp::Eq, static_cast<std::uint64_t>(-pseudo - mux.pseudo_base), 0, 32});
+  out.conditions.push_back({0, CmpOp::Eq, static_cast<std::uint64_t>(-pseudo - mux.pseudo_base), kNoMask, 32});
   for (const ArgCondition& c : conditions) {
     if (c.arg != 0) out.conditions.push_back(c);
   }

@@ -4,15 +4,16 @@
 //
 // Semantics (both backends must give exactly these verdicts):
 //   - The arch check comes first: a call from an arch not in `arches` gets `bad_arch_action`
-//     (kill_process). On x86_64, x32 calls (nr >= 0x40000000, same AUDIT_ARCH as x86_64) get
+//     (kill_process unless the policy says otherwise). On x86_64, x32 calls (nr >= 0x40000000, same AUDIT_ARCH as x86_64) get
 //     `bad_arch_action` too unless "x32" is in `arches`; i386 calls come in with
 //     AUDIT_ARCH_I386 and are refused unless "x86" is in `arches`.
 //   - For a call of syscall nr, the rules for that nr are tried in order; the first whose
 //     conditions all hold (an AND; an empty list always holds) decides. If none holds, the
 //     default action decides. A policy's `||` is lowered into several rules (DNF).
-//   - An argument comparison with `width == 32` compares only the low 32 bits of the argument
-//     (the kernel passes int arguments sign-extended or not depending on the arch and libc;
-//     comparing the low word is what the syscall itself sees).
+//   - An argument comparison is `(arg & mask) OP value`; a mask of all ones (kNoMask) is no
+//     mask. With `width == 32` it compares only the low 32 bits of the argument, the mask and
+//     the value (the kernel passes int arguments sign-extended or not depending on the arch
+//     and libc; comparing the low word is what the syscall itself sees).
 //   - x32 and i386 calls: the rules are renumbered by syscall name for that ABI, compare the
 //     low 32 bits only, and on i386 also cover the socketcall/ipc multiplexers; abi.h says how
 //     and holds the reference verdict (ReferenceFilter) both backends are tested against.
@@ -30,22 +31,31 @@ enum class ActionKind { Allow, Errno, KillThread, KillProcess, Trap, Log, Trace,
 struct Action {
   ActionKind kind = ActionKind::Allow;
   // errno number (Errno, <= 4095), trace message (Trace, <= 65535) or the SIGSYS si_errno
-  // (Trap; the grammar writes no value, so 0)
+  // (Trap, <= 65535; `trap` alone is 0)
   std::uint32_t data = 0;
   bool operator==(const Action&) const = default;
-  std::string to_string() const;         // "allow", "errno(EPERM)", "trace(7)", "kill_process"
+  std::string to_string() const;         // "allow", "errno(EPERM)", "trace(7)", "trap(3)", "kill_process"
 };
 
-enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
+enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge };
+
+inline constexpr std::uint64_t kNoMask = ~std::uint64_t{0};
 
 struct ArgCondition {
   unsigned arg = 0;           // 0..5
   CmpOp op = CmpOp::Eq;
   std::uint64_t value = 0;    // right-hand side
-  std::uint64_t mask = 0;     // MaskedEq only: (arg & mask) == value
+  std::uint64_t mask = kNoMask;  // applied to the argument before `op`: (arg & mask) OP value
   unsigned width = 64;        // 64, or 32 to compare the low word only
   bool operator==(const ArgCondition&) const = default;
 };
+
+// The bits a condition compares: the low 32 for width 32, all 64 otherwise.
+std::uint64_t width_bits(const ArgCondition& condition);
+// True when the condition's mask clears some bit of its width: (arg & mask) OP value.
+bool is_masked(const ArgCondition& condition);
+// True for (arg & mask) == value with a real mask (libseccomp's SCMP_CMP_MASKED_EQ).
+bool is_masked_eq(const ArgCondition& condition);
 
 struct SourceRef {            // where a rule came from, for diagnostics and `explain`
   std::string file;
@@ -76,6 +86,9 @@ struct Filter {
 // The kernel's return value for `action`: SECCOMP_RET_* | data (data only where the kernel
 // reads it: errno, trace and trap). Every backend and the reference verdict use this one.
 std::uint32_t seccomp_ret(const Action& action);
+
+// The condition in the policy language: "(arg2 & 0xff) > 5", "u32(arg0) == 0xffffff9c".
+std::string condition_text(const ArgCondition& condition);
 
 // True when `args` satisfies `condition` as the IR defines it (width 32: low words only).
 bool condition_holds(const ArgCondition& condition, const std::array<std::uint64_t, 6>& args);

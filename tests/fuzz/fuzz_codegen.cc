@@ -1,6 +1,8 @@
 // libFuzzer target: the differential test of our seccomp code generator, driven by the fuzzer.
-// The input picks a random filter (tests/support/random_policy: rules, actions, conditions with
-// every operator, mask and width, x32/i386 arches, i386-only and multiplexed names); the
+// The input picks a random filter (tests/support/random_policy: rules, actions with trap(N) and
+// notify, conditions with every operator on plain and masked arguments at both widths, ranges,
+// several tests of one argument, x32/i386 arches with any action for the others, i386-only and
+// multiplexed names); the
 // generated BPF must run and give abi.h's reference verdict on every probe call, and stay
 // within the kernel's 4096 instructions. scripts/test runs it briefly, scripts/fuzz for longer.
 #include <cstddef>

@@ -45,15 +45,16 @@ const T& pick(std::mt19937_64& rng, const std::vector<T>& items) {
 
 bool chance(std::mt19937_64& rng, unsigned percent) { return rng() % 100 < percent; }
 
-Action random_action(std::mt19937_64& rng, bool for_default, bool only_allow_and_errno) {
+// Any action, notify included (also as the default: the filter only returns it).
+Action random_action(std::mt19937_64& rng, bool only_allow_and_errno, bool trap_data) {
   static const std::vector<std::uint32_t> errnos = {1, 2, 13, 22, 38, 95, 4095};
-  const unsigned choice = rng() % (only_allow_and_errno ? 2 : (for_default ? 7 : 8));
+  const unsigned choice = rng() % (only_allow_and_errno ? 2 : 8);
   switch (choice) {
     case 0: return {ActionKind::Allow, 0};
     case 1: return {ActionKind::Errno, chance(rng, 70) ? pick(rng, errnos) : 1 + static_cast<std::uint32_t>(rng() % 4095)};
     case 2: return {ActionKind::KillThread, 0};
     case 3: return {ActionKind::KillProcess, 0};
-    case 4: return {ActionKind::Trap, 0};
+    case 4: return {ActionKind::Trap, trap_data && chance(rng, 50) ? static_cast<std::uint32_t>(rng() % 65536) : 0};
     case 5: return {ActionKind::Log, 0};
     case 6: return {ActionKind::Trace, static_cast<std::uint32_t>(rng() % 65536)};
     default: return {ActionKind::Notify, 0};
@@ -86,15 +87,30 @@ std::uint64_t random_mask(std::mt19937_64& rng) {
 ArgCondition random_condition(std::mt19937_64& rng, const RandomFilterOptions& options) {
   ArgCondition c;
   c.arg = chance(rng, 80) ? rng() % 3 : rng() % 6;
-  c.op = static_cast<CmpOp>(rng() % 7);
-  const bool equality = c.op == CmpOp::Eq || c.op == CmpOp::Ne || c.op == CmpOp::MaskedEq;
+  c.op = static_cast<CmpOp>(rng() % 6);
+  const bool masked = options.libseccomp_expressible ? c.op == CmpOp::Eq && chance(rng, 45) : chance(rng, 30);
+  const bool equality = c.op == CmpOp::Eq || c.op == CmpOp::Ne || masked;
   c.width = chance(rng, 40) && (equality || !options.u32_only_for_equality) ? 32 : 64;
   c.value = random_value(rng);
-  if (c.op == CmpOp::MaskedEq) {
+  if (masked) {
     c.mask = random_mask(rng);
-    if (chance(rng, 75)) c.value &= c.mask;
+    if (chance(rng, 75)) c.value &= c.mask;  // mostly a value the masked argument can take
   }
   return c;
+}
+
+// `arg > lo && arg < hi` (or >= / <=) on one argument, width and mask: a range.
+std::vector<ArgCondition> random_range(std::mt19937_64& rng, const RandomFilterOptions& options) {
+  ArgCondition low = random_condition(rng, options), high;
+  std::uint64_t a = random_value(rng), b = random_value(rng);
+  if (chance(rng, 50)) b = a + rng() % 40;  // a narrow range, often within one high word
+  low.op = chance(rng, 50) ? CmpOp::Gt : CmpOp::Ge;
+  if (options.libseccomp_expressible || options.u32_only_for_equality) low.mask = seccomp::kNoMask, low.width = 64;
+  high = low;
+  high.op = chance(rng, 50) ? CmpOp::Lt : CmpOp::Le;
+  low.value = std::min(a, b);
+  high.value = std::max(a, b);
+  return {low, high};
 }
 
 // Values that sit on either side of what `c` compares with.
@@ -104,10 +120,14 @@ void add_near(const ArgCondition& c, std::vector<std::uint64_t>& out) {
                           v ^ (1ULL << 32), v | 0xffffffff00000000ULL, v ^ 0x80000000ULL}) {
     out.push_back(x);
   }
-  if (c.op == CmpOp::MaskedEq) {
+  if (seccomp::is_masked(c)) {
     out.push_back(v | ~c.mask);
     out.push_back((v & c.mask) ^ (c.mask & (~c.mask + 1)));  // flip the lowest mask bit
     out.push_back(v & c.mask & 0xffffffffULL);
+    for (std::uint64_t y : {v, v + 1, v - 1}) {  // (x & mask) just around the value, any bits outside
+      out.push_back(y & c.mask);
+      out.push_back((y & c.mask) | ~c.mask);
+    }
   }
 }
 
@@ -151,10 +171,13 @@ seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& o
   if (options.allow_x32 && chance(rng, 25)) filter.arches.push_back("x32");
   const bool x86 = options.allow_x86 && chance(rng, 25);
   if (x86) filter.arches.push_back("x86");
-  filter.default_action = random_action(rng, true, options.only_allow_and_errno);
+  const bool trap_data = !options.libseccomp_expressible;
+  filter.default_action = random_action(rng, options.only_allow_and_errno, trap_data);
   static const std::vector<Action> bad_arch = {{ActionKind::KillProcess, 0}, {ActionKind::KillThread, 0},
-                                               {ActionKind::Trap, 0}, {ActionKind::Errno, 1}};
+                                               {ActionKind::Trap, 0}, {ActionKind::Errno, 1},
+                                               {ActionKind::Errno, 38}, {ActionKind::Trap, 77}};
   filter.bad_arch_action = chance(rng, 60) ? bad_arch[0] : pick(rng, bad_arch);
+  if (!trap_data && filter.bad_arch_action.kind == ActionKind::Trap) filter.bad_arch_action.data = 0;
   const std::vector<int>& all = options.syscalls.empty() ? x86_64_numbers() : options.syscalls;
   std::vector<int> pool;
   for (std::size_t i = 0; i < options.syscall_pool; ++i) pool.push_back(pick(rng, all));
@@ -167,10 +190,14 @@ seccomp::Filter random_filter(std::mt19937_64& rng, const RandomFilterOptions& o
       rule.nr = chance(rng, 80) ? pick(rng, pool) : pick(rng, all);
       rule.syscall = name_of(rule.nr);
     }
-    rule.action = random_action(rng, false, options.only_allow_and_errno);
+    rule.action = random_action(rng, options.only_allow_and_errno, trap_data);
     if (!chance(rng, 25)) {
       const std::size_t n = 1 + rng() % options.max_conditions;
       for (std::size_t j = 0; j < n; ++j) rule.conditions.push_back(random_condition(rng, options));
+      if (chance(rng, 20)) {
+        const std::vector<ArgCondition> range = random_range(rng, options);
+        rule.conditions.insert(rule.conditions.end(), range.begin(), range.end());
+      }
     }
     filter.rules.push_back(std::move(rule));
   }
@@ -227,23 +254,20 @@ std::vector<bpf::SeccompData> probe_calls(const seccomp::Filter& filter, std::mt
 }
 
 std::string describe_filter(const seccomp::Filter& filter) {
-  static const char* ops[] = {"==", "!=", "<", "<=", ">", ">=", "&=="};
   std::string out = "arches";
   for (const auto& arch : filter.arches) out += " " + arch;
   out += "; default " + filter.default_action.to_string() + "; bad arch " + filter.bad_arch_action.to_string() + "\n";
-  char text[96];
   for (const seccomp::Rule& rule : filter.rules) {
     out += "  " + rule.action.to_string() + " " + rule.syscall + "(" + std::to_string(rule.nr) + ")";
     const char* join = " if ";
     for (const ArgCondition& c : rule.conditions) {
-      if (c.op == CmpOp::MaskedEq) {
-        std::snprintf(text, sizeof text, "%s(%sarg%u & 0x%llx) == 0x%llx", join, c.width == 32 ? "u32 " : "", c.arg,
-                      static_cast<unsigned long long>(c.mask), static_cast<unsigned long long>(c.value));
-      } else {
-        std::snprintf(text, sizeof text, "%s%sarg%u %s 0x%llx", join, c.width == 32 ? "u32 " : "", c.arg,
-                      ops[static_cast<int>(c.op)], static_cast<unsigned long long>(c.value));
-      }
-      out += text;
+      char mask[24];
+      std::snprintf(mask, sizeof mask, "0x%llx", static_cast<unsigned long long>(c.mask));
+      // the IR's own fields, so a failure can be rebuilt exactly: value in hex, the mask as stored
+      char value[24];
+      std::snprintf(value, sizeof value, "0x%llx", static_cast<unsigned long long>(c.value));
+      out += join + seccomp::condition_text(c) + " [value " + value + " mask " + mask + " width " +
+             std::to_string(c.width) + "]";
       join = " && ";
     }
     out += "\n";

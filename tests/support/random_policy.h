@@ -1,5 +1,6 @@
 // Random seccomp Filters (the IR, after lowering) for the code generator's differential tests
-// and fuzzing, and the calls to probe a compiled filter with: every x86_64 syscall number,
+// and fuzzing: every operator, masked or not, at both widths; ranges and several tests of one
+// argument in a rule; trap(N) and a random action for other arches; and the calls to probe a compiled filter with: every x86_64 syscall number,
 // far, x32 and i386 numbers, foreign arches, and argument values at the edges and around
 // every constant the filter compares with (on each ABI, as abi.h renumbers the rules).
 #pragma once
@@ -24,6 +25,9 @@ struct RandomFilterOptions {
   bool only_allow_and_errno = false;  // for filters loaded into the kernel
   bool u32_only_for_equality = false; // width 32 only on ==, != and masks (libseccomp's rewrite
                                       // of u32 ranges is too slow for thousands of filters)
+  bool libseccomp_expressible = false; // masks only on == (libseccomp's SCMP_CMP_MASKED_EQ) and
+                                      // trap without a number; otherwise every operator may test a
+                                      // masked argument and trap carries a random number
   std::vector<int> syscalls;          // pick from these numbers instead of all x86_64 syscalls
 };
 

@@ -87,16 +87,16 @@ TEST(CodegenRanges, ArchGuards) {
 }
 
 TEST(CodegenSimplify, IntervalsAndContradictions) {
-  const auto both = simplify_conditions({{1, CmpOp::Ge, 5, 0, 64}, {1, CmpOp::Le, 9, 0, 64}, {1, CmpOp::Ge, 3, 0, 64}});
+  const auto both = simplify_conditions({{1, CmpOp::Ge, 5, seccomp::kNoMask, 64}, {1, CmpOp::Le, 9, seccomp::kNoMask, 64}, {1, CmpOp::Ge, 3, seccomp::kNoMask, 64}});
   ASSERT_TRUE(both);
   EXPECT_EQ(both->size(), 2U);
-  EXPECT_FALSE(simplify_conditions({{0, CmpOp::Gt, 9, 0, 64}, {0, CmpOp::Lt, 3, 0, 64}}));
-  EXPECT_FALSE(simplify_conditions({{0, CmpOp::Eq, 4, 0, 64}, {0, CmpOp::MaskedEq, 1, 1, 64}}));  // 4 is even
-  const auto always = simplify_conditions({{0, CmpOp::Le, ~0ULL, 0, 64}, {2, CmpOp::MaskedEq, 0, 0, 64}});
+  EXPECT_FALSE(simplify_conditions({{0, CmpOp::Gt, 9, seccomp::kNoMask, 64}, {0, CmpOp::Lt, 3, seccomp::kNoMask, 64}}));
+  EXPECT_FALSE(simplify_conditions({{0, CmpOp::Eq, 4, seccomp::kNoMask, 64}, {0, CmpOp::Eq, 1, 1, 64}}));  // 4 is even
+  const auto always = simplify_conditions({{0, CmpOp::Le, ~0ULL, seccomp::kNoMask, 64}, {2, CmpOp::Eq, 0, 0, 64}});  // (arg2 & 0) == 0
   ASSERT_TRUE(always);
   EXPECT_TRUE(always->empty());
   // u32(arg0) == -1 means the low word is 0xffffffff
-  const auto low = simplify_conditions({{0, CmpOp::Eq, ~0ULL, 0, 32}});
+  const auto low = simplify_conditions({{0, CmpOp::Eq, ~0ULL, seccomp::kNoMask, 32}});
   ASSERT_TRUE(low);
   EXPECT_EQ(low->at(0).value, 0xffffffffULL);
 }
@@ -131,8 +131,13 @@ TEST(CodegenFrequency, TreeIsTunedToItsProfile) {
     Diagnostics diags;
     const auto tuned = generate_policyc(filter, diags, &mix);
     const auto detuned = generate_policyc(filter, diags, &other);
-    const double a = measure_filter(tuned, mix).weighted, b = measure_filter(detuned, mix).weighted;
-    EXPECT_LE(a, b + 1e-9) << testing::describe_filter(filter);
+    const FilterCost tuned_cost = measure_filter(tuned, mix), detuned_cost = measure_filter(detuned, mix);
+    const double a = tuned_cost.weighted, b = detuned_cost.weighted;
+    // The worst case comes first: a profile may take a deeper worst case where that buys it
+    // enough, and that tree can happen to serve the mix better too.
+    EXPECT_TRUE(a <= b + 1e-9 || tuned_cost.worst < detuned_cost.worst)
+        << a << " vs " << b << ", worst " << tuned_cost.worst << " vs " << detuned_cost.worst << "\n"
+        << testing::describe_filter(filter);
     strictly_better += a < b - 1e-9;
   }
   EXPECT_GT(strictly_better, 5U);
@@ -144,7 +149,7 @@ TEST(CodegenTrampolines, LongProgramsKeepTheirVerdicts) {
   Filter filter;
   for (int nr = 0; nr < 120; ++nr) {
     filter.rules.push_back(make_rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(nr + 1)},
-                                {{0, CmpOp::Eq, 0x100000000ULL + nr, 0, 64}, {1, CmpOp::Gt, 7, 0, 64}}));
+                                {{0, CmpOp::Eq, 0x100000000ULL + nr, seccomp::kNoMask, 64}, {1, CmpOp::Gt, 7, seccomp::kNoMask, 64}}));
   }
   Diagnostics diags;
   const auto program = generate_policyc(filter, diags, nullptr);
@@ -165,7 +170,7 @@ TEST(CodegenLimits, RefusesMoreThan4096Instructions) {
   for (int nr = 0; nr < 400; ++nr) {
     for (int k = 0; k < 4; ++k) {
       filter.rules.push_back(make_rule(std::to_string(nr), nr, Action{ActionKind::Errno, static_cast<std::uint32_t>(k + 2)},
-                                  {{static_cast<unsigned>(k), CmpOp::Eq, 0x500000000ULL + nr * 7 + k, 0, 64}}));
+                                  {{static_cast<unsigned>(k), CmpOp::Eq, 0x500000000ULL + nr * 7 + k, seccomp::kNoMask, 64}}));
     }
   }
   Diagnostics diags;
@@ -214,7 +219,7 @@ TEST(CodegenCache, EmulationRefusesArgumentLoads) {
 
 TEST(CodegenExplain, ListsLabelsCostsAndCache) {
   Filter filter;
-  filter.rules = {make_rule("read", 0, kAllow), make_rule("socket", 41, kAllow, {{0, CmpOp::Eq, 2, 0, 64}}),
+  filter.rules = {make_rule("read", 0, kAllow), make_rule("socket", 41, kAllow, {{0, CmpOp::Eq, 2, seccomp::kNoMask, 64}}),
                   make_rule("ptrace", 101, kKill)};
   Diagnostics diags;
   const auto program = generate_policyc(filter, diags, nullptr);
@@ -230,6 +235,56 @@ TEST(CodegenExplain, ListsLabelsCostsAndCache) {
   EXPECT_LE(cost.worst, 12U);
 }
 
+// Every operator on a masked argument, at both widths, against condition_holds: masks that
+// clear a whole word, straddle both words or clear everything, values inside and outside.
+TEST(CodegenArgs, EveryOperatorOnAMaskedArgumentMatchesTheIr) {
+  const std::uint64_t masks[] = {0xff, 0xffff0000ULL, 0x100000001ULL, 0xff00000000ULL, 0, 0x80000000ULL, 0xfffffffffffffff0ULL};
+  const std::uint64_t values[] = {0, 1, 5, 0xff, 0x100, 0x80000000ULL, 0xffff0000ULL, 0x100000000ULL, 0x100000001ULL};
+  std::vector<std::uint64_t> probes = {0, 1, 4, 5, 6, 0xfe, 0xff, 0x100, 0x105, 0x7fffffff, 0x80000000, 0xffffffff,
+                                       0x100000000, 0x100000001, 0x1000000ff, 0xff00000000, 0xffffffffffffffff};
+  for (std::uint64_t v : values) probes.insert(probes.end(), {v, v + 1, v - 1, v | 0xff00ff00ff00ff00ULL});
+  std::size_t checked = 0;
+  for (int op = 0; op < 6; ++op) {
+    for (const std::uint64_t mask : masks) {
+      for (const unsigned width : {32U, 64U}) {
+        for (const std::uint64_t value : values) {
+          const ArgCondition c{2, static_cast<CmpOp>(op), value, mask, width};
+          Filter filter;
+          filter.rules = {make_rule("read", 0, kAllow, {c})};
+          Diagnostics diags;
+          const auto program = generate_policyc(filter, diags, nullptr);
+          ASSERT_FALSE(program.empty()) << condition_text(c);
+          for (const std::uint64_t x : probes) {
+            const std::array<std::uint64_t, 6> args{0, 0, x, 0, 0, 0};
+            const std::uint32_t want = seccomp_ret(condition_holds(c, args) ? kAllow : kEperm);
+            ASSERT_EQ(verdict(program, 0, args), want) << condition_text(c) << " width " << width << " on 0x" << std::hex << x;
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000U);
+}
+
+// (arg2 & 0xff) > 5 tests the low word alone: ld, and, jgt - no high-word test, since the
+// mask clears it.
+TEST(CodegenArgs, AMaskedOrderingLoadsOnlyTheWordsTheMaskKeeps) {
+  Filter filter;
+  filter.rules = {make_rule("mmap", 9, kAllow, {{2, CmpOp::Gt, 5, 0xff, 64}})};
+  Diagnostics diags;
+  const auto program = generate_policyc(filter, diags, nullptr);
+  std::size_t loads_of_arg2_high = 0, ands = 0;
+  for (const sock_filter& insn : program) {
+    loads_of_arg2_high += insn.code == (BPF_LD | BPF_W | BPF_ABS) && insn.k == 20 + 8 * 2;
+    ands += insn.code == (BPF_ALU | BPF_AND | BPF_K) && insn.k == 0xff;
+  }
+  EXPECT_EQ(loads_of_arg2_high, 0U);
+  EXPECT_EQ(ands, 1U);
+  EXPECT_EQ(verdict(program, 9, {0, 0, 0x1234500000106ULL, 0, 0, 0}), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(program, 9, {0, 0, 0x105, 0, 0, 0}), seccomp_ret(kEperm));
+}
+
 // Regression (random filter seed 9 #277, worst 19 vs libseccomp's 17): tuxcall's second rule
 // re-tested `arg1 < 0x1000000cd`, which holds whenever the first rule (`arg1 >= 0x226ebe34`)
 // failed; its leaf cost 15 instead of 11 and pushed the tree deeper.
@@ -237,19 +292,19 @@ TEST(CodegenRules, EarlierFailuresDecideLaterComparisons) {
   const Action trap{ActionKind::Trap, 0}, log{ActionKind::Log, 0};
   Outcome tuxcall;
   tuxcall.fallback = trap;
-  tuxcall.rules = {{{{1, CmpOp::Ge, 0x226ebe34, 0, 64}}, trap},
-                   {{{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}}, log}};
+  tuxcall.rules = {{{{1, CmpOp::Ge, 0x226ebe34, seccomp::kNoMask, 64}}, trap},
+                   {{{0, CmpOp::Lt, 0x20000010c, seccomp::kNoMask, 64}, {1, CmpOp::Lt, 0x1000000cd, seccomp::kNoMask, 64}}, log}};
   const std::vector<ArgRule> rules = codegen::deciding_rules(tuxcall);
   ASSERT_EQ(rules.size(), 2U);
-  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{0, CmpOp::Lt, 0x20000010c, 0, 64}}));
+  EXPECT_EQ(rules[1].conditions, (std::vector<ArgCondition>{{0, CmpOp::Lt, 0x20000010c, seccomp::kNoMask, 64}}));
 
   // A rule the earlier failures rule out goes; after one that then always holds, nothing counts.
   Outcome narrowed;
   narrowed.fallback = log;
-  narrowed.rules = {{{{0, CmpOp::Lt, 10, 0, 32}}, kAllow},
-                    {{{0, CmpOp::Eq, 5, 0, 32}}, kEperm},     // arg0 < 10 already allowed it
-                    {{{0, CmpOp::Ge, 10, 0, 32}}, kKill},     // always holds once reached
-                    {{{1, CmpOp::Eq, 3, 0, 64}}, kEperm}};    // never reached
+  narrowed.rules = {{{{0, CmpOp::Lt, 10, seccomp::kNoMask, 32}}, kAllow},
+                    {{{0, CmpOp::Eq, 5, seccomp::kNoMask, 32}}, kEperm},     // arg0 < 10 already allowed it
+                    {{{0, CmpOp::Ge, 10, seccomp::kNoMask, 32}}, kKill},     // always holds once reached
+                    {{{1, CmpOp::Eq, 3, seccomp::kNoMask, 64}}, kEperm}};    // never reached
   const std::vector<ArgRule> kept = codegen::deciding_rules(narrowed);
   ASSERT_EQ(kept.size(), 2U);
   EXPECT_EQ(kept[0].action, kAllow);
@@ -265,21 +320,21 @@ TEST(CodegenRules, EarlierFailuresDecideLaterComparisons) {
 TEST(CodegenRules, MasksOfOneArgumentMerge) {
   Outcome truncate;
   truncate.fallback = kEperm;
-  truncate.rules = {{{{0, CmpOp::MaskedEq, 0, 0x100000001, 64}, {0, CmpOp::MaskedEq, 0, 0xfa761abcf34700a2, 64}}, kKill}};
+  truncate.rules = {{{{0, CmpOp::Eq, 0, 0x100000001, 64}, {0, CmpOp::Eq, 0, 0xfa761abcf34700a2, 64}}, kKill}};
   const std::vector<ArgRule> rules = codegen::deciding_rules(truncate);
   ASSERT_EQ(rules.size(), 1U);
-  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::MaskedEq, 0, 0xfa761abdf34700a3, 64}}));
+  EXPECT_EQ(rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::Eq, 0, 0xfa761abdf34700a3, 64}}));
   // Masks that disagree on a shared bit are left apart (the rule never holds).
-  truncate.rules[0].conditions = {{0, CmpOp::MaskedEq, 1, 3, 64}, {0, CmpOp::MaskedEq, 0, 1, 64}};
+  truncate.rules[0].conditions = {{0, CmpOp::Eq, 1, 3, 64}, {0, CmpOp::Eq, 0, 1, 64}};
   EXPECT_TRUE(codegen::never_holds(truncate.rules[0].conditions));
   // Regression (seed 19 #316, worst 12 vs 8): a u32 mask and a 64-bit one on the same argument
   // merge too, into a 64-bit mask whose low word carries the u32 one...
-  truncate.rules[0].conditions = {{2, CmpOp::MaskedEq, 0x0606, 0xffff0f0f, 32}, {2, CmpOp::MaskedEq, 0x100000000, 0x100000000, 64}};
+  truncate.rules[0].conditions = {{2, CmpOp::Eq, 0x0606, 0xffff0f0f, 32}, {2, CmpOp::Eq, 0x100000000, 0x100000000, 64}};
   EXPECT_EQ(codegen::deciding_rules(truncate)[0].conditions,
-            (std::vector<ArgCondition>{{2, CmpOp::MaskedEq, 0x100000606, 0x1ffff0f0f, 64}}));
+            (std::vector<ArgCondition>{{2, CmpOp::Eq, 0x100000606, 0x1ffff0f0f, 64}}));
   // ...and when they disagree on a low bit the rule never holds, so the syscall is its fallback.
-  truncate.rules[0].conditions = {{2, CmpOp::MaskedEq, 0x46260621, 0xcf7616a9, 32},
-                                  {2, CmpOp::MaskedEq, 0x40c1460044092400, 0x50c3ce19f51b3680, 64}};
+  truncate.rules[0].conditions = {{2, CmpOp::Eq, 0x46260621, 0xcf7616a9, 32},
+                                  {2, CmpOp::Eq, 0x40c1460044092400, 0x50c3ce19f51b3680, 64}};
   EXPECT_TRUE(codegen::deciding_rules(truncate).empty());
 }
 
@@ -299,20 +354,20 @@ TEST(CodegenVsLibseccomp, FiltersThatWereCostlier) {
   const Action trap{ActionKind::Trap, 0}, log{ActionKind::Log, 0}, kill_thread{ActionKind::KillThread, 0};
   Filter seed9;
   seed9.default_action = trap;
-  seed9.rules = {make_rule("syncfs", 306, {ActionKind::Errno, 2}, {{1, CmpOp::Eq, 0xc0, 0, 64}, {5, CmpOp::Le, 0x7fffffff, 0, 64}}),
+  seed9.rules = {make_rule("syncfs", 306, {ActionKind::Errno, 2}, {{1, CmpOp::Eq, 0xc0, seccomp::kNoMask, 64}, {5, CmpOp::Le, 0x7fffffff, seccomp::kNoMask, 64}}),
                  make_rule("move_pages", 279, kKill),
                  make_rule("stat", 4, {ActionKind::Trace, 55771}),
-                 make_rule("pkey_free", 331, trap, {{1, CmpOp::Ne, 1, 0, 64}}),
-                 make_rule("timer_getoverrun", 225, kill_thread, {{2, CmpOp::MaskedEq, 0, 0x400000000, 64}}),
+                 make_rule("pkey_free", 331, trap, {{1, CmpOp::Ne, 1, seccomp::kNoMask, 64}}),
+                 make_rule("timer_getoverrun", 225, kill_thread, {{2, CmpOp::Eq, 0, 0x400000000, 64}}),
                  make_rule("inotify_init1", 294, kAllow),
-                 make_rule("tuxcall", 184, trap, {{1, CmpOp::Ge, 0x226ebe34, 0, 64}}),
-                 make_rule("stat", 4, {ActionKind::Errno, 13}, {{1, CmpOp::MaskedEq, 0, 0x100000001, 64}}),
-                 make_rule("tuxcall", 184, log, {{0, CmpOp::Lt, 0x20000010c, 0, 64}, {1, CmpOp::Lt, 0x1000000cd, 0, 64}})};
+                 make_rule("tuxcall", 184, trap, {{1, CmpOp::Ge, 0x226ebe34, seccomp::kNoMask, 64}}),
+                 make_rule("stat", 4, {ActionKind::Errno, 13}, {{1, CmpOp::Eq, 0, 0x100000001, 64}}),
+                 make_rule("tuxcall", 184, log, {{0, CmpOp::Lt, 0x20000010c, seccomp::kNoMask, 64}, {1, CmpOp::Lt, 0x1000000cd, seccomp::kNoMask, 64}})};
   Filter seed13;
   seed13.arches = {"x86_64", "x86"};
   seed13.default_action = {ActionKind::Errno, 22};
   seed13.rules = {make_rule("truncate", 76, kill_thread,
-                       {{0, CmpOp::MaskedEq, 0, 0x100000001, 64}, {0, CmpOp::MaskedEq, 0, 0xfa761abcf34700a2, 64}})};
+                       {{0, CmpOp::Eq, 0, 0x100000001, 64}, {0, CmpOp::Eq, 0, 0xfa761abcf34700a2, 64}})};
   for (const Filter* filter : {&seed9, &seed13}) {
     Diagnostics diags;
     const auto ours = generate_policyc(*filter, diags, nullptr);

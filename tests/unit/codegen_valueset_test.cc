@@ -29,7 +29,7 @@ const Action kEperm{ActionKind::Errno, 1};
 const Action kEacces{ActionKind::Errno, 13};
 
 ArgCondition cmp(CmpOp op, std::uint64_t value, unsigned width = 64, unsigned arg = 0) {
-  return {arg, op, value, 0, width};
+  return {arg, op, value, seccomp::kNoMask, width};
 }
 
 // One syscall's outcome compiled alone: its program and the most instructions it executes.
@@ -153,7 +153,7 @@ TEST(CodegenValueSet, RunsKeepRuleOrder) {
 // that overlaps a later rule is kept.
 TEST(CodegenValueSet, RulesThatDecideNothingAreNotTested) {
   const Action kEnosys{ActionKind::Errno, 38};
-  const ArgRule never_with_allow{{cmp(CmpOp::Gt, 9, 64, 5), {1, CmpOp::MaskedEq, 0x20, 0xe5c260a2, 64}}, kEnosys};
+  const ArgRule never_with_allow{{cmp(CmpOp::Gt, 9, 64, 5), {1, CmpOp::Eq, 0x20, 0xe5c260a2, 64}}, kEnosys};
   const ArgRule allow{{cmp(CmpOp::Eq, 0x1000000d8ULL, 64, 1), cmp(CmpOp::Eq, 0xe897f6de0b50b8acULL, 64, 0)}, kAllow};
   const Outcome o{{never_with_allow, allow}, kEnosys};
   const Leaf leaf = compile_leaf(o);
@@ -167,7 +167,7 @@ TEST(CodegenValueSet, RulesThatDecideNothingAreNotTested) {
   }
   for (const auto& args : calls) EXPECT_EQ(run_leaf(leaf, args), expected(o, args));
   // (arg1 & 0xe5c260a2) == 0x80 can hold with arg1 == 0x1000000d8: the rule stays and wins.
-  const ArgRule overlapping{{cmp(CmpOp::Gt, 9, 64, 5), {1, CmpOp::MaskedEq, 0x80, 0xe5c260a2, 64}}, kEnosys};
+  const ArgRule overlapping{{cmp(CmpOp::Gt, 9, 64, 5), {1, CmpOp::Eq, 0x80, 0xe5c260a2, 64}}, kEnosys};
   const Outcome kept{{overlapping, allow}, kEnosys};
   const Leaf with_rule = compile_leaf(kept);
   EXPECT_GT(with_rule.worst, 9U);
@@ -180,7 +180,7 @@ TEST(CodegenValueSet, RulesThatDecideNothingAreNotTested) {
 TEST(CodegenValueSet, RulesThatCannotHoldAcrossWidthsAreNotTested) {
   const Action kTrace{ActionKind::Trace, 7};
   const Outcome o{{{{cmp(CmpOp::Eq, 0x5d, 32, 2), cmp(CmpOp::Le, 7, 64, 2)}, kTrace},
-                   {{{0, CmpOp::MaskedEq, 0x7fff0000, 0xffff0000, 32}, cmp(CmpOp::Le, 1, 64, 0)}, kAllow}},
+                   {{{0, CmpOp::Eq, 0x7fff0000, 0xffff0000, 32}, cmp(CmpOp::Le, 1, 64, 0)}, kAllow}},
                   kEperm};
   const Leaf leaf = compile_leaf(o);
   EXPECT_EQ(leaf.worst, 1U);  // ret errno(EPERM)
@@ -207,7 +207,7 @@ TEST(CodegenValueSet, ValuesOfConditions) {
   EXPECT_EQ(codegen::values_of({cmp(CmpOp::Ne, 0xffffffff, 32)})->second, (ValueSet{{0, 0xfffffffe}}));
   EXPECT_FALSE(codegen::values_of({cmp(CmpOp::Eq, 1), cmp(CmpOp::Eq, 1, 64, 1)}));  // two arguments
   EXPECT_FALSE(codegen::values_of({cmp(CmpOp::Eq, 1), cmp(CmpOp::Eq, 1, 32)}));     // two widths
-  EXPECT_FALSE(codegen::values_of({{0, CmpOp::MaskedEq, 0, 4, 64}}));
+  EXPECT_FALSE(codegen::values_of({{0, CmpOp::Eq, 0, 4, 64}}));
   EXPECT_EQ(codegen::unite({{1, 3}, {10, 12}}, {{4, 5}, {11, 20}, {~0ULL, ~0ULL}}),
             (ValueSet{{1, 5}, {10, 20}, {~0ULL, ~0ULL}}));
 }

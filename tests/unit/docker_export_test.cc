@@ -32,7 +32,7 @@ std::string messages(const Diagnostics& diags) {
   return out.str();
 }
 
-ArgCondition cmp(unsigned arg, CmpOp op, std::uint64_t value, unsigned width = 64, std::uint64_t mask = 0) {
+ArgCondition cmp(unsigned arg, CmpOp op, std::uint64_t value, unsigned width = 64, std::uint64_t mask = seccomp::kNoMask) {
   ArgCondition c;
   c.arg = arg;
   c.op = op;
@@ -97,6 +97,7 @@ std::uint32_t ret_of(const Action& action) {
 
 bool holds(const ArgCondition& c, std::uint64_t arg) {
   if (c.width == 32) arg &= 0xffffffffULL;
+  arg &= c.mask;
   switch (c.op) {
     case CmpOp::Eq: return arg == c.value;
     case CmpOp::Ne: return arg != c.value;
@@ -104,7 +105,6 @@ bool holds(const ArgCondition& c, std::uint64_t arg) {
     case CmpOp::Le: return arg <= c.value;
     case CmpOp::Gt: return arg > c.value;
     case CmpOp::Ge: return arg >= c.value;
-    case CmpOp::MaskedEq: return (arg & c.mask) == c.value;
   }
   return false;
 }
@@ -169,7 +169,9 @@ TEST(DockerExport, EveryActionName) {
       {ActionKind::Notify, "SCMP_ACT_NOTIFY"}, {ActionKind::Errno, "SCMP_ACT_ERRNO"}};
   f.rules.clear();
   const char* names[] = {"read", "write", "open", "close", "stat", "fstat"};
-  for (std::size_t i = 0; i < std::size(kinds); ++i) f.rules.push_back(rule(names[i], {kinds[i].first, 5}));
+  for (std::size_t i = 0; i < std::size(kinds); ++i) {
+    f.rules.push_back(rule(names[i], {kinds[i].first, kinds[i].first == ActionKind::Trap ? 0U : 5U}));  // trap(N): see below
+  }
   ordered_json p = export_ok(f);
   EXPECT_EQ(p["defaultAction"], "SCMP_ACT_KILL_PROCESS");
   EXPECT_FALSE(p.contains("defaultErrnoRet"));
@@ -178,7 +180,7 @@ TEST(DockerExport, EveryActionName) {
 
 TEST(DockerExport, ConditionsBecomeArgs) {
   Filter f = filter_of({rule("socket", kAllow, {cmp(0, CmpOp::Lt, 38)}),
-                        rule("clone", kAllow, {cmp(0, CmpOp::MaskedEq, 0, 64, 0x7e020000)}),
+                        rule("clone", kAllow, {cmp(0, CmpOp::Eq, 0, 64, 0x7e020000)}),
                         rule("openat", kAllow, {cmp(0, CmpOp::Eq, 0xffffff9c, 32)})});
   ordered_json p = export_ok(f);
   EXPECT_EQ(p["syscalls"][0]["args"][0], ordered_json({{"index", 0}, {"value", 38}, {"valueTwo", 0}, {"op", "SCMP_CMP_LT"}}));
@@ -229,11 +231,42 @@ TEST(DockerExport, WhatDockerCannotHoldIsAnErrorNamingTheRule) {
   std::string message = export_error(low_word_less);
   EXPECT_NE(message.find("test.pol:1:1: error: `allow read if u32(arg0) < 5` cannot be exported"), std::string::npos)
       << message;
-  Filter masked_then_other = filter_of({rule("clone", kAllow, {cmp(0, CmpOp::MaskedEq, 0, 64, 0x10000000)}),
+  Filter masked_then_other = filter_of({rule("clone", kAllow, {cmp(0, CmpOp::Eq, 0, 64, 0x10000000)}),
                                         rule("clone", kKill)});
   EXPECT_NE(export_error(masked_then_other).find("whose masked compare libseccomp cannot negate"), std::string::npos);
   Filter notify_default = filter_of({}, {ActionKind::Notify, 0});
   EXPECT_NE(export_error(notify_default).find("notify cannot be exported"), std::string::npos);
+}
+
+// Docker's JSON has SCMP_CMP_MASKED_EQ only, no number on SCMP_ACT_TRAP, no action for other
+// arches and syscall names only: each is an error naming what cannot be said.
+TEST(DockerExport, RefusesMaskedOrderingsTrapNumbersOtherArchActionsAndUnnamedNumbers) {
+  const std::string masked = export_error(filter_of({rule("mmap", kAllow, {cmp(2, CmpOp::Gt, 5, 64, 0xff)})}));
+  EXPECT_NE(masked.find("test.pol:1:1: error: `allow mmap if (arg2 & 0xff) > 5` cannot be exported to Docker's format: "
+                        "`(arg2 & 0xff) > 5` compares a masked argument with something other than =="),
+            std::string::npos)
+      << masked;
+  const std::string masked_ne = export_error(filter_of({rule("mmap", kAllow, {cmp(2, CmpOp::Ne, 5, 64, 0xff)})}));
+  EXPECT_NE(masked_ne.find("SCMP_CMP_MASKED_EQ only"), std::string::npos) << masked_ne;
+  const std::string trap = export_error(filter_of({rule("read", {ActionKind::Trap, 5})}));
+  EXPECT_NE(trap.find("`trap(5) read` cannot be exported to Docker's format: SCMP_ACT_TRAP carries no number"),
+            std::string::npos)
+      << trap;
+  Filter other_arches = filter_of({rule("read", kAllow)});
+  other_arches.bad_arch_action = {ActionKind::Errno, 38};
+  const std::string arches = export_error(other_arches);
+  EXPECT_NE(arches.find("the filter gives calls from other arches errno(ENOSYS)"), std::string::npos) << arches;
+  EXPECT_NE(arches.find("otherwise errno(ENOSYS)"), std::string::npos) << arches;
+  Rule numbered = rule("read", kAllow);
+  numbered.syscall = "1000";
+  numbered.nr = 1000;
+  const std::string number = export_error(filter_of({numbered}));
+  EXPECT_NE(number.find("the rule for syscall number 1000 cannot be exported"), std::string::npos) << number;
+  // a masked == and trap without a number still go through
+  ordered_json ok = export_ok(filter_of({rule("clone", {ActionKind::Trap, 0}, {cmp(0, CmpOp::Eq, 0x10, 64, 0xff)})}));
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["op"], "SCMP_CMP_MASKED_EQ");
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["value"], 0xff);
+  EXPECT_EQ(ok["syscalls"][0]["args"][0]["valueTwo"], 0x10);
 }
 
 TEST(DockerExport, KubernetesManifest) {
@@ -253,7 +286,7 @@ TEST(DockerExport, KubernetesManifest) {
 TEST(DockerExport, RandomRuleListsKeepTheirMeaningOrAreRefused) {
   std::mt19937 random(20261129);
   const Action actions[] = {kAllow, kEperm, kEinval, kKill};
-  const CmpOp ops[] = {CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge, CmpOp::MaskedEq};
+  const CmpOp ops[] = {CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge, CmpOp::Eq};  // the last: masked
   const std::uint64_t values[] = {0, 1, 2, 9, 10, 16, 100};
   int exported = 0, refused = 0;
   for (int round = 0; round < 400; ++round) {
@@ -266,9 +299,9 @@ TEST(DockerExport, RandomRuleListsKeepTheirMeaningOrAreRefused) {
       for (int c = 0; c < count; ++c) {
         unsigned arg = random() % 2;
         if (!used.insert(arg).second) continue;  // libseccomp (our oracle backend) takes one per argument
-        CmpOp op = ops[random() % std::size(ops)];
+        const std::size_t which = random() % std::size(ops);
         std::uint64_t value = values[random() % std::size(values)];
-        conditions.push_back(op == CmpOp::MaskedEq ? cmp(arg, op, value & 0xf, 64, 0xf) : cmp(arg, op, value));
+        conditions.push_back(which == 6 ? cmp(arg, ops[which], value & 0xf, 64, 0xf) : cmp(arg, ops[which], value));
       }
       f.rules.push_back(rule("read", actions[random() % std::size(actions)], conditions));
     }
@@ -291,8 +324,8 @@ TEST(DockerConjunction, SimplifyMergesAndDetectsContradictions) {
   EXPECT_FALSE(inexpressible);
   EXPECT_EQ(*merged, std::vector<ArgCondition>{cmp(0, CmpOp::Eq, 5)});
   EXPECT_FALSE(simplify({cmp(0, CmpOp::Eq, 5), cmp(0, CmpOp::Ne, 5)}, inexpressible));
-  EXPECT_FALSE(simplify({cmp(0, CmpOp::MaskedEq, 1, 64, 1), cmp(0, CmpOp::Eq, 2)}, inexpressible));
-  auto point = simplify({cmp(0, CmpOp::MaskedEq, 1, 64, 1), cmp(0, CmpOp::Eq, 3)}, inexpressible);
+  EXPECT_FALSE(simplify({cmp(0, CmpOp::Eq, 1, 64, 1), cmp(0, CmpOp::Eq, 2)}, inexpressible));
+  auto point = simplify({cmp(0, CmpOp::Eq, 1, 64, 1), cmp(0, CmpOp::Eq, 3)}, inexpressible);
   ASSERT_TRUE(point);
   EXPECT_EQ(*point, std::vector<ArgCondition>{cmp(0, CmpOp::Eq, 3)});
   EXPECT_TRUE(disjoint({cmp(0, CmpOp::Lt, 38)}, {cmp(0, CmpOp::Gt, 40)}));

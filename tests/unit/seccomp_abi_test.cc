@@ -40,7 +40,7 @@ bpf::SeccompData call(std::uint32_t arch, std::uint32_t nr, std::array<std::uint
 TEST(SeccompAbi, SocketCallsAlsoHoldForSocketcallWithTheirCallNumber) {
   // socket(arg0 != AF_VSOCK): on i386 both the direct socket (359) and socketcall(SYS_SOCKET);
   // the multiplexed copy loses its own arg0 test (arg0 is the call number there).
-  const Filter f = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}, {1, CmpOp::Eq, 1, 0, 64}})});
+  const Filter f = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, seccomp::kNoMask, 64}, {1, CmpOp::Eq, 1, seccomp::kNoMask, 64}})});
   const std::vector<AbiRule> i386 = rules_for_abi(f, Abi::I386);
   ASSERT_EQ(i386.size(), 2u);
   EXPECT_EQ(i386[0].nr, kI386Socket);
@@ -48,7 +48,7 @@ TEST(SeccompAbi, SocketCallsAlsoHoldForSocketcallWithTheirCallNumber) {
   EXPECT_EQ(i386[0].conditions[0].width, 32u);
   EXPECT_EQ(i386[1].nr, kSocketcall);
   ASSERT_EQ(i386[1].conditions.size(), 2u);
-  EXPECT_EQ(i386[1].conditions[0], (ArgCondition{0, CmpOp::Eq, 1, 0, 32}));  // SYS_SOCKET
+  EXPECT_EQ(i386[1].conditions[0], (ArgCondition{0, CmpOp::Eq, 1, seccomp::kNoMask, 32}));  // SYS_SOCKET
   EXPECT_EQ(i386[1].conditions[1].arg, 1u);
 
   const ReferenceFilter reference(f);
@@ -71,7 +71,7 @@ TEST(SeccompAbi, IpcCallsGoThroughIpcAndTheirDirectNumber) {
 }
 
 TEST(SeccompAbi, ThirtyTwoBitAbisCompareTheLowWordOnly) {
-  const Filter f = filter_with({make_rule("personality", 135, kAllow, {{0, CmpOp::Eq, 0x100000008ULL, 0, 64}})});
+  const Filter f = filter_with({make_rule("personality", 135, kAllow, {{0, CmpOp::Eq, 0x100000008ULL, seccomp::kNoMask, 64}})});
   const ReferenceFilter reference(f);
   const std::uint32_t allow = SECCOMP_RET_ALLOW, eperm = SECCOMP_RET_ERRNO | 1;
   EXPECT_EQ(reference.verdict(call(AUDIT_ARCH_X86_64, 135, {8})), eperm);           // 64-bit: no
@@ -97,8 +97,8 @@ TEST(SeccompAbi, ArchesNotListedGetTheBadArchAction) {
 }
 
 TEST(SeccompAbi, ExplainReportsTheOtherAbisWorstCase) {
-  const Filter refusing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}})}, {"x86_64"});
-  const Filter allowing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, 0, 64}})});
+  const Filter refusing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, seccomp::kNoMask, 64}})}, {"x86_64"});
+  const Filter allowing = filter_with({make_rule("socket", 41, kAllow, {{0, CmpOp::Ne, 40, seccomp::kNoMask, 64}})});
   Diagnostics diags;
   const FilterCost refused = measure_filter(generate_policyc(refusing, diags, nullptr), default_frequency_profile());
   const FilterCost allowed = measure_filter(generate_policyc(allowing, diags, nullptr), default_frequency_profile());

@@ -3,6 +3,7 @@
 // errors, the translation check catching a wrong program, the optimize levels, and a big
 // allow-list. Verdicts come from the interpreter; a sample is also made in the kernel.
 #include <gtest/gtest.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 
 #include <sys/socket.h>
@@ -44,11 +45,12 @@ const T& pick(std::mt19937_64& rng, const std::vector<T>& from) {
 ArgCondition random_condition(std::mt19937_64& rng, unsigned arg) {
   ArgCondition c;
   c.arg = arg;
-  c.op = static_cast<CmpOp>(rng() % 7);
+  const bool masked = rng() % 7 == 6;  // libseccomp has masked == only
+  c.op = masked ? CmpOp::Eq : static_cast<CmpOp>(rng() % 6);
   c.width = rng() % 3 == 0 ? 32 : 64;
   std::uint64_t width_mask = c.width == 32 ? 0xffffffffULL : ~0ULL;
   c.value = pick(rng, kValues) & width_mask;
-  if (c.op == CmpOp::MaskedEq) {
+  if (masked) {
     c.mask = pick(rng, kMasks) & width_mask;
     c.value &= c.mask;
   }
@@ -270,7 +272,7 @@ TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
   Filter filter;
   filter.default_action = {ActionKind::Trace, 5166};
   filter.rules.push_back({"poll", SYS_poll, {ActionKind::KillThread, 0},
-                          {{1, CmpOp::Ge, 0x20000007eULL, 0, 64}, {1, CmpOp::Ge, 0x384a68fa299f7d52ULL, 0, 64}}, "", {}});
+                          {{1, CmpOp::Ge, 0x20000007eULL, seccomp::kNoMask, 64}, {1, CmpOp::Ge, 0x384a68fa299f7d52ULL, seccomp::kNoMask, 64}}, "", {}});
   filter.rules.push_back({"poll", SYS_poll, {ActionKind::Trace, 13301}, {}, "", {}});
   Diagnostics diags;
   auto program = compile_libseccomp(filter, diags, 2);
@@ -289,7 +291,7 @@ TEST(SeccompLibseccomp, HighWordNeighboursAreChecked) {
 TEST(SeccompLibseccomp, TooManyRulesForOneSyscallIsAnError) {
   Filter filter;
   Rule rule{"getpid", SYS_getpid, {ActionKind::Allow, 0}, {}, "", {"big.pol", 4, 9}};
-  for (unsigned arg = 0; arg < 3; ++arg) rule.conditions.push_back({arg, CmpOp::Ne, 7, 0, 32});
+  for (unsigned arg = 0; arg < 3; ++arg) rule.conditions.push_back({arg, CmpOp::Ne, 7, seccomp::kNoMask, 32});
   filter.rules.push_back(rule);  // 3 x u32 != 7: 32 blocks each, 32768 libseccomp rules
   Diagnostics diags;
   EXPECT_TRUE(compile_libseccomp(filter, diags, 2).empty());
@@ -300,6 +302,56 @@ TEST(SeccompLibseccomp, TooManyRulesForOneSyscallIsAnError) {
       << diags.all()[0].message;
   EXPECT_EQ(diags.all()[0].where.file, "big.pol");
   EXPECT_EQ(diags.all()[0].where.line, 4u);
+}
+
+// libseccomp 2.5 has masked == only, no number on its trap action, and cannot place a syscall
+// number it does not know once a second arch is in the filter: each is an error naming the rule.
+TEST(SeccompLibseccomp, RefusesWhatLibseccompCannotExpress) {
+  Filter masked;
+  masked.rules.push_back({"mmap", SYS_mmap, {ActionKind::Allow, 0}, {{2, CmpOp::Gt, 5, 0xff, 64}}, "", {"m.pol", 3, 3}});
+  Diagnostics diags;
+  EXPECT_TRUE(compile_libseccomp(masked, diags, 2).empty());
+  ASSERT_EQ(diags.error_count(), 1u) << testing::render(diags);
+  EXPECT_EQ(diags.all()[0].message, "the libseccomp backend cannot build the rule for mmap: `(arg2 & 0xff) > 5` "
+                                    "compares a masked argument with something other than ==");
+  EXPECT_EQ(diags.all()[0].where.line, 3u);
+
+  Filter trap;
+  trap.rules.push_back({"read", SYS_read, {ActionKind::Trap, 9}, {}, "", {"t.pol", 2, 3}});
+  Diagnostics trap_diags;
+  EXPECT_TRUE(compile_libseccomp(trap, trap_diags, 2).empty());
+  EXPECT_NE(testing::render(trap_diags).find("trap action carries no number"), std::string::npos) << testing::render(trap_diags);
+
+  Filter unknown;
+  unknown.arches = {"x86_64", "x86"};
+  unknown.rules.push_back({"1000", 1000, {ActionKind::Allow, 0}, {}, "", {"u.pol", 2, 3}});
+  Diagnostics unknown_diags;
+  EXPECT_TRUE(compile_libseccomp(unknown, unknown_diags, 2).empty());
+  EXPECT_NE(testing::render(unknown_diags).find("syscall number 1000: libseccomp does not know it"), std::string::npos)
+      << testing::render(unknown_diags);
+}
+
+// What libseccomp can take of the new forms it builds: a syscall number alone on x86_64, other
+// arches' errno(ENOSYS), notify as the default; the translation check then confirms the verdicts.
+TEST(SeccompLibseccomp, BuildsNumbersOtherArchActionsAndANotifyDefault) {
+  Filter filter;
+  filter.default_action = {ActionKind::Notify, 0};
+  filter.bad_arch_action = {ActionKind::Errno, 38};
+  filter.rules.push_back({"1000", 1000, {ActionKind::Errno, 5}, {}, "", {"n.pol", 2, 3}});
+  filter.rules.push_back({"read", SYS_read, {ActionKind::Allow, 0}, {{0, CmpOp::Gt, 2, kNoMask, 64}, {0, CmpOp::Lt, 9, kNoMask, 64}}, "", {"n.pol", 3, 3}});
+  Diagnostics diags;
+  const auto program = compile_libseccomp(filter, diags, 2);
+  ASSERT_FALSE(program.empty()) << testing::render(diags);
+  bpf::SeccompData call;
+  call.nr = 1000;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ERRNO | 5);
+  call.nr = SYS_read;
+  call.args[0] = 5;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ALLOW);
+  call.args[0] = 9;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_USER_NOTIF);
+  call.arch = bpf::kAuditArchAarch64;
+  EXPECT_EQ(bpf::run(program, call)->ret, SECCOMP_RET_ERRNO | 38);
 }
 
 TEST(SeccompLibseccomp, VerificationCatchesAProgramThatDisagreesWithThePolicy) {

@@ -1,4 +1,5 @@
-// Every rule form of the seccomp block, decided twice: by running the compiled BPF in the
+// Every rule form of the seccomp block (compiled by libseccomp's backend, and by ours where
+// libseccomp cannot express it or both should), decided twice: by running the compiled BPF in the
 // interpreter and by loading it with seccomp(2) in a forked child that makes the real call.
 // getpid and getppid are the probes: they ignore their arguments, so the filter sees exactly
 // the raw values we pass, and an allowed call is harmless.
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compiler/backend/backend.h"
 #include "compiler/bpf/bpf_interp.h"
 #include "compiler/codegen/codegen.h"
 #include "compiler/seccomp/abi.h"
@@ -26,6 +28,7 @@ namespace {
 using seccomp::Action;
 using seccomp::ActionKind;
 using Args = std::array<std::uint64_t, 6>;
+constexpr seccomp::Backend kBothBackends[] = {seccomp::Backend::Libseccomp, seccomp::Backend::Policyc};
 
 const Action kAllow{ActionKind::Allow, 0};
 const Action kEperm{ActionKind::Errno, EPERM};
@@ -33,10 +36,17 @@ Action errno_action(int e) { return {ActionKind::Errno, static_cast<std::uint32_
 
 class SeccompVerdict : public ::testing::Test {
  protected:
-  // Compiles `body` inside `seccomp default <default_action> { ... }`.
-  void compile(const std::string& body, const std::string& default_action = "errno(EPERM)") {
+  // Compiles `body` inside `seccomp default <default_action> { ... }` with `backend`.
+  void compile(const std::string& body, const std::string& default_action = "errno(EPERM)",
+               seccomp::Backend backend = seccomp::Backend::Libseccomp) {
     text_ = "seccomp default " + default_action + " {\n" + body + "\n}\n";
-    program_ = testing::bpf_from_text(text_, diags_);
+    diags_ = Diagnostics{};
+    if (backend == seccomp::Backend::Libseccomp) {
+      program_ = testing::bpf_from_text(text_, diags_);
+    } else {
+      const std::optional<seccomp::Filter> filter = testing::lower_text(text_, diags_);
+      program_ = filter ? seccomp::compile(*filter, backend, diags_) : std::vector<sock_filter>{};
+    }
     ASSERT_FALSE(program_.empty()) << text_ << testing::render(diags_);
     ASSERT_FALSE(diags_.has_errors()) << testing::render(diags_);
   }
@@ -194,6 +204,46 @@ TEST_F(SeccompVerdict, DefaultActionRuleShieldsLaterRule) {
   expect({2}, kAllow);
 }
 
+TEST_F(SeccompVerdict, RangesAndSeveralTestsOfOneArgument) {
+  for (const seccomp::Backend backend : kBothBackends) {
+    compile("allow getpid if arg0 > 1 && arg0 < 5\n allow getppid if !(arg0 == 1 || arg0 == 2)", "errno(EPERM)", backend);
+    for (std::uint64_t x : {0ULL, 1ULL, 5ULL, 6ULL, 0x100000003ULL}) expect({x}, kEperm);
+    for (std::uint64_t x : {2ULL, 3ULL, 4ULL}) expect({x}, kAllow);
+    expect(SYS_getppid, {1}, kEperm);
+    expect(SYS_getppid, {2}, kEperm);
+    for (std::uint64_t x : {0ULL, 3ULL, 0x100000001ULL}) expect(SYS_getppid, {x}, kAllow);
+  }
+}
+
+TEST_F(SeccompVerdict, EveryOperatorOnAMaskedArgument) {
+  compile("allow getpid if (arg0 & 0xff) > 5 && (u32(arg1) & 0xf0) <= 0x40\n"
+          "errno(EACCES) getppid if !((arg0 & 0xff00) < 0x300)", "errno(EPERM)", seccomp::Backend::Policyc);
+  expect({0x106, 0}, kAllow);             // low byte 6 > 5
+  expect({0x105, 0}, kEperm);             // low byte 5
+  expect({0xffffff06, 0x1234000000000040ULL}, kAllow);  // u32: the high word of arg1 is not looked at
+  expect({0x6, 0x50}, kEperm);            // 0x50 > 0x40
+  expect(SYS_getppid, {0x300}, errno_action(EACCES));
+  expect(SYS_getppid, {0x2ff}, kEperm);   // (0x2ff & 0xff00) = 0x200 < 0x300: no match, default
+  expect(SYS_getppid, {0xff00000000000400ULL}, errno_action(EACCES));
+}
+
+TEST_F(SeccompVerdict, TrapCarriesItsNumberAndNotifyWithoutSupervisorIsEnosys) {
+  compile("trap(77) getpid\n allow execve", "notify", seccomp::Backend::Policyc);
+  expect(SYS_getpid, {}, {ActionKind::Trap, 77});   // the interpreter checks SECCOMP_RET_TRAP | 77
+  expect(SYS_getppid, {}, {ActionKind::Notify, 0});  // no listener: the kernel answers ENOSYS
+}
+
+TEST_F(SeccompVerdict, SyscallsByNumber) {
+  for (const seccomp::Backend backend : kBothBackends) {
+    compile("errno(EACCES) 39\n errno(ENOSYS) 1000", "allow", backend);  // 39 is getpid
+    expect(SYS_getpid, {}, errno_action(EACCES));
+    expect(SYS_getppid, {}, kAllow);
+    bpf::SeccompData unknown;
+    unknown.nr = 1000;
+    EXPECT_EQ(bpf::run(program_, unknown)->ret, seccomp_ret(errno_action(ENOSYS)));
+  }
+}
+
 // The arch guard. The kernel itself refuses x32 calls (ENOSYS) and `int 0x80` (SIGSEGV) on
 // these machines, so making the call would prove nothing: the interpreter is the proof.
 TEST_F(SeccompVerdict, X32AndI386CallsAreKilledUnlessListed) {
@@ -225,6 +275,28 @@ TEST_F(SeccompVerdict, ListedArchesPassTheGuard) {
   bpf::SeccompData aarch64;
   aarch64.arch = bpf::kAuditArchAarch64;
   EXPECT_EQ(bpf::run(program_, aarch64)->ret, seccomp_ret(Action{ActionKind::KillProcess, 0}));
+}
+
+TEST_F(SeccompVerdict, OtherArchesGetTheOtherwiseAction) {
+  for (const seccomp::Backend backend : kBothBackends) {
+    compile("arch x86_64 x32 otherwise errno(ENOSYS)\n errno(EACCES) getpid", "allow", backend);
+    bpf::SeccompData x32;
+    x32.nr = bpf::kX32SyscallBit | SYS_getpid;
+    EXPECT_EQ(bpf::run(program_, x32)->ret, seccomp_ret(errno_action(EACCES)));
+    bpf::SeccompData i386, aarch64;
+    i386.nr = 20;
+    i386.arch = bpf::kAuditArchI386;
+    aarch64.arch = bpf::kAuditArchAarch64;
+    for (const auto& data : {i386, aarch64}) EXPECT_EQ(bpf::run(program_, data)->ret, seccomp_ret(errno_action(ENOSYS)));
+  }
+}
+
+TEST_F(SeccompVerdict, UnlistedX32CallsGetTheOtherwiseActionToo) {
+  compile("arch x86_64 otherwise trap(3)\n allow getpid", "allow", seccomp::Backend::Policyc);
+  bpf::SeccompData x32;
+  x32.nr = bpf::kX32SyscallBit | SYS_getpid;
+  EXPECT_EQ(bpf::run(program_, x32)->ret, seccomp_ret(Action{ActionKind::Trap, 3}));
+  expect(SYS_getpid, {}, kAllow);
 }
 
 }  // namespace
