@@ -53,11 +53,8 @@ plan::SeccompCondition plan_condition(const seccomp::ArgCondition& c) {
     case seccomp::CmpOp::Le: out.op = plan::CmpOp::Le; break;
     case seccomp::CmpOp::Gt: out.op = plan::CmpOp::Gt; break;
     case seccomp::CmpOp::Ge: out.op = plan::CmpOp::Ge; break;
-    case seccomp::CmpOp::MaskedEq:
-      out.op = plan::CmpOp::Eq;
-      out.mask = c.mask;
-      break;
   }
+  if (seccomp::is_masked(c)) out.mask = c.mask;
   return out;
 }
 

@@ -20,6 +20,7 @@ namespace {
 using seccomp::AbiRule;
 using seccomp::ArgCondition;
 using seccomp::CmpOp;
+using seccomp::kNoMask;
 
 struct RegionTest {           // the calls of interest are those where `cond` is `holds`
   ArgCondition cond;
@@ -59,7 +60,7 @@ std::vector<Member> namespace_flags(const std::string& syscall, unsigned width, 
   if (with_time) flags.push_back("CLONE_NEWTIME");
   for (const char* flag : flags) {
     const std::uint64_t bit = constant(flag);
-    out.push_back({syscall, {{{0, CmpOp::MaskedEq, bit, bit, width}, true}}, "with", flag});
+    out.push_back({syscall, {{{0, CmpOp::Eq, bit, bit, width}, true}}, "with", flag});
   }
   return out;
 }
@@ -73,7 +74,7 @@ std::string namespace_mask(bool with_time) {
 std::vector<Member> ioctl_requests() {
   std::vector<Member> out;
   for (const char* request : {"TIOCSTI", "TIOCLINUX"}) {
-    out.push_back({"ioctl", {{{1, CmpOp::Eq, constant(request), 0, 32}, true}}, "", request});
+    out.push_back({"ioctl", {{{1, CmpOp::Eq, constant(request), kNoMask, 32}, true}}, "", request});
   }
   return out;
 }
@@ -129,7 +130,7 @@ const std::vector<Family>& families() {
                        namespace_mask(true) + ") == 0`",
                    "`errno(EPERM) unshare`"});
     out.push_back({{{"personality",
-                     {{{0, CmpOp::Eq, constant("PER_LINUX"), 0, 32}, false}, {{0, CmpOp::Eq, 0xffffffffU, 0, 32}, false}},
+                     {{{0, CmpOp::Eq, constant("PER_LINUX"), kNoMask, 32}, false}, {{0, CmpOp::Eq, 0xffffffffU, kNoMask, 32}, false}},
                      "with flags other than PER_LINUX", ""}},
                    "ADDR_NO_RANDOMIZE turns address randomization off and READ_IMPLIES_EXEC makes data executable",
                    "allow only the default and the query: `allow personality if u32(arg0) == PER_LINUX || u32(arg0) == "

@@ -80,14 +80,14 @@ Test to_test(const seccomp::ArgCondition& c) {
   const std::uint64_t width = c.width == 32 ? std::numeric_limits<std::uint32_t>::max() : ~0ULL;
   Test t;
   t.value = c.value & width;
+  t.mask = c.mask & width;
   switch (c.op) {
-    case seccomp::CmpOp::Eq: t.cmp = Cmp::Eq; t.mask = width; break;
-    case seccomp::CmpOp::Ne: t.cmp = Cmp::Ne; t.mask = width; break;
-    case seccomp::CmpOp::Lt: t.cmp = Cmp::Lt; t.mask = width; break;
-    case seccomp::CmpOp::Le: t.cmp = Cmp::Le; t.mask = width; break;
-    case seccomp::CmpOp::Gt: t.cmp = Cmp::Gt; t.mask = width; break;
-    case seccomp::CmpOp::Ge: t.cmp = Cmp::Ge; t.mask = width; break;
-    case seccomp::CmpOp::MaskedEq: t.cmp = Cmp::Eq; t.mask = c.mask & width; break;
+    case seccomp::CmpOp::Eq: t.cmp = Cmp::Eq; break;
+    case seccomp::CmpOp::Ne: t.cmp = Cmp::Ne; break;
+    case seccomp::CmpOp::Lt: t.cmp = Cmp::Lt; break;
+    case seccomp::CmpOp::Le: t.cmp = Cmp::Le; break;
+    case seccomp::CmpOp::Gt: t.cmp = Cmp::Gt; break;
+    case seccomp::CmpOp::Ge: t.cmp = Cmp::Ge; break;
   }
   return t;
 }

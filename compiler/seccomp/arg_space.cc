@@ -9,8 +9,8 @@ namespace policyc::seccomp {
 namespace {
 
 // Per-condition state while the argument's bits are fixed from the top.
-constexpr char kEqual = 0, kBelow = 1, kAbove = 2;  // comparisons: prefix vs the value's prefix
-constexpr char kMatching = 0, kFailed = 1;          // masked tests
+// (arg & mask) compared with the value: the masked prefix against the value's prefix.
+constexpr char kEqual = 0, kBelow = 1, kAbove = 2;
 
 struct Test {                 // a condition with its width applied to value and mask
   CmpOp op = CmpOp::Eq;
@@ -25,25 +25,18 @@ Test normalized(const ArgCondition& c) {
   return {c.op, c.width, c.value & width_mask, c.mask & width_mask};
 }
 
-char initial_state(const Test& t) {
-  if (t.op == CmpOp::MaskedEq) return (t.value & ~t.mask) != 0 ? kFailed : kMatching;
-  return kEqual;
-}
+char initial_state(const Test&) { return kEqual; }
 
 char next_state(const Test& t, char state, unsigned bit, std::uint64_t chosen) {
   if (bit >= t.width) return state;  // a 32-bit test does not look at the high word
   const std::uint64_t value_bit = (t.value >> bit) & 1U;
-  if (t.op == CmpOp::MaskedEq) {
-    const bool tested = ((t.mask >> bit) & 1U) != 0;
-    return state == kMatching && tested && chosen != value_bit ? kFailed : state;
-  }
-  if (state != kEqual || chosen == value_bit) return state;
-  return chosen < value_bit ? kBelow : kAbove;
+  const std::uint64_t seen = ((t.mask >> bit) & 1U) != 0 ? chosen : 0;  // a cleared mask bit reads 0
+  if (state != kEqual || seen == value_bit) return state;
+  return seen < value_bit ? kBelow : kAbove;
 }
 
 bool holds(const Test& t, char state) {
   switch (t.op) {
-    case CmpOp::MaskedEq: return state == kMatching;
     case CmpOp::Eq: return state == kEqual;
     case CmpOp::Ne: return state != kEqual;
     case CmpOp::Lt: return state == kBelow;
