@@ -2,6 +2,7 @@
 //   main.cc              compile (default), check, --emit-bpf          (the front end)
 //   docker_commands.cc   import-docker, export-docker, export-oci      (Docker/OCI bridges)
 //   explain_command.cc   explain                                       (our seccomp backend)
+//   groups_command.cc    groups                                        (built-in syscall groups)
 // Exit codes, for every subcommand: 0 success, 2 an error in the user's input (policy, JSON,
 // arguments), 1 an internal error. Nothing is written when there is an error.
 #pragma once
@@ -24,5 +25,6 @@ struct Command {
 
 std::vector<Command> add_docker_commands(CLI::App& app);
 std::vector<Command> add_explain_command(CLI::App& app);
+std::vector<Command> add_groups_command(CLI::App& app);
 
 }  // namespace policyc::cli

@@ -161,6 +161,7 @@ int run(int argc, char** argv) {
   std::vector<Command> commands{{check, [check_args] { return run_check(*check_args); }}};
   for (auto& c : add_docker_commands(app)) commands.push_back(c);
   for (auto& c : add_explain_command(app)) commands.push_back(c);
+  for (auto& c : add_groups_command(app)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);
