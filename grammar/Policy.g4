@@ -9,7 +9,7 @@
 //     did-you-mean instead of a generic "no viable alternative".
 //   - Keywords that are also syscall names (mount, chroot, seccomp, ...) are accepted as names
 //     inside the seccomp block through `syscallName`; only the words that start a seccomp
-//     statement (allow, errno, kill_thread, ..., group, include, arch, if) are reserved there.
+//     statement (allow, errno, kill_thread, ..., group, include, arch, expect, if) are reserved there.
 grammar Policy;
 
 policyFile
@@ -206,6 +206,17 @@ seccompStatement
   | INCLUDE STRING                             # includeStmt
   | GROUP GROUP_NAME ASSIGN syscallName+       # groupStmt
   | action syscallName+ (IF condition)?        # ruleStmt
+  | EXPECT expectVerdict syscallName expectArgs?  # expectStmt
+  ;
+
+// `expect kill ptrace`: kill is a syscall name, so that verdict is a plain word (ID).
+expectVerdict
+  : action | ID
+  ;
+
+// (AF_NETLINK, ...) | (3, 0) | (...) | (): arguments not written may take any value.
+expectArgs
+  : LPAREN (value (COMMA value)* (COMMA ELLIPSIS)? | ELLIPSIS)? RPAREN
   ;
 
 // A syscall or group name. Keywords that are syscall names (mount, chroot, seccomp, ...) are
@@ -303,6 +314,7 @@ SECCOMP        : 'seccomp';
 DEFAULT        : 'default';
 
 ARCH           : 'arch';
+EXPECT         : 'expect';
 INCLUDE        : 'include';
 GROUP          : 'group';
 IF             : 'if';
@@ -333,6 +345,8 @@ OR     : '||';
 NOT    : '!';
 AMP    : '&';
 PIPE   : '|';
+COMMA  : ',';
+ELLIPSIS : '...';
 MINUS  : '-';
 
 // Order matters where two rules match the same text: the first one wins.

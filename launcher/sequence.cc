@@ -261,7 +261,7 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor open /dev/tty.
   // Before init, so that pid 1 has none either.
   step("setsid", [&] { return l.new_session ? "new session: no controlling terminal" : ""; },
-       [&] { if (l.new_session) check(::setsid(), "setsid", "start a new session (setsid)"); });
+       [&] { if (l.new_session) check(real_kernel().setsid(), "setsid", "start a new session (setsid)"); });
   // -t: the pty as controlling terminal and stdio; needs the session above, and the container's
   // /dev as root to open its own /dev/ptmx, as the final user so the pty is theirs.
   step("terminal", [&] { return l.terminal ? l.terminal->describe_child() : ""; },

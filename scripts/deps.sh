@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, only those missing (sourced by scripts/*).
 set -euo pipefail
 POLICYC_PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   antlr4 libantlr4-runtime-dev default-jre-headless
   libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libnl-3-dev libnl-route-3-dev libcap-dev libarchive-dev nettle-dev zlib1g-dev
@@ -47,10 +47,10 @@ fetch_uapi_headers() {
   local apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/sources"
                      -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work" -o "Dir::Cache::archives=$work/archives"
                      -o APT::Sandbox::User=root)
-  if ! (apt-get "${apt_private[@]}" update -qq >/dev/null 2>&1 &&
-        cd "$work" && apt-get "${apt_private[@]}" download -qq linux-libc-dev/bookworm-backports >/dev/null 2>&1); then
+  if ! ($sudo apt-get "${apt_private[@]}" update -qq >/dev/null 2>&1 &&
+        cd "$work" && $sudo apt-get "${apt_private[@]}" download -qq linux-libc-dev/bookworm-backports >/dev/null 2>&1); then
     echo "note: could not fetch linux-libc-dev from bookworm-backports; the syscall table comes from /usr/include" >&2
-    rm -rf "$work"
+    $sudo rm -rf "$work"
     return 0
   fi
   local deb version
@@ -62,5 +62,5 @@ fetch_uapi_headers() {
   $sudo cp "$work"/x/usr/include/x86_64-linux-gnu/asm/unistd_{64,32,x32}.h "$dest/asm/"
   echo "linux-libc-dev $version (bookworm-backports, deb.debian.org)" | $sudo tee "$dest/SOURCE" >/dev/null
   echo "syscall table headers: $dest ($(cat "$dest/SOURCE"))" >&2
-  rm -rf "$work"
+  $sudo rm -rf "$work"
 }

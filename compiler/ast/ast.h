@@ -81,11 +81,24 @@ struct Include {
   Word path;
 };
 
-using SeccompStatement = std::variant<Rule, Group, Include>;
+// `expect errno(EPERM) socket(AF_NETLINK, ...)`: a test of the compiled filter, checked at
+// compile time; it does not change the filter. `kill` (a plain word, as kill is a syscall name)
+// stands for kill_thread or kill_process.
+struct Expect {
+  std::optional<Action> action;       // absent when the verdict is written `kill`
+  Word verdict;                       // the verdict's first word as written ("errno", "kill")
+  Word syscall;
+  std::vector<Value> args;            // arg0, arg1, ... as written; the ones not written are free
+  bool rest = false;                  // `...` written after the arguments (documents the free ones)
+  Location where;
+};
+
+using SeccompStatement = std::variant<Rule, Group, Include, Expect>;
 
 struct Seccomp {
   Action default_action;
   std::vector<Word> arches;           // `arch x86_64 x86 x32`; empty = native only
+  std::vector<Word> arch_comments;    // `# ...` written on an arch line after the list: the reason
   std::vector<SeccompStatement> statements;  // in source order, includes already spliced
   Location where;
 };

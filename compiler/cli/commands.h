@@ -4,7 +4,8 @@
 //   explain_command.cc   explain                                       (our seccomp backend)
 //   groups_command.cc    groups                                        (built-in syscall groups)
 // Exit codes, for every subcommand: 0 success, 2 an error in the user's input (policy, JSON,
-// arguments), 1 an internal error. Nothing is written when there is an error.
+// arguments), 1 an internal error, 3 warnings only but --werror given (compile and check).
+// Nothing is written when there is an error.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@ namespace policyc::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitInputError = 2;
+inline constexpr int kExitWarnings = 3;
 
 struct Command {
   CLI::App* subcommand;           // run() is called when this subcommand was given

@@ -3,9 +3,11 @@
 //
 //   policyc app.pol -o app.plan            compile to a plan (atomic write)
 //   policyc app.pol --emit-bpf app.bpf     also/instead write the raw filter
-//   policyc check app.pol                  diagnostics only
+//   policyc check app.pol                  diagnostics only (errors, the linter's warnings)
+//   policyc check --werror app.pol         warnings fail too (exit 3); also for compiling
 //
-// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error.
+// Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error,
+// 3 warnings with --werror.
 // Nothing is written when there is any error: outputs are built in memory first.
 #include <algorithm>
 #include <CLI/CLI.hpp>
@@ -36,6 +38,8 @@ struct CompileArgs {
   std::string backend = "auto";
   std::string profile;
   bool require_rootfs = false;
+  bool werror = false;
+  bool no_lint = false;
 };
 
 std::string plural(std::size_t n, const std::string& word) {
@@ -64,6 +68,7 @@ std::optional<CompileResult> run_compiler(const CompileArgs& args, Diagnostics& 
   // auto (kept for scripts written when i386 filters went to libseccomp) is our generator.
   options.backend = args.backend == "libseccomp" ? seccomp::Backend::Libseccomp : seccomp::Backend::Policyc;
   options.require_container = args.require_rootfs;
+  options.lint = !args.no_lint;
   if (!args.profile.empty()) {
     profile = seccomp::load_frequency_profile(args.profile, diags);
     if (!profile) return std::nullopt;
@@ -95,12 +100,21 @@ bool write_outputs(const CompileArgs& args, const std::string& plan_text, const 
   }
 }
 
+// With --werror, warnings fail the run: said on stderr, nothing written.
+bool refused_for_warnings(const CompileArgs& args, const Diagnostics& diags) {
+  if (!args.werror || warning_count(diags) == 0) return false;
+  std::cerr << args.policy << ": " << plural(warning_count(diags), "warning")
+            << ", treated as errors (--werror); nothing written\n";
+  return true;
+}
+
 int run_compile(const CompileArgs& args) {
   Diagnostics diags;
   std::optional<seccomp::FrequencyProfile> profile;
   auto result = run_compiler(args, diags, profile);
   report(diags, args.policy);
   if (!result) return kExitInputError;
+  if (refused_for_warnings(args, diags)) return kExitWarnings;
 
   if (!args.emit_bpf.empty() && !result->plan.seccomp) {
     std::cerr << args.policy << ": error: --emit-bpf needs a policy with a seccomp block\n";
@@ -123,6 +137,7 @@ int run_check(const CompileArgs& args) {
   auto result = run_compiler(args, diags, profile);
   report(diags, args.policy);
   if (!result) return kExitInputError;
+  if (refused_for_warnings(args, diags)) return kExitWarnings;
   std::cout << args.policy << ": ok";
   if (warning_count(diags)) std::cout << " (" << plural(warning_count(diags), "warning") << ")";
   if (result->plan.seccomp) {
@@ -140,6 +155,8 @@ void add_backend_options(CLI::App& app, CompileArgs& args) {
       ->capture_default_str();
   app.add_option("--profile", args.profile, "syscall frequency profile (`name count` lines) for --backend policyc");
   app.add_flag("--require-rootfs", args.require_rootfs, "refuse a policy without a container rootfs");
+  app.add_flag("--werror", args.werror, "treat warnings as errors: exit 3 and write nothing");
+  app.add_flag("--no-lint", args.no_lint, "skip the linter's warnings (risky allows, shadowed rules, 32-bit arches)");
 }
 
 int run(int argc, char** argv) {

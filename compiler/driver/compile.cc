@@ -10,6 +10,9 @@
 
 #include "compiler/bpf/bpf_interp.h"
 #include "compiler/check/check.h"
+#include "compiler/expect/check_expect.h"
+#include "compiler/lint/lint.h"
+#include "compiler/lower/lower_expect.h"
 #include "compiler/lower/lower_container.h"
 #include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
@@ -43,6 +46,8 @@ bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, C
                      Diagnostics& diags) {
   auto filter = seccomp::lower_seccomp(block, diags);
   if (!filter || diags.has_errors()) return false;
+  const std::vector<seccomp::Expectation> expectations = seccomp::lower_expectations(block, *filter, diags);
+  if (diags.has_errors()) return false;
   std::vector<sock_filter> program = seccomp::compile(*filter, options.backend, diags, options.profile);
   if (diags.has_errors()) return false;
   if (program.empty()) {
@@ -57,6 +62,8 @@ bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, C
                 "merge rules, drop argument conditions, or try the other backend (--backend)");
     return false;
   }
+  if (options.lint) lint::lint_seccomp(block, *filter, diags);
+  if (!expect::check_expectations(*filter, program, expectations, block.default_action.kind.where, diags)) return false;
   plan::Seccomp out;
   out.default_action = filter->default_action.to_string();
   out.backend = backend_name(options.backend);

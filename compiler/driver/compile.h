@@ -19,6 +19,7 @@ struct CompileOptions {
   seccomp::Backend backend = seccomp::Backend::Policyc;
   const seccomp::FrequencyProfile* profile = nullptr;  // for the policyc backend's layout
   bool require_container = false;   // true for plans plan-exec will run (rootfs etc. needed)
+  bool lint = true;                 // the linter's warnings (compiler/lint/lint.h)
 };
 
 struct CompileResult {

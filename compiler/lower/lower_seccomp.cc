@@ -312,12 +312,11 @@ class Lowerer {
                                                     bool unconditional) {
     std::vector<NamedSyscall> kept;
     for (const NamedSyscall& syscall : syscalls) {
-      const bool repeated = std::any_of(kept.begin(), kept.end(), [&](const NamedSyscall& k) { return k.nr == syscall.nr; });
       if (syscall.builtin == nullptr) {
         kept.push_back(syscall);
         continue;
       }
-      if (repeated) continue;
+      if (std::any_of(kept.begin(), kept.end(), [&](const NamedSyscall& k) { return k.nr == syscall.nr; })) continue;
       std::optional<std::size_t> decided;
       const Rule* narrowed = nullptr;
       for (std::size_t i = 0; i < filter_.rules.size() && !decided; ++i) {
@@ -467,6 +466,10 @@ class Lowerer {
 
 std::optional<Filter> lower_seccomp(const ast::Seccomp& block, Diagnostics& diags) {
   return Lowerer(diags).run(block);
+}
+
+std::optional<Action> resolve_written_action(const ast::Action& written, Diagnostics& diags) {
+  return resolve_action(written, diags);
 }
 
 }  // namespace policyc::seccomp

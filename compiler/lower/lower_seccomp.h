@@ -16,4 +16,7 @@ namespace policyc::seccomp {
 
 std::optional<Filter> lower_seccomp(const ast::Seccomp& block, Diagnostics& diags);
 
+// An action as written -> IR, with the lowering's diagnostics (unknown name, errno range, ...).
+std::optional<Action> resolve_written_action(const ast::Action& written, Diagnostics& diags);
+
 }  // namespace policyc::seccomp

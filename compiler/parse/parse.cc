@@ -474,6 +474,7 @@ class AstBuilder {
   void seccomp_statement(P::SeccompStatementContext* s, ast::Seccomp& block) {
     if (auto* arch = dynamic_cast<P::ArchStmtContext*>(s)) {
       for (auto* id : arch->ID()) block.arches.push_back(word(id));
+      if (auto comment = comment_after(arch)) block.arch_comments.push_back(*comment);
     } else if (auto* include = dynamic_cast<P::IncludeStmtContext*>(s)) {
       block.statements.push_back(ast::Include{word(include->STRING())});
     } else if (auto* group = dynamic_cast<P::GroupStmtContext*>(s)) {
@@ -483,7 +484,43 @@ class AstBuilder {
       block.statements.push_back(std::move(g));
     } else if (auto* rule = dynamic_cast<P::RuleStmtContext*>(s)) {
       block.statements.push_back(rule_of(rule));
+    } else if (auto* expect = dynamic_cast<P::ExpectStmtContext*>(s)) {
+      block.statements.push_back(expect_of(expect));
     }
+  }
+
+  // The `# comment` right after a statement on its line (the lexer drops comments, so it is
+  // read from the text): the reason written for an `arch` list.
+  std::optional<ast::Word> comment_after(ParserRuleContext* c) const {
+    const Token* stop = c->getStop();
+    if (!stop || stop->getType() == Token::EOF || !stop->getInputStream()) return std::nullopt;
+    antlr4::CharStream* input = stop->getInputStream();
+    std::size_t i = stop->getStopIndex() + 1;
+    const std::size_t size = input->size();
+    unsigned column = static_cast<unsigned>(stop->getCharPositionInLine()) + static_cast<unsigned>(stop->getText().size()) + 1;
+    auto char_at = [&](std::size_t at) { return input->getText(antlr4::misc::Interval(at, at)); };
+    while (i < size && (char_at(i) == " " || char_at(i) == "\t")) ++i, ++column;
+    if (i >= size || char_at(i) != "#") return std::nullopt;
+    std::string text;
+    for (std::size_t j = i + 1; j < size && char_at(j) != "\n" && char_at(j) != "\r"; ++j) text += char_at(j);
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string::npos) return std::nullopt;   // an empty comment gives no reason
+    return ast::Word{text.substr(first), Location{file_, static_cast<unsigned>(stop->getLine()), column, 1}};
+  }
+
+  ast::Expect expect_of(P::ExpectStmtContext* e) {
+    ast::Expect out;
+    out.where = span(e);
+    if (auto* verdict = e->expectVerdict()) {
+      out.verdict = word(verdict->getStart());
+      if (verdict->action()) out.action = action(verdict->action());
+    }
+    out.syscall = word(e->syscallName());
+    if (auto* args = e->expectArgs()) {
+      for (auto* v : args->value()) out.args.push_back(value(v));
+      out.rest = args->ELLIPSIS() != nullptr;
+    }
+    return out;
   }
 
   ast::Rule rule_of(P::RuleStmtContext* r) {

@@ -178,6 +178,37 @@ std::vector<AbiRule> rules_for_abi(const Filter& filter, Abi abi) {
   return out;
 }
 
+namespace {
+AbiCall direct_call(std::uint32_t nr) {
+  AbiCall call;
+  call.nr = nr;
+  return call;
+}
+}  // namespace
+
+std::vector<AbiCall> abi_calls(const std::string& name, Abi abi) {
+  std::vector<AbiCall> out;
+  if (abi == Abi::X86_64) {
+    if (const auto nr = number_on_abi(Abi::X86_64, name); nr && *nr < kX32Bit) out.push_back(direct_call(*nr));
+  } else if (abi == Abi::X32) {
+    if (const auto nr = number_on_abi(Abi::X32, name); nr && (*nr & kX32Bit)) out.push_back(direct_call(*nr));
+  } else {
+    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name.c_str());
+    if (nr >= 0) return {direct_call(static_cast<std::uint32_t>(nr))};
+    if (nr == __NR_SCMP_ERROR) {  // newer than libseccomp: the generated table's number, if any
+      if (const auto generated = plan::syscall_number(plan::SyscallAbi::I386, name)) return {direct_call(*generated)};
+    }
+    for (const Multiplexer* mux : {&kSocketcall, &kIpc}) {
+      if (nr == __NR_SCMP_ERROR || -nr < mux->first || -nr > mux->last) continue;
+      const auto direct = i386_direct_numbers().find(nr);
+      if (direct != i386_direct_numbers().end()) out.push_back(direct_call(direct->second));
+      out.push_back({*number_on_abi(Abi::I386, mux->name), true, static_cast<std::uint32_t>(-nr - mux->pseudo_base),
+                     mux->name});
+    }
+  }
+  return out;
+}
+
 ReferenceFilter::ReferenceFilter(const Filter& filter)
     : filter_(filter),
       x32_(abi_allowed(filter, Abi::X32)),

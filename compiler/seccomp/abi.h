@@ -76,6 +76,17 @@ bool unknown_numbers_get_enosys(const Filter& filter);
 // The errno(ENOSYS) verdict those calls get.
 inline constexpr Action kUnknownSyscallAction{ActionKind::Errno, 38};  // ENOSYS
 
+// How a call of syscall `name` reaches the filter through `abi`: its number there, and for
+// i386's multiplexed calls also socketcall/ipc with arg0 = the call's selector (the call's own
+// arguments are then in memory, out of the filter's sight). Empty when `abi` has no such call.
+struct AbiCall {
+  std::uint32_t nr = 0;
+  bool multiplexed = false;      // socketcall(2)/ipc(2): arg0 = selector, the rest a pointer
+  std::uint32_t selector = 0;    // SYS_SOCKET, SHMAT, ... when multiplexed
+  std::string via;               // "socketcall" or "ipc" when multiplexed
+};
+std::vector<AbiCall> abi_calls(const std::string& name, Abi abi);
+
 // ir.h's semantics, arch check included: the verdict (SECCOMP_RET_* | data) every backend
 // must give a call. Built once per filter (the renumbered rules, by ABI and number).
 class ReferenceFilter {

@@ -50,7 +50,7 @@ class ContainerCgroup {
   virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
   virtual std::string describe() const = 0;
 
-  // Added for launch speed (v1 hosts). Moving ANOTHER process (a pid into cgroup.procs) takes
+  // Launch speed on v1 hosts: moving ANOTHER process (a pid into cgroup.procs) takes
   // the kernel's cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period:
   // 7-15 ms on these VMs whenever no other attach happened in the last ~10 ms, i.e. on almost
   // every real launch. A single-threaded process moving ITSELF ("0" into v1 `tasks`) skips
@@ -65,7 +65,7 @@ class ContainerCgroup {
 
 // Throws StepError(step "cgroups"). `instance` is plan-exec's pid; `name` the plan's name.
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance);
-// Added for launch speed: the same, for a run that prints no usage (no --stats) when
+// The same, faster, for a run that prints no usage (no --stats) when
 // `usage_report` is false: hierarchies joined only to measure (v1 cpuacct, pids without a pids
 // limit) are not made, and finish() reads only the OOM counters. The OOM report stays.
 std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, const std::string& name, pid_t instance,

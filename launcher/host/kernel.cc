@@ -105,6 +105,7 @@ class RealKernel final : public Kernel {
     return ::prlimit(pid, static_cast<__rlimit_resource>(resource), new_limit, old_limit);
   }
   int unshare(int flags) override { return ::unshare(flags); }
+  pid_t setsid() override { return ::setsid(); }
   int seccomp(unsigned operation, unsigned flags, void* args) override {
     return static_cast<int>(::syscall(SYS_seccomp, operation, flags, args));
   }

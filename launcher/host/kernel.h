@@ -79,6 +79,7 @@ class Kernel {
   virtual int sethostname(const char* name, std::size_t size) = 0;
   virtual int prlimit(pid_t pid, int resource, const struct rlimit* new_limit, struct rlimit* old_limit) = 0;
   virtual int unshare(int flags) = 0;
+  virtual pid_t setsid() = 0;
   // seccomp(2); SECCOMP_SET_MODE_FILTER takes a sock_fprog*.
   virtual int seccomp(unsigned operation, unsigned flags, void* args) = 0;
 

@@ -10,6 +10,7 @@
 
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
+#include "launcher/host/kernel.h"
 #include "launcher/process/init_hardening.h"
 #include "launcher/host/signals.h"
 
@@ -83,7 +84,7 @@ pid_t fork_under_init(int error_fd) {
   // and gets the plan's no_new_privs and filter instead. On failure the command dies with us.
   if (!defence_disabled("init-hardening")) {
     try {
-      harden_init(command, error_fd);
+      harden_init(real_kernel(), command, error_fd);
     } catch (...) {
       ::kill(command, SIGKILL);
       throw;

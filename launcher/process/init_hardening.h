@@ -14,10 +14,12 @@
 
 #include <sys/types.h>
 
+#include "launcher/host/kernel.h"
+
 namespace launcher {
 
 // In the init process, after the fork. Throws StepError("init", ...) before the filter is
 // loaded; the filter lets init close `error_fd` (and nothing else) afterwards.
-void harden_init(pid_t command, int error_fd);
+void harden_init(Kernel& kernel, pid_t command, int error_fd);
 
 }  // namespace launcher

@@ -400,6 +400,8 @@ int RecordingKernel::prlimit(pid_t pid, int resource, const struct rlimit* new_l
 
 int RecordingKernel::unshare(int flags) { return record("unshare(" + clone_flags_text(flags) + ")"); }
 
+pid_t RecordingKernel::setsid() { return record("setsid()") == 0 ? 1 : -1; }
+
 int RecordingKernel::seccomp(unsigned operation, unsigned flags, void* args) {
   if (operation != SECCOMP_SET_MODE_FILTER) {
     return record("seccomp(" + std::to_string(operation) + ", " + std::to_string(flags) + ")");

@@ -76,6 +76,7 @@ class RecordingKernel final : public launcher::Kernel {
   int sethostname(const char* name, std::size_t size) override;
   int prlimit(pid_t pid, int resource, const struct rlimit* new_limit, struct rlimit* old_limit) override;
   int unshare(int flags) override;
+  pid_t setsid() override;  // returns 1: the new session's id as seen in a fresh pid namespace
   int seccomp(unsigned operation, unsigned flags, void* args) override;
 
  private:

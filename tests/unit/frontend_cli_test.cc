@@ -133,6 +133,47 @@ TEST_F(FrontendCli, CheckReportsAndWritesNothing) {
   EXPECT_TRUE(output_files().empty());
 }
 
+// The linter's warnings pass by default; --werror makes them fail with exit 3 and nothing
+// written, for check and compile alike; --no-lint silences them.
+TEST_F(FrontendCli, WerrorTurnsLintWarningsIntoExitThree) {
+  std::string risky = write("risky.pol", "seccomp default errno(EPERM) {\n  allow read ptrace\n}\n");
+  CliRun warned = policyc({"check", risky});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("risky.pol:2:14: warning: this rule allows ptrace"), std::string::npos) << warned.err;
+  EXPECT_NE(warned.out.find("ok (1 warning)"), std::string::npos) << warned.out;
+
+  CliRun check = policyc({"check", "--werror", risky});
+  EXPECT_EQ(check.exit_code, 3) << check.err;
+  EXPECT_NE(check.err.find("1 warning, treated as errors (--werror)"), std::string::npos) << check.err;
+  EXPECT_EQ(check.out, "");
+
+  CliRun compile = policyc({"--werror", risky, "-o", out("risky.plan")});
+  EXPECT_EQ(compile.exit_code, 3) << compile.err;
+  EXPECT_TRUE(output_files().empty()) << "--werror with warnings writes nothing";
+
+  CliRun quiet = policyc({"--werror", "--no-lint", risky, "-o", out("risky.plan")});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+
+  CliRun hello = policyc({"check", "--werror", kHello});
+  EXPECT_EQ(hello.exit_code, 0) << hello.err;
+  // strict.pol allows ioctl whole, on purpose (its comment says why): that one warning only.
+  CliRun strict = policyc({"check", std::string(SOURCE_DIR) + "/policies/strict.pol"});
+  EXPECT_EQ(strict.exit_code, 0) << strict.err;
+  EXPECT_NE(strict.err.find("warning: this rule allows ioctl TIOCSTI, TIOCLINUX"), std::string::npos) << strict.err;
+  EXPECT_NE(strict.out.find("ok (1 warning)"), std::string::npos) << strict.out;
+}
+
+// A failing expect line is an input error (exit 2) at its line.
+TEST_F(FrontendCli, AFailingExpectLineExitsTwo) {
+  std::string pol = write("expect.pol", "seccomp default errno(EPERM) {\n  allow read\n  expect allow write\n}\n");
+  CliRun run = policyc({"check", pol});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("expect.pol:3:3: error: expect allow write fails on x86_64: write(...) gets errno(EPERM)"),
+            std::string::npos)
+      << run.err;
+}
+
 TEST_F(FrontendCli, VersionAndHelpExitZero) {
   CliRun version = policyc({"--version"});
   EXPECT_EQ(version.exit_code, 0);

@@ -15,6 +15,7 @@
 
 #include "launcher/host/error.h"
 #include "launcher/host/kernel.h"
+#include "launcher/process/init_hardening.h"
 #include "launcher/process/process_steps.h"
 #include "launcher/rootfs/mount_steps.h"
 #include "tests/support/plan_builder.h"
@@ -436,3 +437,48 @@ TEST(LauncherKernelUserns, AnUnmappedRootIsNoErrorButARefusalIs) {
 }
 
 }  // namespace
+
+// ---- the --init process's lockdown -----------------------------------------------------------
+
+// With CAP_SETPCAP it empties the bounding set; then ambient, the three sets, dumpable, every
+// descriptor but the error channel, no_new_privs, and its own filter last of all.
+TEST(LauncherKernelInit, HardeningDropsEverythingThenLoadsItsOwnFilterLast) {
+  RecordingKernel k;
+  k.last_cap = 2;
+  k.capabilities.effective = k.capabilities.permitted = std::uint64_t{1} << CAP_SETPCAP;
+  launcher::harden_init(k, 42, 5);
+  EXPECT_EQ(k.calls(), (Calls{"capget()", "prctl(PR_CAPBSET_DROP, 0, 0, 0, 0)", "prctl(PR_CAPBSET_DROP, 1, 0, 0, 0)",
+                              "prctl(PR_CAPBSET_DROP, 2, 0, 0, 0)",
+                              "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)",
+                              "capset(effective={}, permitted={}, inheritable={})", "prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)",
+                              "close_range(0, 4, 0)", "close_range(6, ~0U, 0)", "prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)",
+                              "seccomp(SECCOMP_SET_MODE_FILTER, 0, {" + std::to_string(k.filters.empty() ? 0 : k.filters[0].size()) +
+                                  " instructions})"}));
+  ASSERT_EQ(k.filters.size(), 1U);
+  EXPECT_EQ(k.capabilities.effective | k.capabilities.permitted | k.capabilities.inheritable, 0U);
+}
+
+// Without CAP_SETPCAP the bounding set cannot shrink (it stays the plan's keep list); on a
+// kernel without close_range, each descriptor below RLIMIT_NOFILE is closed one by one.
+TEST(LauncherKernelInit, WithoutSetpcapOrCloseRangeItStillLocksDown) {
+  RecordingKernel k;
+  k.nofile = {4, 4};
+  k.fail("close_range", ENOSYS);
+  launcher::harden_init(k, 42, 2);
+  EXPECT_EQ(k.calls(), (Calls{"capget()", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)",
+                              "capset(effective={}, permitted={}, inheritable={})", "prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)",
+                              "close_range(0, 1, 0)", "prlimit(0, RLIMIT_NOFILE, NULL, old)", "close(0)", "close(1)",
+                              "close_range(3, ~0U, 0)", "prlimit(0, RLIMIT_NOFILE, NULL, old)", "close(3)",
+                              "prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)",
+                              "seccomp(SECCOMP_SET_MODE_FILTER, 0, {" + std::to_string(k.filters.empty() ? 0 : k.filters[0].size()) +
+                                  " instructions})"}));
+}
+
+// A refused step stops the lockdown there with a StepError: no filter is loaded on a half-done init.
+TEST(LauncherKernelInit, ARefusedCallStopsBeforeTheFilter) {
+  RecordingKernel k;
+  k.fail("prctl(PR_SET_DUMPABLE", EPERM);
+  const StepError e = step_error([&] { launcher::harden_init(k, 42, 5); });
+  expect_error(e, "init", "make the init process non-dumpable", EPERM);
+  EXPECT_TRUE(k.filters.empty());
+}

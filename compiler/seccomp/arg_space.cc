@@ -1,0 +1,153 @@
+#include "compiler/seccomp/arg_space.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <string>
+
+namespace policyc::seccomp {
+namespace {
+
+// Per-condition state while the argument's bits are fixed from the top.
+constexpr char kEqual = 0, kBelow = 1, kAbove = 2;  // comparisons: prefix vs the value's prefix
+constexpr char kMatching = 0, kFailed = 1;          // masked tests
+
+struct Test {                 // a condition with its width applied to value and mask
+  CmpOp op = CmpOp::Eq;
+  unsigned width = 64;
+  std::uint64_t value = 0;
+  std::uint64_t mask = 0;
+};
+
+Test normalized(const ArgCondition& c) {
+  const std::uint64_t width_mask = c.width == 32 ? std::numeric_limits<std::uint32_t>::max()
+                                                 : std::numeric_limits<std::uint64_t>::max();
+  return {c.op, c.width, c.value & width_mask, c.mask & width_mask};
+}
+
+char initial_state(const Test& t) {
+  if (t.op == CmpOp::MaskedEq) return (t.value & ~t.mask) != 0 ? kFailed : kMatching;
+  return kEqual;
+}
+
+char next_state(const Test& t, char state, unsigned bit, std::uint64_t chosen) {
+  if (bit >= t.width) return state;  // a 32-bit test does not look at the high word
+  const std::uint64_t value_bit = (t.value >> bit) & 1U;
+  if (t.op == CmpOp::MaskedEq) {
+    const bool tested = ((t.mask >> bit) & 1U) != 0;
+    return state == kMatching && tested && chosen != value_bit ? kFailed : state;
+  }
+  if (state != kEqual || chosen == value_bit) return state;
+  return chosen < value_bit ? kBelow : kAbove;
+}
+
+bool holds(const Test& t, char state) {
+  switch (t.op) {
+    case CmpOp::MaskedEq: return state == kMatching;
+    case CmpOp::Eq: return state == kEqual;
+    case CmpOp::Ne: return state != kEqual;
+    case CmpOp::Lt: return state == kBelow;
+    case CmpOp::Le: return state != kAbove;
+    case CmpOp::Gt: return state == kAbove;
+    case CmpOp::Ge: return state != kBelow;
+  }
+  return false;
+}
+
+std::vector<Test> tests_of(const std::vector<ArgCondition>& conditions, unsigned arg) {
+  std::vector<Test> tests;
+  for (const ArgCondition& c : conditions) {
+    if (c.arg != arg) continue;
+    Test t = normalized(c);
+    const bool seen = std::any_of(tests.begin(), tests.end(), [&](const Test& o) {
+      return o.op == t.op && o.width == t.width && o.value == t.value && o.mask == t.mask;
+    });
+    if (!seen) tests.push_back(t);
+  }
+  return tests;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint64_t>> class_representatives(const std::vector<ArgCondition>& conditions,
+                                                                unsigned arg, bool zero_extended_32) {
+  const std::vector<Test> tests = tests_of(conditions, arg);
+  if (tests.empty()) return std::vector<std::uint64_t>{0};
+  // state of every test -> the smallest prefix found that leads there
+  std::map<std::string, std::uint64_t> level;
+  std::string start;
+  for (const Test& t : tests) start.push_back(initial_state(t));
+  level.emplace(start, 0);
+  for (int bit = 63; bit >= 0; --bit) {
+    // A zero-extended argument has 0 in its high word (64-bit tests still see those zeros).
+    const std::uint64_t highest_choice = zero_extended_32 && bit >= 32 ? 0 : 1;
+    std::map<std::string, std::uint64_t> next;
+    for (const auto& [state, prefix] : level) {
+      for (std::uint64_t chosen = 0; chosen <= highest_choice; ++chosen) {
+        std::string moved = state;
+        for (std::size_t i = 0; i < tests.size(); ++i) {
+          moved[i] = next_state(tests[i], state[i], static_cast<unsigned>(bit), chosen);
+        }
+        const std::uint64_t value = prefix | (chosen << bit);
+        auto [it, inserted] = next.emplace(moved, value);
+        if (!inserted) it->second = std::min(it->second, value);
+      }
+    }
+    if (next.size() > kMaxArgClasses) return std::nullopt;
+    level = std::move(next);
+  }
+  // Different final states may give the same truths (below vs above for `==`): one value each.
+  std::map<std::vector<bool>, std::uint64_t> classes;
+  for (const auto& [state, value] : level) {
+    std::vector<bool> truths;
+    for (std::size_t i = 0; i < tests.size(); ++i) truths.push_back(holds(tests[i], state[i]));
+    auto [it, inserted] = classes.emplace(truths, value);
+    if (!inserted) it->second = std::min(it->second, value);
+  }
+  std::vector<std::uint64_t> out;
+  for (const auto& [truths, value] : classes) out.push_back(value);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::size_t CallSpace::size() const {
+  std::size_t total = 1;
+  for (const auto& v : values) {
+    if (v.empty()) return 0;
+    if (total > std::numeric_limits<std::size_t>::max() / v.size()) return std::numeric_limits<std::size_t>::max();
+    total *= v.size();
+  }
+  return total;
+}
+
+bool CallSpace::for_each(const std::function<bool(const std::array<std::uint64_t, 6>&)>& visit) const {
+  if (size() == 0) return true;
+  std::array<std::size_t, 6> index{};
+  std::array<std::uint64_t, 6> args{};
+  while (true) {
+    for (std::size_t i = 0; i < 6; ++i) args[i] = values[i][index[i]];
+    if (!visit(args)) return false;
+    std::size_t i = 0;
+    while (i < 6 && ++index[i] == values[i].size()) index[i++] = 0;  // odometer
+    if (i == 6) return true;
+  }
+}
+
+std::optional<CallSpace> call_space(const std::vector<ArgCondition>& conditions,
+                                    const std::array<std::optional<std::uint64_t>, 6>& fixed,
+                                    bool zero_extended_32) {
+  CallSpace space;
+  for (unsigned arg = 0; arg < 6; ++arg) {
+    if (fixed[arg]) {
+      space.values[arg] = {*fixed[arg]};
+      continue;
+    }
+    auto values = class_representatives(conditions, arg, zero_extended_32);
+    if (!values) return std::nullopt;
+    space.values[arg] = std::move(*values);
+  }
+  if (space.size() > kMaxCalls) return std::nullopt;
+  return space;
+}
+
+}  // namespace policyc::seccomp

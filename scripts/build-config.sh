@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The build configurations the project's scripts share (sourced by scripts/test, demo, fuzz),
+# so a build directory one script made is never reconfigured, and rebuilt, by another.
+#   configure_build DIR       gcc, optimised, line tables only (the product as shipped)
+#   configure_fuzz_build DIR  clang, ASan+UBSan, libFuzzer coverage (sanitizer tests, fuzzing)
+# Line tables (-g1) instead of full debug info: backtraces, sanitizer reports and perf still name
+# functions and lines, and the build takes a quarter less time. For gdb with variables, configure
+# a directory of your own with -DCMAKE_BUILD_TYPE=Debug.
+
+# Ninja when installed, for a fresh directory only: CMake refuses to switch a directory's generator.
+_generator_for() {
+  if [ ! -f "$1/CMakeCache.txt" ] && command -v ninja >/dev/null; then echo "-GNinja"; fi
+}
+
+configure_build() {
+  local dir=$1
+  cmake -S . -B "$dir" $(_generator_for "$dir") -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+}
+
+# -O1 is what libFuzzer and ASan recommend: fast enough to fuzz, quicker to build than -O2.
+configure_fuzz_build() {
+  local dir=$1
+  CC=clang CXX=clang++ cmake -S . -B "$dir" $(_generator_for "$dir") -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DPOLICYC_FUZZ=ON -DPOLICYC_SANITIZE=ON >/dev/null
+}
