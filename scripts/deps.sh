@@ -24,3 +24,43 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   fi
 }
+
+# The x86 syscall numbers of the newest kernel headers Debian 12 ships, for the generated syscall
+# table (plan/syscall_table.h): bookworm-backports' linux-libc-dev (6.12: mseal, listmount,
+# statmount... that 6.1's headers and libseccomp 2.5.4 lack). apt fetches and verifies it with a
+# private source list and state directory, so the system's apt sources and /usr/include stay as
+# they are; only asm/unistd_{64,32,x32}.h and a SOURCE note are kept, in
+# $POLICYC_UAPI_CACHE/<version>/. Fetched once (POLICYC_UAPI_REFRESH=1 fetches again); without
+# network the build falls back to /usr/include's headers and says so.
+POLICYC_UAPI_CACHE=${POLICYC_UAPI_CACHE:-/var/cache/policyc/uapi}
+fetch_uapi_headers() {
+  if [ -z "${POLICYC_UAPI_REFRESH:-}" ] && compgen -G "$POLICYC_UAPI_CACHE/*/asm/unistd_64.h" >/dev/null; then
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  local work
+  work=$(mktemp -d)
+  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/sources"
+  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    >"$work/sources/backports.sources"
+  local apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/sources"
+                     -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work" -o "Dir::Cache::archives=$work/archives"
+                     -o APT::Sandbox::User=root)
+  if ! ($sudo apt-get "${apt_private[@]}" update -qq >/dev/null 2>&1 &&
+        cd "$work" && $sudo apt-get "${apt_private[@]}" download -qq linux-libc-dev/bookworm-backports >/dev/null 2>&1); then
+    echo "note: could not fetch linux-libc-dev from bookworm-backports; the syscall table comes from /usr/include" >&2
+    $sudo rm -rf "$work"
+    return 0
+  fi
+  local deb version
+  deb=$(ls "$work"/linux-libc-dev_*.deb)
+  version=$(dpkg-deb -f "$deb" Version)
+  dpkg-deb -x "$deb" "$work/x"
+  local dest="$POLICYC_UAPI_CACHE/$version"
+  $sudo mkdir -p "$dest/asm"
+  $sudo cp "$work"/x/usr/include/x86_64-linux-gnu/asm/unistd_{64,32,x32}.h "$dest/asm/"
+  echo "linux-libc-dev $version (bookworm-backports, deb.debian.org)" | $sudo tee "$dest/SOURCE" >/dev/null
+  echo "syscall table headers: $dest ($(cat "$dest/SOURCE"))" >&2
+  $sudo rm -rf "$work"
+}

@@ -12,6 +12,7 @@
 
 #include "compiler/bpf/bpf_interp.h"
 #include "compiler/bpf/frequency.h"
+#include "plan/syscall_table.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -22,6 +23,9 @@ std::string x86_64_name(std::uint32_t nr) {
   char* text = seccomp_syscall_resolve_num_arch(arch, static_cast<int>(nr));
   std::string name = text ? text : "";
   std::free(text);
+  if (name.empty()) {  // newer than libseccomp (mseal...): the generated table's name
+    name = plan::syscall_name((nr & 0x40000000U) ? plan::SyscallAbi::X32 : plan::SyscallAbi::X86_64, nr);
+  }
   return name;
 }
 

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "plan/syscall_table.h"
+
 namespace policyc::seccomp {
 
 std::optional<FrequencyProfile> parse_frequency_profile(const std::string& text, const std::string& file_name,
@@ -81,7 +83,11 @@ std::vector<double> weights_by_nr(const FrequencyProfile& profile, std::size_t c
   std::vector<double> weights(count, 0.0);
   double total = 0;
   for (const auto& [name, calls] : profile) {
-    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
+    int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
+    if (nr == __NR_SCMP_ERROR) {  // newer than libseccomp: the generated table's number
+      const auto generated = plan::syscall_number(plan::SyscallAbi::X86_64, name);
+      nr = generated ? static_cast<int>(*generated) : -1;
+    }
     if (nr < 0 || static_cast<std::size_t>(nr) >= count) continue;
     weights[static_cast<std::size_t>(nr)] += calls;
     total += calls;

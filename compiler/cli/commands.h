@@ -3,6 +3,7 @@
 //   docker_commands.cc   import-docker, export-docker, export-oci      (Docker/OCI bridges)
 //   explain_command.cc   explain                                       (our seccomp backend)
 //   query_commands.cc    query, diff                                   (asking and comparing filters)
+//   groups_command.cc    groups                                        (built-in syscall groups)
 // Exit codes, for every subcommand: 0 success, 2 an error in the user's input (policy, JSON,
 // arguments), 1 an internal error, 3 warnings only but --werror given (compile and check).
 // Nothing is written when there is an error. `diff` also exits 1 when the filters differ (as
@@ -31,5 +32,6 @@ struct Command {
 std::vector<Command> add_docker_commands(CLI::App& app);
 std::vector<Command> add_explain_command(CLI::App& app);
 std::vector<Command> add_query_commands(CLI::App& app);
+std::vector<Command> add_groups_command(CLI::App& app);
 
 }  // namespace policyc::cli

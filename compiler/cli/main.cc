@@ -181,6 +181,7 @@ int run(int argc, char** argv) {
   for (auto& c : add_docker_commands(app)) commands.push_back(c);
   for (auto& c : add_explain_command(app)) commands.push_back(c);
   for (auto& c : add_query_commands(app)) commands.push_back(c);
+  for (auto& c : add_groups_command(app)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);

@@ -54,11 +54,9 @@ Outcome reduce_rules(const std::vector<const AbiRule*>& rules, const Action& def
 
 std::string label_for(std::uint32_t lo, std::uint32_t hi, bool i386) {
   auto name = [i386](std::uint32_t nr) -> std::string {
-    const std::uint32_t arch = i386 ? SCMP_ARCH_X86 : nr & kX32Bit ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
-    char* text = nr < 0x40001000U ? seccomp_syscall_resolve_num_arch(arch, static_cast<int>(nr)) : nullptr;
-    std::string result = text ? std::string(text) : std::to_string(nr);
-    free(text);
-    return result;
+    const Abi abi = i386 ? Abi::I386 : nr & kX32Bit ? Abi::X32 : Abi::X86_64;
+    std::string text = name_on_abi(abi, nr);
+    return text.empty() ? std::to_string(nr) : text;
   };
   return lo == hi ? name(lo) : name(lo) + ".." + name(hi);
 }
@@ -118,9 +116,42 @@ void add_rules(const std::vector<AbiRule>& rules, RulesByNumber& by_nr) {
   for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
 }
 
-// Ranges covering 0..2^32-1: the numbers rules name, and between them the default action,
-// or the bad-arch action over [0x40000000, 2^32-2] when x32 calls are refused.
-std::vector<Range> to_ranges(const RulesByNumber& by_nr, const Filter& filter, bool refuse_x32, bool i386) {
+// What a number no rule names gets, as disjoint segments covering 0..2^32-1: the default
+// action; errno(ENOSYS) for numbers newer than the syscall tables (abi.h unknown_numbers)
+// when the filter answers them so; on x86_64 without x32, the bad-arch action for x32 numbers
+// (0x40000000..0xfffffffe). -1 always gets the default: a tracer sets nr to -1 to skip a
+// syscall, and libseccomp (our oracle) lets it reach the default action.
+std::vector<Range> background(const Filter& filter, const std::vector<Abi>& abis, bool refuse_x32) {
+  const Outcome default_outcome{{}, filter.default_action};
+  const Outcome enosys{{}, kUnknownSyscallAction};
+  std::vector<NumberRange> unknown;
+  if (unknown_numbers_get_enosys(filter)) {
+    for (Abi abi : abis) {
+      for (const NumberRange& r : unknown_numbers(abi)) unknown.push_back(r);
+    }
+  }
+  std::sort(unknown.begin(), unknown.end(), [](const NumberRange& a, const NumberRange& b) { return a.lo < b.lo; });
+  std::vector<Range> out;
+  std::uint64_t next = 0;
+  for (const NumberRange& r : unknown) {
+    if (r.lo > next) out.push_back({static_cast<std::uint32_t>(next), r.lo - 1, default_outcome, {}});
+    out.push_back({r.lo, r.hi, enosys, {}});
+    next = static_cast<std::uint64_t>(r.hi) + 1;
+  }
+  if (next <= kSkipNr) out.push_back({static_cast<std::uint32_t>(next), kSkipNr, default_outcome, {}});
+  if (!refuse_x32) return out;
+  std::vector<Range> refused;  // the same, with [0x40000000, 0xfffffffe] the bad-arch action
+  for (const Range& r : out) {
+    if (r.lo < kX32Bit) refused.push_back({r.lo, std::min(r.hi, kX32Bit - 1), r.outcome, {}});
+  }
+  refused.push_back({kX32Bit, kSkipNr - 1, Outcome{{}, filter.bad_arch_action}, {}});
+  refused.push_back({kSkipNr, kSkipNr, default_outcome, {}});
+  return refused;
+}
+
+// Ranges covering 0..2^32-1: the numbers rules name, and between them the background.
+std::vector<Range> to_ranges(const RulesByNumber& by_nr, const Filter& filter, const std::vector<Range>& behind,
+                             bool i386) {
   std::vector<Range> ranges;
   // lo and hi are syscall numbers (< 2^32); callers count in 64 bits so that 2^32 can end a loop.
   auto append = [&](std::uint64_t wide_lo, std::uint64_t wide_hi, Outcome outcome) {
@@ -131,18 +162,10 @@ std::vector<Range> to_ranges(const RulesByNumber& by_nr, const Filter& filter, b
       ranges.push_back({lo, hi, std::move(outcome), {}});
     }
   };
-  const Outcome default_outcome{{}, filter.default_action};
-  // Without x32, numbers from 0x40000000 get the bad-arch action, except -1: a tracer sets
-  // nr to -1 to skip a syscall, and libseccomp (our oracle) lets it reach the default action.
   auto fill_gap = [&](std::uint64_t lo, std::uint64_t hi) {  // [lo, hi], may be empty
-    if (lo > hi) return;
-    if (refuse_x32 && hi >= kX32Bit) {
-      if (lo < kX32Bit) append(lo, kX32Bit - 1, default_outcome);
-      const std::uint64_t bad_lo = std::max<std::uint64_t>(lo, kX32Bit), bad_hi = std::min<std::uint64_t>(hi, kSkipNr - 1);
-      if (bad_lo <= bad_hi) append(bad_lo, bad_hi, Outcome{{}, filter.bad_arch_action});
-      if (hi == kSkipNr) append(kSkipNr, kSkipNr, default_outcome);
-    } else {
-      append(lo, hi, default_outcome);
+    for (const Range& b : behind) {
+      const std::uint64_t from = std::max<std::uint64_t>(lo, b.lo), to = std::min<std::uint64_t>(hi, b.hi);
+      if (from <= to) append(from, to, b.outcome);
     }
   };
   std::uint64_t next = 0;
@@ -166,7 +189,8 @@ std::optional<std::vector<Range>> build_x86_64_ranges(const Filter& filter, Diag
   RulesByNumber by_nr;
   add_rules(native, by_nr);
   add_rules(x32_rules, by_nr);
-  return to_ranges(by_nr, filter, !x32, false);
+  const std::vector<Abi> abis = x32 ? std::vector<Abi>{Abi::X86_64, Abi::X32} : std::vector<Abi>{Abi::X86_64};
+  return to_ranges(by_nr, filter, background(filter, abis, !x32), false);
 }
 
 std::optional<std::vector<Range>> build_i386_ranges(const Filter& filter, Diagnostics& diags) {
@@ -175,7 +199,7 @@ std::optional<std::vector<Range>> build_i386_ranges(const Filter& filter, Diagno
   const std::vector<AbiRule> rules = rules_for_abi(filter, Abi::I386);
   RulesByNumber by_nr;
   add_rules(rules, by_nr);
-  return to_ranges(by_nr, filter, false, true);
+  return to_ranges(by_nr, filter, background(filter, {Abi::I386}, false), true);
 }
 
 }  // namespace policyc::seccomp

@@ -1,8 +1,9 @@
 // The range IR of our code generator: the rules of a Filter for one audit arch (abi.h), as disjoint
 // syscall-number ranges [lo, hi] that together cover 0..2^32-1. Each range has one Outcome:
 // a constant action, or the ordered argument rules of one syscall with a fallback action.
-// Neighbours with equal outcomes are merged; numbers no rule names get the default action;
-// on x86_64, x32 numbers (>= 0x40000000) get the bad-arch action unless "x32" is allowed.
+// Neighbours with equal outcomes are merged; numbers no rule names get the default action, or
+// errno(ENOSYS) when they are newer than the syscall tables (abi.h unknown_numbers); on x86_64,
+// x32 numbers (>= 0x40000000) get the bad-arch action unless "x32" is allowed.
 #pragma once
 
 #include <cstdint>

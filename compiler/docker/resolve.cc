@@ -143,7 +143,9 @@ std::vector<std::string> known_names(const SyscallEntry& entry, const std::strin
                                      Diagnostics& diags) {
   std::vector<std::string> kept, unknown;
   for (const auto& name : entry.names) {
-    bool known = seccomp_syscall_resolve_name_arch(libseccomp_arch_token(target), name.c_str()) >= 0;
+    // libseccomp's names, then the generated table's (mseal, listmount... that 2.5.4 lacks).
+    bool known = target == "x86_64" ? seccomp::resolve_syscall(name).status == seccomp::SyscallLookup::Found
+                                    : seccomp_syscall_resolve_name_arch(libseccomp_arch_token(target), name.c_str()) >= 0;
     if (!known && target == "x86_64") {
       for (const auto& arch : seccomp::arches_having(name)) known = known || contains(arches, arch);
     }

@@ -1,6 +1,7 @@
 // A checked Docker profile, resolved the way Docker (moby's seccomp_linux.go) and runc
 // (libcontainer/seccomp) would for one container: includes/excludes by caps, arch and kernel
-// applied, names libseccomp does not know dropped, rules equal to the default dropped, and
+// applied, names neither libseccomp nor the generated syscall table (plan/syscall_table.h) knows
+// dropped, rules equal to the default dropped, and
 // libseccomp's per-syscall merge rules turned into our first-match order. What is left means
 // the same under first-match (compiler/seccomp/ir.h) as the profile means under Docker.
 #pragma once

@@ -21,6 +21,7 @@
 #include "compiler/bpf/bpf_interp.h"
 #include "compiler/libseccomp/libseccomp_backend_rules.h"
 #include "compiler/libseccomp/libseccomp_backend_verify.h"
+#include "compiler/libseccomp/libseccomp_stub.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -267,10 +268,22 @@ std::optional<std::vector<sock_filter>> build_in_child(const Filter& filter, con
 // One attempt with one rule form; verification errors go to `check_diags`.
 std::vector<sock_filter> attempt(const Filter& filter, LibseccompForm form, int optimize, Diagnostics& diags,
                                  Diagnostics& check_diags) {
-  std::optional<std::vector<LibseccompRule>> rules = to_libseccomp_rules(filter, form, diags);
+  std::optional<std::vector<sock_filter>> stub = libseccomp_stub(filter, diags);
+  if (!stub) return {};
+  Filter known = filter;  // the rules libseccomp can take: the stub decides the others
+  std::erase_if(known.rules, needs_stub);
+  std::optional<std::vector<LibseccompRule>> rules = to_libseccomp_rules(known, form, diags);
   if (!rules) return {};
-  std::optional<std::vector<sock_filter>> program = build_in_child(filter, *rules, optimize, diags);
-  if (!program || !verify_filter(filter, *program, "libseccomp", check_diags)) return {};
+  std::optional<std::vector<sock_filter>> program = build_in_child(known, *rules, optimize, diags);
+  if (!program) return {};
+  program->insert(program->begin(), stub->begin(), stub->end());
+  if (program->size() > BPF_MAXINSNS) {
+    diags.error({}, "libseccomp's filter has " + std::to_string(program->size()) + " instructions, more than the "
+                    "kernel's limit of " + std::to_string(BPF_MAXINSNS),
+                "use the policyc backend (the default)");
+    return {};
+  }
+  if (!verify_filter(filter, *program, "libseccomp", check_diags)) return {};
   return *program;
 }
 

@@ -177,6 +177,18 @@ bool verify_filter(const Filter& filter, const std::vector<sock_filter>& program
     x32.nr = nr | bpf::kX32SyscallBit;
     others.push_back(x32);
   }
+  // Both edges of the numbers newer than the syscall tables (ENOSYS in a refusing filter).
+  for (const auto& [abi, arch] : {std::pair{Abi::X86_64, bpf::kAuditArchX86_64}, std::pair{Abi::X32, bpf::kAuditArchX86_64},
+                                  std::pair{Abi::I386, bpf::kAuditArchI386}}) {
+    for (const NumberRange& r : unknown_numbers(abi)) {
+      for (std::uint32_t nr : {r.lo - 1, r.lo, r.hi, r.hi + 1}) {
+        bpf::SeccompData data;
+        data.nr = static_cast<int>(nr);
+        data.arch = arch;
+        others.push_back(data);
+      }
+    }
+  }
   for (const bpf::SeccompData& data : others) {
     const bool x32 = data.arch == bpf::kAuditArchX86_64 && (data.nr & bpf::kX32SyscallBit) && data.nr != -1;
     const char* abi = x32 ? "x32" : data.arch == bpf::kAuditArchX86_64 ? "x86_64" : data.arch == bpf::kAuditArchI386 ? "i386" : "aarch64";

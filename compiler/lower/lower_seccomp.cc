@@ -10,6 +10,7 @@
 
 #include "compiler/lower/dnf.h"
 #include "compiler/seccomp/constants.h"
+#include "compiler/seccomp/groups.h"
 #include "compiler/seccomp/syscalls.h"
 
 namespace policyc::seccomp {
@@ -115,6 +116,7 @@ struct NamedSyscall {
   std::string name;
   int nr = -1;
   Location where;
+  const BuiltinGroup* builtin = nullptr;  // reached through this built-in group
 };
 
 class Lowerer {
@@ -216,6 +218,11 @@ class Lowerer {
       if (!inserted) {
         diags_.error(group->name.where, "group " + name + " is defined twice",
                      "the first definition is at line " + std::to_string(it->second->name.where.line));
+      } else if (find_builtin_group(name) != nullptr) {
+        // Policies written before the built-in existed keep their meaning.
+        diags_.note(group->name.where, "this definition of " + name + " replaces the built-in group " + name +
+                                           " in this block",
+                    "rename it to use both, or remove it to get the built-in (see `policyc groups " + name + "`)");
       }
     }
   }
@@ -230,11 +237,17 @@ class Lowerer {
     }
     auto it = groups_.find(word.text);
     if (it == groups_.end()) {
+      if (const BuiltinGroup* builtin = find_builtin_group(word.text)) {
+        expand_builtin(*builtin, use, out);
+        return;
+      }
       std::vector<std::string> names;
       for (const auto& [name, g] : groups_) names.push_back(name);
+      for (const BuiltinGroup& g : builtin_groups()) names.emplace_back(g.name);
       std::string guess = did_you_mean(word.text, names);
       report_once(word.where, "unknown group " + word.text,
-                  guess.empty() ? "define it first: group " + word.text + " = read write"
+                  guess.empty() ? "define it first (group " + word.text + " = read write), or see `policyc groups` "
+                                  "for the built-in ones"
                                 : "did you mean \"" + guess + "\"?");
       return;
     }
@@ -271,6 +284,21 @@ class Lowerer {
     report_warning_once(word.where, "syscall number " + word.text + " is unknown to this syscall table",
                         "the rule applies to x86_64 calls with that number only (none on x32 or x86)");
     out.push_back({std::to_string(number), number, use});
+  }
+
+  // A built-in group's members: those this build's tables do not know, and names of an arch
+  // the filter refuses, are skipped without a word (groups.h).
+  void expand_builtin(const BuiltinGroup& group, const Location& use, std::vector<NamedSyscall>& out) {
+    for (std::string_view member : group.members) {
+      const std::string name(member);
+      const SyscallResolution found = resolve_syscall(name);
+      if (found.status == SyscallLookup::Unknown) continue;
+      if (found.status == SyscallLookup::NotOnArch) {
+        const std::vector<std::string> arches = arches_having(name);
+        if (std::none_of(arches.begin(), arches.end(), [&](const std::string& a) { return allows_arch(filter_, a); })) continue;
+      }
+      out.push_back({name, found.nr, use, &group});
+    }
   }
 
   void resolve_name(const ast::Word& word, const Location& use, std::vector<NamedSyscall>& out) {
@@ -330,6 +358,7 @@ class Lowerer {
     }
     warn_inactive_names(rule);
     if (!action || !dnf) return;
+    syscalls = without_decided_members(syscalls, *action, rule.condition == nullptr);
     for (const NamedSyscall& syscall : syscalls) {
       for (const Conjunction& conjunction : *dnf) {
         Rule out{syscall.name, syscall.nr, *action, {}, rule.comment, to_ref(syscall.where)};
@@ -341,8 +370,50 @@ class Lowerer {
         }
         filter_.rules.push_back(std::move(out));
         locations_.push_back(syscall.where);
+        builtin_of_.push_back(syscall.builtin);
       }
     }
+  }
+
+  // First match decides, and built-in groups are lists a policy cannot edit, so a member an
+  // earlier rule already decides for every call (or that this rule names twice) is dropped
+  // without the "never used" or "two different actions" diagnostics an explicit name gets:
+  // `kill_process ptrace` then `errno(EPERM) @debug` is how one carves out an exception. A
+  // member an earlier rule decides only under a condition with this rule's own action is kept
+  // (first match: the group's rule catches the rest) but warned about, since the group then
+  // undoes the condition's restriction.
+  std::vector<NamedSyscall> without_decided_members(const std::vector<NamedSyscall>& syscalls, const Action& action,
+                                                    bool unconditional) {
+    std::vector<NamedSyscall> kept;
+    for (const NamedSyscall& syscall : syscalls) {
+      if (syscall.builtin == nullptr) {
+        kept.push_back(syscall);
+        continue;
+      }
+      if (std::any_of(kept.begin(), kept.end(), [&](const NamedSyscall& k) { return k.nr == syscall.nr; })) continue;
+      std::optional<std::size_t> decided;
+      const Rule* narrowed = nullptr;
+      for (std::size_t i = 0; i < filter_.rules.size() && !decided; ++i) {
+        const Rule& earlier = filter_.rules[i];
+        if (earlier.nr != syscall.nr) continue;
+        if (earlier.conditions.empty()) decided = i;
+        else if (earlier.action == action && narrowed == nullptr) narrowed = &earlier;
+      }
+      if (decided) {
+        shields_builtin_.insert(*decided);  // not a rule without effect: it keeps the group off
+        continue;
+      }
+      if (narrowed != nullptr && unconditional) {
+        diags_.warning(syscall.where,
+                       std::string(syscall.builtin->name) + " gives every " + syscall.name + " call " +
+                           action.to_string() + ", so the condition of the " + action.to_string() + " rule for " +
+                           syscall.name + " at " + at(narrowed->where) + " no longer restricts it",
+                       "to keep " + syscall.name + " narrowed, decide its other calls before the group, e.g. `" +
+                           filter_.default_action.to_string() + " " + syscall.name + "` right after that rule");
+      }
+      kept.push_back(syscall);
+    }
+    return kept;
   }
 
   void warn_inactive_names(const ast::Rule& rule) {
@@ -392,21 +463,36 @@ class Lowerer {
   }
 
   // A rule with the default action changes nothing unless a later rule for the same syscall,
-  // with another action, would otherwise catch some of its calls.
+  // with another action, would otherwise catch some of its calls. A built-in group is judged
+  // as a whole: warned about when none of its members has an effect.
   void check_default_action_rules() {
     std::set<std::pair<std::string, std::string>> warned;
+    std::map<std::pair<std::string, std::string>, std::pair<std::size_t, bool>> groups;  // first rule, any effect
     const auto& rules = filter_.rules;
     for (std::size_t i = 0; i < rules.size(); ++i) {
       if (!(rules[i].action == filter_.default_action)) continue;
-      bool shields_later = std::any_of(rules.begin() + static_cast<std::ptrdiff_t>(i) + 1, rules.end(), [&](const Rule& later) {
-        return later.nr == rules[i].nr && !(later.action == filter_.default_action);
-      });
-      if (shields_later) continue;
+      bool shields_later = shields_builtin_.count(i) > 0 ||
+                           std::any_of(rules.begin() + static_cast<std::ptrdiff_t>(i) + 1, rules.end(), [&](const Rule& later) {
+                             return later.nr == rules[i].nr && !(later.action == filter_.default_action);
+                           });
       std::string key = at(rules[i].where) + rules[i].where.file;
+      if (builtin_of_[i] != nullptr) {
+        auto [it, first] = groups.try_emplace({key, std::string(builtin_of_[i]->name)}, i, false);
+        it->second.second = it->second.second || shields_later;
+        continue;
+      }
+      if (shields_later) continue;
       if (!warned.insert({key, rules[i].syscall}).second) continue;
       diags_.warning(locations_[i],
                      "this rule for " + rules[i].syscall + " has no effect: its action " +
                          rules[i].action.to_string() + " is the default action",
+                     "remove it, or give it another action");
+    }
+    for (const auto& [key, first_and_effect] : groups) {
+      if (first_and_effect.second) continue;
+      diags_.warning(locations_[first_and_effect.first],
+                     "this rule for " + key.second + " has no effect: its action " +
+                         filter_.default_action.to_string() + " is the default action",
                      "remove it, or give it another action");
     }
   }
@@ -414,9 +500,11 @@ class Lowerer {
   Diagnostics& diags_;
   Filter filter_;
   std::vector<Location> locations_;  // of filter_.rules[i], with the caret's full length
+  std::vector<const BuiltinGroup*> builtin_of_;  // of filter_.rules[i]: the built-in group it came from
   std::map<std::string, const ast::Group*> groups_;
   std::set<std::tuple<std::string, unsigned, unsigned, std::string>> reported_;
   std::vector<std::pair<std::string, std::string>> inactive_names_;  // name, arches it exists on (this rule)
+  std::set<std::size_t> shields_builtin_;  // filter_.rules that keep a later built-in group's member off
 };
 
 }  // namespace

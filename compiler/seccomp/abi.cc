@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "plan/syscall_table.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -25,10 +26,12 @@ struct Multiplexer {
 constexpr Multiplexer kSocketcall{"socketcall", 100, 101, 120};
 constexpr Multiplexer kIpc{"ipc", 200, 201, 224};
 
-std::optional<std::uint32_t> number_on(std::uint32_t arch, const std::string& name) {
-  const int nr = seccomp_syscall_resolve_name_arch(arch, name.c_str());
-  if (nr < 0) return std::nullopt;  // unknown, or a pseudo number (not a call of this arch)
-  return static_cast<std::uint32_t>(nr);
+std::uint32_t libseccomp_token(Abi abi) {
+  return abi == Abi::X86_64 ? SCMP_ARCH_X86_64 : abi == Abi::X32 ? SCMP_ARCH_X32 : SCMP_ARCH_X86;
+}
+
+plan::SyscallAbi table_abi(Abi abi) {
+  return abi == Abi::X86_64 ? plan::SyscallAbi::X86_64 : abi == Abi::X32 ? plan::SyscallAbi::X32 : plan::SyscallAbi::I386;
 }
 
 // The i386 number of a multiplexed call that also has its own entry (socket = 359), learnt
@@ -55,7 +58,7 @@ std::vector<ArgCondition> narrowed_to_32_bits(std::vector<ArgCondition> conditio
 
 // The rule on the multiplexer: arg0 selects the call; the rule's own arg0 test is dropped.
 AbiRule multiplexed(const Rule& rule, const Multiplexer& mux, int pseudo, const std::vector<ArgCondition>& conditions) {
-  AbiRule out{*number_on(SCMP_ARCH_X86, mux.name), {}, rule.action, &rule};
+  AbiRule out{*number_on_abi(Abi::I386, mux.name), {}, rule.action, &rule};
   out.conditions.push_back({0, CmpOp::Eq, static_cast<std::uint64_t>(-pseudo - mux.pseudo_base), kNoMask, 32});
   for (const ArgCondition& c : conditions) {
     if (c.arg != 0) out.conditions.push_back(c);
@@ -65,8 +68,13 @@ AbiRule multiplexed(const Rule& rule, const Multiplexer& mux, int pseudo, const 
 
 void append_i386(const Rule& rule, std::vector<AbiRule>& out) {
   const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, rule.syscall.c_str());
-  if (nr == __NR_SCMP_ERROR) return;
   std::vector<ArgCondition> conditions = narrowed_to_32_bits(rule.conditions);
+  if (nr == __NR_SCMP_ERROR) {  // newer than libseccomp: the generated table's number, if any
+    if (const auto generated = plan::syscall_number(plan::SyscallAbi::I386, rule.syscall)) {
+      out.push_back({*generated, std::move(conditions), rule.action, &rule});
+    }
+    return;
+  }
   if (nr >= 0) {
     out.push_back({static_cast<std::uint32_t>(nr), std::move(conditions), rule.action, &rule});
     return;
@@ -80,6 +88,71 @@ void append_i386(const Rule& rule, std::vector<AbiRule>& out) {
 }
 
 }  // namespace
+
+std::optional<std::uint32_t> number_on_abi(Abi abi, const std::string& name) {
+  const int nr = seccomp_syscall_resolve_name_arch(libseccomp_token(abi), name.c_str());
+  if (nr >= 0) return static_cast<std::uint32_t>(nr);
+  if (nr != __NR_SCMP_ERROR) return std::nullopt;  // a pseudo number: not a call of this ABI
+  return plan::syscall_number(table_abi(abi), name);
+}
+
+std::string name_on_abi(Abi abi, std::uint32_t nr) {
+  // libseccomp's numbers are ints; x32's reach 0x40000000 + 547.
+  char* text = nr <= 0x7fffffffU ? seccomp_syscall_resolve_num_arch(libseccomp_token(abi), static_cast<int>(nr)) : nullptr;
+  if (text != nullptr) {
+    std::string out(text);
+    std::free(text);
+    return out;
+  }
+  return std::string(plan::syscall_name(table_abi(abi), nr));
+}
+
+namespace {
+
+// The highest number `abi` knows in [lo, hi], from libseccomp and the generated table.
+std::uint32_t highest_known(Abi abi, std::uint32_t lo, std::uint32_t hi) {
+  std::uint32_t highest = lo;
+  for (const plan::SyscallEntry& e : plan::syscall_table(table_abi(abi))) {
+    if (e.nr >= lo && e.nr <= hi) highest = std::max(highest, e.nr);
+  }
+  for (std::uint32_t nr = lo; nr <= std::min(hi, lo + 1023); ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(libseccomp_token(abi), static_cast<int>(nr));
+    if (name != nullptr) highest = std::max(highest, nr);
+    std::free(name);
+  }
+  return highest;
+}
+
+std::vector<NumberRange> compute_unknown_numbers(Abi abi) {
+  constexpr std::uint32_t kLast = kSkipNr - 1;  // 0xfffffffe
+  switch (abi) {
+    case Abi::X86_64: return {{highest_known(abi, 0, kX32Bit - 1) + 1, kX32Bit - 1}};
+    case Abi::X32: {
+      constexpr std::uint32_t kX32OnlyBlock = kX32Bit + 512;  // x32's own calls: 512..547
+      std::vector<NumberRange> out;
+      const std::uint32_t common = highest_known(abi, kX32Bit, kX32OnlyBlock - 1);
+      if (common + 1 < kX32OnlyBlock) out.push_back({common + 1, kX32OnlyBlock - 1});
+      out.push_back({highest_known(abi, kX32Bit, kLast) + 1, kLast});
+      return out;
+    }
+    case Abi::I386: return {{highest_known(abi, 0, kLast) + 1, kLast}};
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<NumberRange>& unknown_numbers(Abi abi) {
+  static const std::vector<NumberRange> x86_64 = compute_unknown_numbers(Abi::X86_64);
+  static const std::vector<NumberRange> x32 = compute_unknown_numbers(Abi::X32);
+  static const std::vector<NumberRange> i386 = compute_unknown_numbers(Abi::I386);
+  return abi == Abi::X86_64 ? x86_64 : abi == Abi::X32 ? x32 : i386;
+}
+
+bool unknown_numbers_get_enosys(const Filter& filter) {
+  const ActionKind kind = filter.default_action.kind;
+  return kind != ActionKind::Allow && kind != ActionKind::Log;
+}
 
 bool abi_allowed(const Filter& filter, Abi abi) {
   switch (abi) {
@@ -96,9 +169,9 @@ std::vector<AbiRule> rules_for_abi(const Filter& filter, Abi abi) {
     if (abi == Abi::I386) {
       append_i386(rule, out);
     } else if (abi == Abi::X86_64) {
-      const auto nr = rule.nr >= 0 ? std::optional<std::uint32_t>(rule.nr) : number_on(SCMP_ARCH_X86_64, rule.syscall);
+      const auto nr = rule.nr >= 0 ? std::optional<std::uint32_t>(rule.nr) : number_on_abi(Abi::X86_64, rule.syscall);
       if (nr && *nr < kX32Bit) out.push_back({*nr, rule.conditions, rule.action, &rule});
-    } else if (const auto nr = number_on(SCMP_ARCH_X32, rule.syscall); nr && (*nr & kX32Bit)) {
+    } else if (const auto nr = number_on_abi(Abi::X32, rule.syscall); nr && (*nr & kX32Bit)) {
       out.push_back({*nr, narrowed_to_32_bits(rule.conditions), rule.action, &rule});
     }
   }
@@ -116,17 +189,20 @@ AbiCall direct_call(std::uint32_t nr) {
 std::vector<AbiCall> abi_calls(const std::string& name, Abi abi) {
   std::vector<AbiCall> out;
   if (abi == Abi::X86_64) {
-    if (const auto nr = number_on(SCMP_ARCH_X86_64, name); nr && *nr < kX32Bit) out.push_back(direct_call(*nr));
+    if (const auto nr = number_on_abi(Abi::X86_64, name); nr && *nr < kX32Bit) out.push_back(direct_call(*nr));
   } else if (abi == Abi::X32) {
-    if (const auto nr = number_on(SCMP_ARCH_X32, name); nr && (*nr & kX32Bit)) out.push_back(direct_call(*nr));
+    if (const auto nr = number_on_abi(Abi::X32, name); nr && (*nr & kX32Bit)) out.push_back(direct_call(*nr));
   } else {
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name.c_str());
     if (nr >= 0) return {direct_call(static_cast<std::uint32_t>(nr))};
+    if (nr == __NR_SCMP_ERROR) {  // newer than libseccomp: the generated table's number, if any
+      if (const auto generated = plan::syscall_number(plan::SyscallAbi::I386, name)) return {direct_call(*generated)};
+    }
     for (const Multiplexer* mux : {&kSocketcall, &kIpc}) {
       if (nr == __NR_SCMP_ERROR || -nr < mux->first || -nr > mux->last) continue;
       const auto direct = i386_direct_numbers().find(nr);
       if (direct != i386_direct_numbers().end()) out.push_back(direct_call(direct->second));
-      out.push_back({*number_on(SCMP_ARCH_X86, mux->name), true, static_cast<std::uint32_t>(-nr - mux->pseudo_base),
+      out.push_back({*number_on_abi(Abi::I386, mux->name), true, static_cast<std::uint32_t>(-nr - mux->pseudo_base),
                      mux->name});
     }
   }
@@ -137,6 +213,7 @@ ReferenceFilter::ReferenceFilter(const Filter& filter)
     : filter_(filter),
       x32_(abi_allowed(filter, Abi::X32)),
       i386_(abi_allowed(filter, Abi::I386)),
+      enosys_(unknown_numbers_get_enosys(filter)),
       x86_64_(rules_for_abi(filter, Abi::X86_64)),
       x32_rules_(x32_ ? rules_for_abi(filter, Abi::X32) : std::vector<AbiRule>{}),
       i386_rules_(i386_ ? rules_for_abi(filter, Abi::I386) : std::vector<AbiRule>{}) {}
@@ -156,15 +233,28 @@ std::uint32_t ReferenceFilter::first_match(const std::vector<AbiRule>& rules, st
   return seccomp_ret(filter_.default_action);
 }
 
+std::uint32_t ReferenceFilter::decide(Abi abi, const std::vector<AbiRule>& rules, std::uint32_t nr,
+                                      const std::array<std::uint64_t, 6>& args) const {
+  if (enosys_) {
+    const auto& unknown = unknown_numbers(abi);
+    const bool is_unknown = std::any_of(unknown.begin(), unknown.end(), [&](const NumberRange& r) {
+      return nr >= r.lo && nr <= r.hi;
+    });
+    const bool named = std::any_of(rules.begin(), rules.end(), [&](const AbiRule& r) { return r.nr == nr; });
+    if (is_unknown && !named) return seccomp_ret(kUnknownSyscallAction);
+  }
+  return first_match(rules, nr, args);
+}
+
 std::uint32_t ReferenceFilter::verdict(const bpf::SeccompData& call) const {
   const auto nr = static_cast<std::uint32_t>(call.nr);
   if (call.arch == bpf::kAuditArchX86_64) {
     if (nr >= kX32Bit && nr != kSkipNr) {
-      return x32_ ? first_match(x32_rules_, nr, call.args) : seccomp_ret(filter_.bad_arch_action);
+      return x32_ ? decide(Abi::X32, x32_rules_, nr, call.args) : seccomp_ret(filter_.bad_arch_action);
     }
-    return first_match(x86_64_, nr, call.args);
+    return decide(Abi::X86_64, x86_64_, nr, call.args);
   }
-  if (call.arch == bpf::kAuditArchI386 && i386_) return first_match(i386_rules_, nr, call.args);
+  if (call.arch == bpf::kAuditArchI386 && i386_) return decide(Abi::I386, i386_rules_, nr, call.args);
   return seccomp_ret(filter_.bad_arch_action);
 }
 

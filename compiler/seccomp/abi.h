@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,40 @@ std::vector<AbiRule> rules_for_abi(const Filter& filter, Abi abi);
 
 // True when calls through `abi` pass the filter's arch check.
 bool abi_allowed(const Filter& filter, Abi abi);
+
+// `name`'s number on `abi` (x32: with the x32 bit), from libseccomp or else the generated
+// table (plan/syscall_table.h); nullopt when neither knows it there (or libseccomp gives only a
+// pseudo number: socketcall's children on i386).
+std::optional<std::uint32_t> number_on_abi(Abi abi, const std::string& name);
+
+// The name of number `nr` on `abi` (x32: with the x32 bit), from libseccomp or else the
+// generated table; "" when neither has one.
+std::string name_on_abi(Abi abi, std::uint32_t nr);
+
+// Syscall numbers newer than the syscall tables policyc was built with (ir.h, "Unknown
+// numbers"). Inclusive bounds.
+struct NumberRange {
+  std::uint32_t lo = 0;
+  std::uint32_t hi = 0;
+  bool operator==(const NumberRange&) const = default;
+};
+
+// The numbers of `abi` above every syscall libseccomp and the generated table know, ascending:
+//   x86_64: (highest, 0x3fffffff];
+//   x32:    (highest number of the common block, 0x400001ff] (new syscalls are added to the
+//           common block, below the x32-only block 512..547) and (highest, 0xfffffffe];
+//   i386:   (highest, 0xfffffffe].
+// 0xffffffff (nr -1, a tracer's "skip this call") is in none of them.
+const std::vector<NumberRange>& unknown_numbers(Abi abi);
+
+// True when `filter` answers an unknown number no rule names with errno(ENOSYS) instead of its
+// default action, so a program probing a syscall newer than the table falls back the way it
+// does on an older kernel (runc does the same): when the default action refuses (not allow or
+// log; with those the call reaches the kernel, which answers ENOSYS itself if it lacks it).
+bool unknown_numbers_get_enosys(const Filter& filter);
+
+// The errno(ENOSYS) verdict those calls get.
+inline constexpr Action kUnknownSyscallAction{ActionKind::Errno, 38};  // ENOSYS
 
 // How a call of syscall `name` reaches the filter through `abi`: its number there, and for
 // i386's multiplexed calls also socketcall/ipc with arg0 = the call's selector (the call's own
@@ -64,8 +99,11 @@ class ReferenceFilter {
  private:
   std::uint32_t first_match(const std::vector<AbiRule>& rules, std::uint32_t nr,
                             const std::array<std::uint64_t, 6>& args) const;
+  // first_match, or ENOSYS for an unknown number of `abi` that no rule names.
+  std::uint32_t decide(Abi abi, const std::vector<AbiRule>& rules, std::uint32_t nr,
+                       const std::array<std::uint64_t, 6>& args) const;
   const Filter& filter_;
-  bool x32_ = false, i386_ = false;
+  bool x32_ = false, i386_ = false, enosys_ = false;
   std::vector<AbiRule> x86_64_, x32_rules_, i386_rules_;
 };
 

@@ -10,6 +10,12 @@
 //   - For a call of syscall nr, the rules for that nr are tried in order; the first whose
 //     conditions all hold (an AND; an empty list always holds) decides. If none holds, the
 //     default action decides. A policy's `||` is lowered into several rules (DNF).
+//   - Unknown numbers: a number no rule names and newer than every syscall table policyc was
+//     built with (libseccomp's and plan/syscall_table.h's, per ABI: abi.h unknown_numbers) gets
+//     errno(ENOSYS) instead of the default action when the default action refuses (anything
+//     but allow and log), as runc does: a program probing a new syscall (glibc, Go, Rust's std)
+//     then falls back as on an older kernel. Known numbers no rule names still get the
+//     default. nr -1 (a tracer's "skip") always gets the default.
 //   - An argument comparison is `(arg & mask) OP value`; a mask of all ones (kNoMask) is no
 //     mask. With `width == 32` it compares only the low 32 bits of the argument, the mask and
 //     the value (the kernel passes int arguments sign-extended or not depending on the arch

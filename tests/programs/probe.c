@@ -8,6 +8,9 @@
  *   syscall NR [A0..]   syscall:NR=RESULT errno=N      (raw syscall with up to 6 integer args)
  *   env                 env:KEY=VALUE for each variable
  *   sleep SECONDS
+ *   nanosleep MS        prints nanosleep-started=1, sleeps with nanosleep(2), prints
+ *                       nanosleep=ok|ERRNO_NAME (a stop and continue meanwhile makes the
+ *                       kernel resume it through restart_syscall, which the filter sees)
  *   wait-signal         installs handlers for TERM INT HUP USR1 USR2 QUIT, waits; prints
  *                       signal=N and exits 100+N
  *   signal N            raise(N) with the default action
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -170,6 +174,14 @@ int main(int argc, char** argv) {
     } else if (!strcmp(a, "sleep")) {
       fflush(stdout);
       sleep((unsigned)atoi(next));
+      ++i;
+    } else if (!strcmp(a, "nanosleep")) {
+      const long ms = atol(next);
+      struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+      printf("nanosleep-started=1\n");
+      fflush(stdout);
+      const long r = syscall(SYS_nanosleep, &ts, NULL);
+      printf("nanosleep=%s\n", r == 0 ? "ok" : errno_name(errno));
       ++i;
     } else if (!strcmp(a, "wait-signal")) {
       wait_signal();

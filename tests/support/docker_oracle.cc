@@ -11,7 +11,10 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <sstream>
+
+#include "plan/syscall_table.h"
 
 namespace testsupport {
 namespace {
@@ -120,6 +123,67 @@ std::optional<std::vector<sock_filter>> export_bpf(scmp_filter_ctx ctx, std::str
   return program;
 }
 
+// ---- what libseccomp 2.5.4 cannot say, added the way runc patches its filters ----------------
+// Docker with a libseccomp that knows the kernel headers' names (mseal, listmount...) places
+// them like any other; and runc answers numbers newer than the syscall table with ENOSYS when
+// the default action refuses. Both as checks in front of libseccomp's program, one self-contained
+// block per number or range (slow, and simple enough to be obviously right).
+
+constexpr std::uint32_t kX32Bit = 0x40000000U;
+constexpr std::uint32_t kEnosysRet = SCMP_ACT_ERRNO(ENOSYS);
+
+struct Extra {
+  std::uint32_t arch;  // AUDIT_ARCH_*
+  std::uint32_t lo, hi;
+  std::uint32_t ret;
+};
+
+std::uint32_t highest(plan::SyscallAbi abi, std::uint32_t token, std::uint32_t lo, std::uint32_t hi) {
+  std::uint32_t top = lo;
+  for (const plan::SyscallEntry& e : plan::syscall_table(abi)) {
+    if (e.nr >= lo && e.nr <= hi) top = std::max(top, e.nr);
+  }
+  for (std::uint32_t nr = lo; nr <= std::min(hi, lo + 1023); ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(token, static_cast<int>(nr));
+    if (name) top = std::max(top, nr);
+    std::free(name);
+  }
+  return top;
+}
+
+void add_enosys_ranges(bool x32, bool i386, std::vector<Extra>& out) {
+  out.push_back({SCMP_ARCH_X86_64, highest(plan::SyscallAbi::X86_64, SCMP_ARCH_X86_64, 0, kX32Bit - 1) + 1, kX32Bit - 1,
+                 kEnosysRet});
+  if (x32) {  // new calls join the block x86_64 and x32 share, below x32's own 512..547
+    out.push_back({SCMP_ARCH_X86_64, highest(plan::SyscallAbi::X32, SCMP_ARCH_X32, kX32Bit, kX32Bit + 511) + 1,
+                   kX32Bit + 511, kEnosysRet});
+    out.push_back({SCMP_ARCH_X86_64, highest(plan::SyscallAbi::X32, SCMP_ARCH_X32, kX32Bit, 0xfffffffeU) + 1,
+                   0xfffffffeU, kEnosysRet});
+  }
+  if (i386) {
+    out.push_back({SCMP_ARCH_X86, highest(plan::SyscallAbi::I386, SCMP_ARCH_X86, 0, 0xfffffffeU) + 1, 0xfffffffeU,
+                   kEnosysRet});
+  }
+}
+
+// Profiles name syscalls by name, so every placed number is at most the table's highest: the
+// ENOSYS ranges never hold one.
+std::vector<sock_filter> extra_checks(const std::vector<Extra>& extras) {
+  std::vector<sock_filter> out;
+  auto add = [&](std::uint16_t code, std::uint32_t k, std::uint8_t jt = 0, std::uint8_t jf = 0) {
+    out.push_back({code, jt, jf, k});
+  };
+  for (const Extra& e : extras) {
+    add(BPF_LD | BPF_W | BPF_ABS, 4);  // arch
+    add(BPF_JMP | BPF_JEQ | BPF_K, e.arch, 0, 4);
+    add(BPF_LD | BPF_W | BPF_ABS, 0);  // nr
+    add(BPF_JMP | BPF_JGE | BPF_K, e.lo, 0, 2);
+    add(BPF_JMP | BPF_JGT | BPF_K, e.hi, 1, 0);
+    add(BPF_RET | BPF_K, e.ret);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::vector<sock_filter>> compile_docker_profile(const std::string& json_text,
@@ -143,6 +207,10 @@ std::optional<std::vector<sock_filter>> compile_docker_profile(const std::string
     }
   }
   for (const auto& a : profile.value("architectures", json::array())) arches.push_back(a);
+  const bool x32 = std::find(arches.begin(), arches.end(), "SCMP_ARCH_X32") != arches.end();
+  const bool i386 = std::find(arches.begin(), arches.end(), "SCMP_ARCH_X86") != arches.end();
+  std::vector<Extra> extras;
+  std::set<std::uint64_t> named;  // (audit arch << 32) | nr of every syscall placed in `extras`
   for (const auto& a : arches) {
     std::uint32_t token = a == "SCMP_ARCH_X86" ? SCMP_ARCH_X86 : a == "SCMP_ARCH_X32" ? SCMP_ARCH_X32 : 0;
     if (token != 0 && seccomp_arch_add(ctx.get(), token) != 0) { *error = "seccomp_arch_add " + a; return std::nullopt; }
@@ -167,7 +235,21 @@ std::optional<std::vector<sock_filter>> compile_docker_profile(const std::string
     for (const auto& n : call.value("names", json::array())) names.push_back(n);
     for (const auto& name : names) {
       int nr = seccomp_syscall_resolve_name(name.c_str());
-      if (nr == __NR_SCMP_ERROR) continue;  // runc: unknown to libseccomp, ignored
+      if (nr == __NR_SCMP_ERROR) {  // newer than libseccomp: placed as a newer libseccomp would
+        const auto table_nr = plan::syscall_number(plan::SyscallAbi::X86_64, name);
+        if (!table_nr) continue;  // runc: unknown to libseccomp, ignored
+        if (!conditions.empty()) { *error = "a condition on " + name + ", which libseccomp does not know"; return std::nullopt; }
+        const std::pair<plan::SyscallAbi, std::uint32_t> abis[] = {
+            {plan::SyscallAbi::X86_64, SCMP_ARCH_X86_64}, {plan::SyscallAbi::X32, x32 ? SCMP_ARCH_X86_64 : 0},
+            {plan::SyscallAbi::I386, i386 ? SCMP_ARCH_X86 : 0}};
+        for (const auto& [abi, arch] : abis) {
+          const auto abi_nr = plan::syscall_number(abi, name);
+          if (arch == 0 || !abi_nr || named.count((std::uint64_t{arch} << 32) | *abi_nr)) continue;
+          extras.push_back({arch, *abi_nr, *abi_nr, *action});
+          named.insert((std::uint64_t{arch} << 32) | *abi_nr);
+        }
+        continue;
+      }
       int rc = seccomp_rule_add_array(ctx.get(), *action, nr, static_cast<unsigned>(conditions.size()),
                                       conditions.empty() ? nullptr : conditions.data());
       if (rc != 0) {
@@ -176,7 +258,12 @@ std::optional<std::vector<sock_filter>> compile_docker_profile(const std::string
       }
     }
   }
-  return export_bpf(ctx.get(), error);
+  std::optional<std::vector<sock_filter>> program = export_bpf(ctx.get(), error);
+  if (!program) return std::nullopt;
+  if (*default_action != SCMP_ACT_ALLOW && *default_action != SCMP_ACT_LOG) add_enosys_ranges(x32, i386, extras);
+  std::vector<sock_filter> checks = extra_checks(extras);
+  program->insert(program->begin(), checks.begin(), checks.end());
+  return program;
 }
 
 }  // namespace testsupport

@@ -224,7 +224,16 @@ std::vector<bpf::SeccompData> probe_calls(const seccomp::Filter& filter, std::mt
   }
   const bool x86 = std::find(filter.arches.begin(), filter.arches.end(), "x86") != filter.arches.end();
   if (x86) {
-    for (int nr = 0; nr <= 450; ++nr) call(nr, bpf::kAuditArchI386);
+    for (int nr = 0; nr <= 470; ++nr) call(nr, bpf::kAuditArchI386);
+  }
+  // Both edges of every range of numbers newer than the syscall tables (ENOSYS there when the
+  // default action refuses, abi.h).
+  for (const auto& [abi, arch] : {std::pair{seccomp::Abi::X86_64, bpf::kAuditArchX86_64},
+                                  std::pair{seccomp::Abi::X32, bpf::kAuditArchX86_64},
+                                  std::pair{seccomp::Abi::I386, bpf::kAuditArchI386}}) {
+    for (const seccomp::NumberRange& r : seccomp::unknown_numbers(abi)) {
+      for (std::uint32_t nr : {r.lo - 1, r.lo, r.lo + 1, r.hi - 1, r.hi, r.hi + 1}) call(static_cast<int>(nr), arch);
+    }
   }
   // Every ABI's numbers of the named syscalls, on edge values and values near the constants
   // their rules (as renumbered for that ABI) compare with.

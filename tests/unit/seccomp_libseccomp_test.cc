@@ -204,7 +204,7 @@ TEST(SeccompLibseccomp, CompileDispatchesToLibseccomp) {
             bpf::encode(compile_libseccomp(*filter, diags, 2)));
 }
 
-// Every syscall libseccomp knows, allowed: the binary tree keeps the program well under the
+// Every syscall policyc knows, allowed: the binary tree keeps the program well under the
 // kernel's 4096-instruction limit and the dispatch short.
 TEST(SeccompLibseccomp, AllowListOfEverySyscallFitsTheKernelLimit) {
   Filter filter;
@@ -221,7 +221,7 @@ TEST(SeccompLibseccomp, AllowListOfEverySyscallFitsTheKernelLimit) {
   auto verdict = bpf::run(program, data);
   ASSERT_TRUE(verdict);
   EXPECT_EQ(verdict->ret, seccomp_ret(Action{ActionKind::Allow, 0}));
-  EXPECT_LT(verdict->executed, 20u);
+  EXPECT_LT(verdict->executed, 26u);  // 6 of them the stub for what libseccomp 2.5.4 cannot say
 }
 
 // The real Docker and Podman profiles (through the Docker importer and the parser) compile
