@@ -1,35 +1,20 @@
 #include "launcher/supervisor/syscall_names.h"
 
-#include <algorithm>
-#include <cstring>
-#include <iterator>
+#include "plan/syscall_table.h"
 
 namespace launcher {
 
-namespace {
-
-struct NamedSyscall {
-  int nr;
-  const char* name;
-};
-
-constexpr NamedSyscall kSyscalls[] = {
-#include "syscall_names_x86_64.inc"
-};
-
-}  // namespace
-
+// plan/syscall_table.h's names are string literals, so their data() is NUL-terminated.
 const char* syscall_name(int nr) {
-  auto it = std::lower_bound(std::begin(kSyscalls), std::end(kSyscalls), nr,
-                             [](const NamedSyscall& s, int n) { return s.nr < n; });
-  return it != std::end(kSyscalls) && it->nr == nr ? it->name : nullptr;
+  if (nr < 0) return nullptr;
+  const std::string_view name = plan::syscall_name(plan::SyscallAbi::X86_64, static_cast<std::uint32_t>(nr));
+  return name.empty() ? nullptr : name.data();
 }
 
 std::optional<int> syscall_number(const std::string& name) {
-  for (const auto& s : kSyscalls) {
-    if (name == s.name) return s.nr;
-  }
-  return std::nullopt;
+  const auto nr = plan::syscall_number(plan::SyscallAbi::X86_64, name);
+  if (!nr) return std::nullopt;
+  return static_cast<int>(*nr);
 }
 
 }  // namespace launcher

@@ -1,5 +1,5 @@
-// x86_64 syscall names by number, for denial reports and --learn. The table is generated at
-// build time from the kernel header <asm/unistd_64.h> (gen-syscall-names), not typed by hand.
+// x86_64 syscall names by number, for denial reports and --learn: plan/syscall_table.h's table,
+// generated at build time from the newest kernel headers on the machine (not typed by hand).
 #pragma once
 
 #include <optional>
@@ -7,9 +7,9 @@
 
 namespace launcher {
 
-// nullptr for a number the header does not name (newer than the header, or no syscall).
+// nullptr for a number the table does not name (newer than the headers, or no syscall).
 const char* syscall_name(int nr);
-// The number of `name`, if the header has it.
+// The number of `name`, if the table has it.
 std::optional<int> syscall_number(const std::string& name);
 
 }  // namespace launcher
