@@ -51,6 +51,27 @@ AbiSide abi_side(const seccomp::Filter& f, Abi abi) {
   return {seccomp::rules_for_abi(f, abi), seccomp::seccomp_ret(f.default_action)};
 }
 
+bool names(const AbiSide& side, std::uint32_t nr) {
+  return std::any_of(side.rules.begin(), side.rules.end(), [&](const seccomp::AbiRule& r) { return r.nr == nr; });
+}
+
+// What a call of `nr` gets when none of the side's rules holds: the fallback, or errno(ENOSYS)
+// for a number newer than the syscall table that the filter names nowhere (abi.h).
+std::uint32_t fallback_for(const seccomp::Filter& f, const AbiSide& side, Abi abi, std::uint32_t nr) {
+  if (seccomp::abi_allowed(f, abi) && seccomp::unknown_numbers_get_enosys(f) && seccomp::is_unknown_number(abi, nr) &&
+      !names(side, nr)) {
+    return seccomp::seccomp_ret(seccomp::kUnknownSyscallAction);
+  }
+  return side.fallback;
+}
+
+std::uint32_t unknown_fallback(const seccomp::Filter& f, const AbiSide& side, Abi abi) {
+  if (seccomp::abi_allowed(f, abi) && seccomp::unknown_numbers_get_enosys(f)) {
+    return seccomp::seccomp_ret(seccomp::kUnknownSyscallAction);
+  }
+  return side.fallback;
+}
+
 void diff_abi_ir(const seccomp::Filter& a, const seccomp::Filter& b, Abi abi, std::vector<Difference>& out) {
   const bool served_a = seccomp::abi_allowed(a, abi), served_b = seccomp::abi_allowed(b, abi);
   const AbiSide side_a = abi_side(a, abi), side_b = abi_side(b, abi);
@@ -72,8 +93,8 @@ void diff_abi_ir(const seccomp::Filter& a, const seccomp::Filter& b, Abi abi, st
   for (const auto& r : side_a.rules) numbers.insert(r.nr);
   for (const auto& r : side_b.rules) numbers.insert(r.nr);
   for (std::uint32_t nr : numbers) {
-    const std::vector<IrSide> sides{without_rules(ir_side(side_a.rules, nr, side_a.fallback)),
-                                    without_rules(ir_side(side_b.rules, nr, side_b.fallback))};
+    const std::vector<IrSide> sides{without_rules(ir_side(side_a.rules, nr, fallback_for(a, side_a, abi, nr))),
+                                    without_rules(ir_side(side_b.rules, nr, fallback_for(b, side_b, abi, nr)))};
     const std::string name = name_or_number(abi, nr);
     // Values are named after the x86_64 call of the same name (the constants are the same).
     for (const Case& c : explore_ir(sides, rets_differ)) {
@@ -86,6 +107,12 @@ void diff_abi_ir(const seccomp::Filter& a, const seccomp::Filter& b, Abi abi, st
   if (side_a.fallback != side_b.fallback) {
     const Case c = whole(side_a.fallback, side_b.fallback);
     out.push_back({prefix(abi) + "every syscall neither filter has a rule for: " + change_text(c), false, false, abi, 0, true, c});
+  }
+  const std::uint32_t unknown_a = unknown_fallback(a, side_a, abi), unknown_b = unknown_fallback(b, side_b, abi);
+  if (unknown_a != unknown_b) {
+    const Case c = whole(unknown_a, unknown_b);
+    out.push_back({prefix(abi) + "every syscall number newer than the syscall table, named by neither: " + change_text(c),
+                   false, false, abi, 0, true, c, true});
   }
 }
 

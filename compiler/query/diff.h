@@ -24,6 +24,7 @@ struct Difference {
   std::uint32_t nr = 0;
   bool every_syscall = false;  // IR: the syscalls neither filter has a rule for; or a whole arch
   Case change;               // outcomes: {a, b}
+  bool unknown_numbers = false;  // IR, with every_syscall: only the numbers newer than the table
 };
 
 struct DiffResult {

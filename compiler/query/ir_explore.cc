@@ -92,7 +92,13 @@ Test to_test(const seccomp::ArgCondition& c) {
   return t;
 }
 
-IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, const seccomp::Filter& filter) {
+IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, const seccomp::Filter& filter,
+               seccomp::Abi abi) {
+  const bool named = std::any_of(abi_rules.begin(), abi_rules.end(), [&](const seccomp::AbiRule& r) { return r.nr == nr; });
+  // A number newer than the syscall table that no rule names gets errno(ENOSYS) (abi.h).
+  if (!named && seccomp::unknown_numbers_get_enosys(filter) && seccomp::is_unknown_number(abi, nr)) {
+    return ir_side(abi_rules, nr, seccomp::seccomp_ret(seccomp::kUnknownSyscallAction));
+  }
   return ir_side(abi_rules, nr, seccomp::seccomp_ret(filter.default_action));
 }
 

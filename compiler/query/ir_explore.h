@@ -27,7 +27,8 @@ struct IrSide {           // one filter's rules for the syscall, in order, and i
 };
 
 // The side of `filter` for calls numbered `nr` through `abi`'s rules (see abi.h).
-IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, const seccomp::Filter& filter);
+IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, const seccomp::Filter& filter,
+               seccomp::Abi abi);
 // The same with `fallback` (SECCOMP_RET_*) for calls no rule takes.
 IrSide ir_side(const std::vector<seccomp::AbiRule>& abi_rules, std::uint32_t nr, std::uint32_t fallback);
 

@@ -60,7 +60,7 @@ std::vector<QueryTarget> targets_on(Abi abi, const Call& call) {
 }
 
 std::vector<Case> ir_cases(const seccomp::Filter& filter, const QueryTarget& t) {
-  IrSide side = ir_side(seccomp::rules_for_abi(filter, t.abi), t.nr, filter);
+  IrSide side = ir_side(seccomp::rules_for_abi(filter, t.abi), t.nr, filter, t.abi);
   fix_arguments(side, t.known);
   return explore_ir({side}, [](const std::vector<Outcome>&) { return true; });
 }

@@ -259,3 +259,12 @@ std::uint32_t ReferenceFilter::verdict(const bpf::SeccompData& call) const {
 }
 
 }  // namespace policyc::seccomp
+
+namespace policyc::seccomp {
+
+bool is_unknown_number(Abi abi, std::uint32_t nr) {
+  const auto& ranges = unknown_numbers(abi);
+  return std::any_of(ranges.begin(), ranges.end(), [&](const NumberRange& r) { return r.lo <= nr && nr <= r.hi; });
+}
+
+}  // namespace policyc::seccomp

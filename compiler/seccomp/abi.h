@@ -66,6 +66,7 @@ struct NumberRange {
 //   i386:   (highest, 0xfffffffe].
 // 0xffffffff (nr -1, a tracer's "skip this call") is in none of them.
 const std::vector<NumberRange>& unknown_numbers(Abi abi);
+bool is_unknown_number(Abi abi, std::uint32_t nr);  // nr lies in unknown_numbers(abi)
 
 // True when `filter` answers an unknown number no rule names with errno(ENOSYS) instead of its
 // default action, so a program probing a syscall newer than the table falls back the way it

@@ -292,7 +292,7 @@ TEST(LauncherArchive, UnpackProgressOnATerminalOnly) {
   const std::string& out = terminal.output();
   EXPECT_NE(out.find("\r\033[Kplan-exec: unpacking rootfs.tar.gz: "), std::string::npos) << out;
   EXPECT_NE(out.find("% of the archive, "), std::string::npos) << out;
-  EXPECT_NE(out.find(" files"), std::string::npos) << out;
+  EXPECT_NE(out.find(" file"), std::string::npos) << out;
   const auto last_draw = out.rfind("plan-exec: unpacking");
   EXPECT_NE(out.find("\r\033[K", last_draw), std::string::npos) << "the progress line was not erased: " << out;
 }

@@ -188,7 +188,7 @@ std::vector<const Difference*> ir_lines_for(const DiffResult& result, const bpf:
     if (d.every_syscall) {
       const bool whole_arch = neither;
       const bool unruled = !ruled_numbers(a, abi).count(nr) && !ruled_numbers(b, abi).count(nr);
-      if (whole_arch || unruled) out.push_back(&d);
+      if (whole_arch || (unruled && d.unknown_numbers == seccomp::is_unknown_number(abi, nr))) out.push_back(&d);
     } else if (d.nr == nr && covers(d.change, call, false)) {
       out.push_back(&d);
     }
