@@ -40,6 +40,9 @@ bool alu(std::uint16_t op, std::uint32_t* a, std::uint32_t operand) {
   }
 }
 
+
+}  // namespace
+
 bool jump_taken(std::uint16_t op, std::uint32_t a, std::uint32_t operand) {
   switch (op) {
     case BPF_JEQ: return a == operand;
@@ -49,8 +52,6 @@ bool jump_taken(std::uint16_t op, std::uint32_t a, std::uint32_t operand) {
     default: return false;
   }
 }
-
-}  // namespace
 
 std::vector<sock_filter> decode(const std::vector<std::uint8_t>& bytes) {
   std::vector<sock_filter> program(bytes.size() / 8);

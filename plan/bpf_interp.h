@@ -47,4 +47,7 @@ std::optional<Verdict> run(const std::vector<sock_filter>& program, const Seccom
 // One line per instruction, "0012: jeq #0x3c, 13, 14", for `explain` and test failures.
 std::string disassemble(const sock_filter& insn, std::size_t index);
 
+// Whether a conditional jump (BPF_OP of a BPF_JMP code: JEQ, JGT, JGE, JSET) is taken.
+bool jump_taken(std::uint16_t op, std::uint32_t a, std::uint32_t operand);
+
 }  // namespace plan::bpf

@@ -54,16 +54,6 @@ std::optional<std::uint32_t> alu(std::uint16_t op, std::uint32_t a, std::uint32_
   }
 }
 
-bool jump_taken(std::uint16_t op, std::uint32_t a, std::uint32_t operand) {
-  switch (op) {
-    case BPF_JEQ: return a == operand;
-    case BPF_JGT: return a > operand;
-    case BPF_JGE: return a >= operand;
-    case BPF_JSET: return (a & operand) != 0;
-    default: return false;
-  }
-}
-
 Test test_of(std::uint16_t op, std::uint32_t mask, std::uint32_t k) {
   switch (op) {
     case BPF_JEQ: return {mask, Cmp::Eq, k};
@@ -194,7 +184,7 @@ class Walker {
     if (operand.kind != Value::Const) refuse(s.pc, "compares with a value loaded from seccomp_data");
     if (s.a.kind == Value::Computed) refuse(s.pc, "compares a value computed from seccomp_data");
     if (s.a.kind == Value::Const) {
-      s.pc = next + (jump_taken(op, s.a.constant, operand.constant) ? insn.jt : insn.jf);
+      s.pc = next + (plan::bpf::jump_taken(op, s.a.constant, operand.constant) ? insn.jt : insn.jf);
       push(s);
       return;
     }
