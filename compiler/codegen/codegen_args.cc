@@ -14,9 +14,6 @@
 namespace policyc::seccomp::codegen {
 namespace {
 
-constexpr std::uint32_t low_word(unsigned arg) { return 16 + 8 * arg; }   // seccomp_data.args[arg]
-constexpr std::uint32_t high_word(unsigned arg) { return 20 + 8 * arg; }  // little-endian
-
 struct Words {            // a 64-bit quantity as the two words BPF compares
   std::uint32_t hi, lo;
   explicit Words(std::uint64_t v) : hi(static_cast<std::uint32_t>(v >> 32)), lo(static_cast<std::uint32_t>(v)) {}

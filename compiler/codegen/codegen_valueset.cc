@@ -9,8 +9,6 @@
 namespace policyc::seccomp::codegen {
 namespace {
 
-constexpr std::uint32_t low_word(unsigned arg) { return 16 + 8 * arg; }   // seccomp_data.args[arg]
-constexpr std::uint32_t high_word(unsigned arg) { return 20 + 8 * arg; }  // little-endian
 constexpr std::uint32_t kWordMax = 0xffffffffU;
 // The exact search below is O(m^3) in the segments of one word; real policies have a handful.
 constexpr std::size_t kMaxSegments = 64;

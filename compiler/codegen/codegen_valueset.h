@@ -23,6 +23,10 @@
 
 namespace policyc::seccomp::codegen {
 
+// Offsets of an argument's two 32-bit words in struct seccomp_data (little-endian).
+inline constexpr std::uint32_t low_word(unsigned arg) { return 16 + 8 * arg; }
+inline constexpr std::uint32_t high_word(unsigned arg) { return 20 + 8 * arg; }
+
 // Sorted, disjoint, non-adjacent closed intervals of argument values.
 using ValueSet = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 

@@ -24,14 +24,14 @@ struct Special {
   std::vector<NumberRange> enosys;
 };
 
-Location location_of(const Rule& rule) { return {rule.where.file, rule.where.line, rule.where.column, 1}; }
+Location table_rule_location(const Rule& rule) { return {rule.where.file, rule.where.line, rule.where.column, 1}; }
 
 // The table-only syscalls of one ABI and their verdicts; false after an error.
 bool add_exact(const Filter& filter, Abi abi, Special& out, Diagnostics& diags) {
   for (const AbiRule& rule : rules_for_abi(filter, abi)) {
     if (!needs_stub(*rule.source) || out.exact.count(rule.nr)) continue;  // the first rule decides
     if (!rule.conditions.empty()) {
-      diags.error(location_of(*rule.source),
+      diags.error(table_rule_location(*rule.source),
                   "the libseccomp backend cannot test the arguments of " + rule.source->syscall +
                       ": libseccomp 2.5 does not know this syscall (policyc takes its number from the kernel "
                       "headers' syscall table), so only an unconditional rule can be placed before its filter",

@@ -14,8 +14,6 @@ namespace {
 
 using seccomp::Abi;
 
-constexpr Abi kAbis[] = {Abi::X86_64, Abi::X32, Abi::I386};
-
 bool rets_differ(const std::vector<Outcome>& o) { return o[0].ret != o[1].ret; }
 
 std::string change_text(const Case& c) { return ret_text(c.outcomes[0].ret) + " -> " + ret_text(c.outcomes[1].ret); }

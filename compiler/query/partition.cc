@@ -52,9 +52,9 @@ Partition by_intervals(std::vector<Test> tests, std::uint64_t mask) {
   return out;
 }
 
-enum State : std::uint8_t { kEqual, kBelow, kAbove, kSatisfied };  // x & mask against value, top bits so far
+enum MaskedCompare : std::uint8_t { kEqual, kBelow, kAbove, kSatisfied };  // x & mask against value, top bits so far
 
-bool decided(const Test& test, State state) {
+bool decided(const Test& test, MaskedCompare state) {
   switch (test.cmp) {
     case Cmp::Eq: return state == kEqual;
     case Cmp::Ne: return state != kEqual;
@@ -72,7 +72,7 @@ class TruthSearch {
  public:
   TruthSearch(const std::vector<Test>& tests, std::uint64_t domain) : tests_(tests), domain_(domain) {}
 
-  std::map<std::vector<bool>, std::uint64_t> run(int bit, const std::vector<State>& states) {
+  std::map<std::vector<bool>, std::uint64_t> run(int bit, const std::vector<MaskedCompare>& states) {
     if (bit < 0) {
       std::vector<bool> truth(tests_.size());
       for (std::size_t j = 0; j < tests_.size(); ++j) truth[j] = decided(tests_[j], states[j]);
@@ -88,7 +88,7 @@ class TruthSearch {
     std::map<std::vector<bool>, std::uint64_t> out;
     for (std::uint64_t choice : {0ULL, 1ULL}) {
       if (choice == 1 && !free_bit) break;
-      std::vector<State> next = states;
+      std::vector<MaskedCompare> next = states;
       for (std::size_t j = 0; j < tests_.size(); ++j) {
         if (next[j] != kEqual) continue;
         const bool mine = choice && (tests_[j].mask & b);
@@ -104,7 +104,7 @@ class TruthSearch {
  private:
   const std::vector<Test>& tests_;
   std::uint64_t domain_;
-  std::map<std::pair<int, std::vector<State>>, std::map<std::vector<bool>, std::uint64_t>> memo_;
+  std::map<std::pair<int, std::vector<MaskedCompare>>, std::map<std::vector<bool>, std::uint64_t>> memo_;
 };
 
 // Depth-first from the top bit, 0 before 1, so the first value found is the smallest; a
@@ -115,7 +115,7 @@ class Solver {
 
   // States: kEqual (undecided so far) or kSatisfied ("decided, as wanted"): a decided
   // literal's side no longer matters, so paths that only differ there share one memo entry.
-  std::optional<std::uint64_t> run(int bit, std::vector<State> states) {
+  std::optional<std::uint64_t> run(int bit, std::vector<MaskedCompare> states) {
     for (std::size_t j = 0; j < literals_.size(); ++j) {
       if (states[j] == kEqual || states[j] == kSatisfied) continue;
       if (decided(literals_[j].first, states[j]) != literals_[j].second) return std::nullopt;
@@ -135,7 +135,7 @@ class Solver {
     }
     for (std::uint64_t choice : {0ULL, 1ULL}) {
       if (choice == 1 && !free_bit) break;
-      std::vector<State> next = states;
+      std::vector<MaskedCompare> next = states;
       for (std::size_t j = 0; j < literals_.size(); ++j) {
         if (next[j] != kEqual) continue;
         const bool mine = choice && (literals_[j].first.mask & b);
@@ -151,14 +151,14 @@ class Solver {
  private:
   const std::vector<Literal>& literals_;
   std::uint64_t domain_;
-  std::set<std::pair<int, std::vector<State>>> failed_;
+  std::set<std::pair<int, std::vector<MaskedCompare>>> failed_;
 };
 
 Partition by_truth(std::vector<Test> tests, std::uint64_t domain) {
   Partition out;
   out.tests = std::move(tests);
   TruthSearch search(out.tests, domain);
-  const auto found = search.run(63, std::vector<State>(out.tests.size(), kEqual));
+  const auto found = search.run(63, std::vector<MaskedCompare>(out.tests.size(), kEqual));
   for (const auto& [truth, witness] : found) out.classes.push_back({witness, {}, truth});
   std::sort(out.classes.begin(), out.classes.end(),
             [](const ValueClass& a, const ValueClass& b) { return a.witness < b.witness; });
@@ -205,7 +205,7 @@ std::optional<std::uint64_t> solve(const std::vector<Literal>& literals, std::ui
   Solver solver(literals, domain);
   int top = 63;
   while (top > 0 && !(domain >> top & 1)) --top;  // bits above the domain stay 0
-  return solver.run(top, std::vector<State>(literals.size(), kEqual));
+  return solver.run(top, std::vector<MaskedCompare>(literals.size(), kEqual));
 }
 
 std::vector<Interval> merge_intervals(std::vector<Interval> ranges) {

@@ -16,8 +16,6 @@ namespace {
 
 using seccomp::Abi;
 
-constexpr Abi kAbis[] = {Abi::X86_64, Abi::X32, Abi::I386};
-
 // A plan does not list its arches: it serves an ABI when some common call of it gets another
 // verdict than a call from a foreign arch (what a refused arch gets). Only decides whether
 // the ABI is shown; the verdicts shown are exact either way.

@@ -10,6 +10,9 @@
 
 namespace policyc::query {
 
+// Every ABI an x86_64 filter can serve, in the order reports list them.
+inline constexpr seccomp::Abi kAbis[] = {seccomp::Abi::X86_64, seccomp::Abi::X32, seccomp::Abi::I386};
+
 const char* abi_name(seccomp::Abi abi);                 // "x86_64", "x32", "x86"
 std::uint32_t audit_arch(seccomp::Abi abi);
 

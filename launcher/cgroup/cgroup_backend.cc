@@ -14,7 +14,6 @@
 namespace launcher {
 namespace {
 
-constexpr const char* kStep = "cgroups";
 
 // Why a cgroup operation failed, and what the user can do about it.
 std::string advice_for(int err) {
@@ -57,21 +56,21 @@ void validate_write(const plan::CgroupWrite& write) {
   bool file_ok = !write.file.empty() && write.file.find('/') == std::string::npos && write.file != "." &&
                  write.file != ".." && !forbidden_limit_file(write.file);
   if (!file_ok)
-    throw StepError(kStep, "the plan's cgroup write to \"" + write.file +
+    throw StepError(kCgroupStep, "the plan's cgroup write to \"" + write.file +
                                "\" is not a limit file plan-exec may set: recompile the policy with policyc");
   if (write.value.find('\n') != std::string::npos)
-    throw StepError(kStep, "the plan's value for cgroup file " + write.file +
+    throw StepError(kCgroupStep, "the plan's value for cgroup file " + write.file +
                                " holds a newline: recompile the policy with policyc");
 }
 
 void validate_plan(const plan::Cgroups& cgroups, const std::string& name) {
   if (!valid_component(name))
-    throw StepError(kStep, "container name \"" + name +
+    throw StepError(kCgroupStep, "container name \"" + name +
                                "\" cannot name a cgroup (use letters, digits, '-', '_', '.'): rename the container");
   const std::string parent = cgroups.parent.empty() ? "plan-exec" : cgroups.parent;
   for (const auto& part : split_parent(parent))
     if (!valid_component(part))
-      throw StepError(kStep, "cgroup parent \"" + parent + "\" has an invalid component \"" + part +
+      throw StepError(kCgroupStep, "cgroup parent \"" + parent + "\" has an invalid component \"" + part +
                                  "\": use names of letters, digits, '-', '_', '.', separated by '/'");
   for (const auto& write : cgroups.v2) validate_write(write);
   for (const auto& controller : cgroups.v1)
@@ -126,7 +125,7 @@ void emit_warning(const CgroupEnv& env, const std::string& text) {
 }
 
 void no_device_cgroup(const std::string& where) {
-  throw StepError(kStep, "a root run confines device access in a cgroup, but this host has no device controller (" +
+  throw StepError(kCgroupStep, "a root run confines device access in a cgroup, but this host has no device controller (" +
                              where + "): mount the v1 devices hierarchy or cgroup2, or run plan-exec rootless");
 }
 
@@ -142,7 +141,7 @@ void missing_controller(const CgroupEnv& env, bool best_effort, const std::strin
     emit_warning(env, "no " + controller + " controller (" + where + "): its limits are not applied (best effort)");
     return;
   }
-  throw StepError(kStep, "the plan sets " + controller + " limits, but this host has no " + controller +
+  throw StepError(kCgroupStep, "the plan sets " + controller + " limits, but this host has no " + controller +
                              " controller (" + where +
                              "): enable or mount it, or mark the limits best_effort to run without them");
 }
@@ -193,13 +192,13 @@ void CgroupBackend::warn(const std::string& text) const { emit_warning(env_, tex
 
 void CgroupBackend::cannot_apply(const std::string& what, int err, bool enforced) {
   if (enforced)
-    throw StepError(kStep, what + ": " + advice_for(err) +
+    throw StepError(kCgroupStep, what + ": " + advice_for(err) +
                                " (this is the device cgroup, which confines device access: it has no best effort)");
   if (best_effort_) {
     warn("could not " + what + ": " + advice_for(err) + " (best effort: continuing without it)");
     return;
   }
-  throw StepError(kStep, what + ": " + advice_for(err) + "; mark the limits best_effort to run without it");
+  throw StepError(kCgroupStep, what + ": " + advice_for(err) + "; mark the limits best_effort to run without it");
 }
 
 const CgroupDir* CgroupBackend::dir_with(const std::string& controller) const {
@@ -233,7 +232,7 @@ std::vector<std::string> CgroupBackend::removable_parents(bool include_created) 
 
 void CgroupBackend::create_dir(CgroupDir& dir) {
   if (!fs().exists(dir.base))
-    throw StepError(kStep, "cgroup directory " + dir.base + " (" + dir.label +
+    throw StepError(kCgroupStep, "cgroup directory " + dir.base + " (" + dir.label +
                                ") does not exist: the cgroup layout changed since plan-exec read it");
   on_dir_ready(dir, dir.base, false);
   int err = 0;
@@ -257,7 +256,7 @@ void CgroupBackend::create_dir(CgroupDir& dir) {
   }
   const std::string path = dir.path();
   if (err == EEXIST)
-    throw StepError(kStep, "cgroup " + path +
+    throw StepError(kCgroupStep, "cgroup " + path +
                                " already exists: a leftover of an earlier run with the same pid; remove it with "
                                "`plan-exec --cleanup`");
   if (err != 0) {
@@ -292,7 +291,7 @@ void CgroupBackend::apply_writes(const CgroupDir& dir) {
 }
 
 void CgroupBackend::create() {
-  if (created_) throw StepError(kStep, "cgroups created twice for one container (launcher bug)");
+  if (created_) throw StepError(kCgroupStep, "cgroups created twice for one container (launcher bug)");
   // The watcher first: if plan-exec dies half-way through, it removes what was made.
   if (env_.spawn_reaper) reaper_.start(leaves(), removable_parents(false));
   owner_ = ::getpid();
@@ -385,7 +384,7 @@ std::unique_ptr<ContainerCgroup> make_cgroup_backend(const plan::Cgroups& cgroup
   }
   if (env.devices) no_device_cgroup("no cgroup filesystem in /proc/self/mountinfo");
   if (!cgroups.best_effort)
-    throw StepError(kStep, "the plan sets limits, but no cgroup filesystem is mounted (none in /proc/self/mountinfo): "
+    throw StepError(kCgroupStep, "the plan sets limits, but no cgroup filesystem is mounted (none in /proc/self/mountinfo): "
                            "mount cgroup2 at /sys/fs/cgroup, or mark the limits best_effort");
   emit_warning(env, "no cgroup filesystem is mounted: no limits are applied (best effort)");
   return std::make_unique<NullCgroup>("no cgroup filesystem; best effort");

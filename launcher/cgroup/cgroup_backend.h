@@ -19,6 +19,9 @@
 
 namespace launcher {
 
+// The setup step every cgroup error names.
+inline constexpr const char* kCgroupStep = "cgroups";
+
 struct CgroupEnv {
   CgroupLayout layout;
   std::shared_ptr<CgroupFs> fs = std::make_shared<CgroupFs>();

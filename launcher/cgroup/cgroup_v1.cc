@@ -19,7 +19,6 @@
 namespace launcher {
 namespace {
 
-constexpr const char* kStep = "cgroups";
 
 // Hierarchies joined only to report usage; a host without them just reports less. memory is
 // joined even without --stats: its counters tell an OOM kill (exit 137 and its message).
@@ -164,7 +163,7 @@ std::unique_ptr<ContainerCgroup> make_v1_backend(const plan::Cgroups& cgroups, c
       if (dir.label == mount.label()) return dir;
     auto base = absolute ? std::optional<std::string>(mount.mount_point) : mount.caller_dir();
     if (!base)
-      throw StepError(kStep, "plan-exec's own cgroup in the v1 " + mount.label() + " hierarchy (\"" +
+      throw StepError(kCgroupStep, "plan-exec's own cgroup in the v1 " + mount.label() + " hierarchy (\"" +
                                  mount.caller_path + "\") is not visible under its mount " + mount.mount_point +
                                  ": give the limits an absolute parent, e.g. parent \"/plan-exec\"");
     CgroupDir dir;

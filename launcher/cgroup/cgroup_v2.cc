@@ -22,7 +22,6 @@
 namespace launcher {
 namespace {
 
-constexpr const char* kStep = "cgroups";
 
 std::set<std::string> words(const std::optional<std::string>& text) {
   std::set<std::string> result;
@@ -65,7 +64,7 @@ class V2Cgroup : public CgroupBackend {
     // The launch shape already counts on CLONE_INTO_CGROUP: no fd is an error, not a fallback.
     fd_ = fs().open_dir(dir->path());
     const int err = errno;
-    if (fd_ < 0) throw StepError(kStep, "open the cgroup " + dir->path() + " for clone3(CLONE_INTO_CGROUP)", err);
+    if (fd_ < 0) throw StepError(kCgroupStep, "open the cgroup " + dir->path() + " for clone3(CLONE_INTO_CGROUP)", err);
   }
 
   bool skip_write(const plan::CgroupWrite& write) const override {
@@ -95,7 +94,7 @@ class V2Cgroup : public CgroupBackend {
     std::string problem;
     const int err = fs().attach_device_program(path, device_program(*device_rules()), problem);
     if (err != 0)
-      throw StepError(kStep, problem + " for the cgroup " + path + " (the device cgroup, which confines device "
+      throw StepError(kCgroupStep, problem + " for the cgroup " + path + " (the device cgroup, which confines device "
                                        "access: it has no best effort; it needs root and a kernel with "
                                        "CONFIG_CGROUP_BPF)", err);
   }
@@ -134,7 +133,7 @@ std::unique_ptr<ContainerCgroup> make_v2_backend(const plan::Cgroups& cgroups, c
   if (!absolute) {
     auto caller = mount.caller_dir();
     if (!caller)
-      throw StepError(kStep, "plan-exec's own cgroup (\"" + mount.caller_path + "\") is not visible under the cgroup2 mount " +
+      throw StepError(kCgroupStep, "plan-exec's own cgroup (\"" + mount.caller_path + "\") is not visible under the cgroup2 mount " +
                                  mount.mount_point + ": give the limits an absolute parent, e.g. parent \"/plan-exec\"");
     if (*caller != mount.mount_point) base = caller->substr(0, caller->rfind('/'));
   }

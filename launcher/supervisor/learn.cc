@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kBegin = "# learned by plan-exec --learn (";
 constexpr const char* kEnd = "# end of learned lines";
 
-std::string hex(std::uint64_t value) {
+std::string policy_hex(std::uint64_t value) {
   char text[24];
   std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
   return text;
@@ -33,9 +33,9 @@ std::pair<std::string, std::string> learned_condition(int nr, const Args& args) 
   const char* name = syscall_name(nr);
   const std::string call = name ? name : "";
   if (call == "socket") return {"u32(arg0) == " + std::to_string(args[0] & 0xffffffffULL), socket_family_text(args[0] & 0xffffffffULL)};
-  if (call == "ioctl") return {"u32(arg1) == " + hex(args[1] & 0xffffffffULL), ioctl_request_text(args[1] & 0xffffffffULL)};
+  if (call == "ioctl") return {"u32(arg1) == " + policy_hex(args[1] & 0xffffffffULL), ioctl_request_text(args[1] & 0xffffffffULL)};
   if (call == "prctl") return {"u32(arg0) == " + std::to_string(args[0] & 0xffffffffULL), prctl_option_text(args[0] & 0xffffffffULL)};
-  if (call == "clone") return {"arg0 == " + hex(args[0]), clone_flags_text(args[0])};
+  if (call == "clone") return {"arg0 == " + policy_hex(args[0]), clone_flags_text(args[0])};
   return {"", ""};
 }
 

@@ -22,6 +22,7 @@
 #include "tests/support/plan_exec_runner.h"
 #include "tests/support/proof_env.h"
 #include "tests/support/rootfs.h"
+#include "tests/support/security_suite.h"
 
 namespace {
 
@@ -45,14 +46,6 @@ const std::vector<std::string> kProbeNames = {
 // (a missing capability, a read-only mount) would hide a filter that does not work.
 const std::vector<std::string> kKilledByTheFilter = {
     "ptrace", "mount", "unshare user namespace", "unshare mount namespace", "keyctl", "syslog", "pivot_root", "chroot"};
-
-std::string line_of(const std::string& output, const std::string& name) {
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(name + ": ")) return line;
-  }
-  return "";
-}
 
 // A setuid copy of the euid helper (exits 0 when its euid is 0) owned by `owner`.
 void install_setuid_copy(const std::string& rootfs, const std::string& name, uid_t owner) {
@@ -151,22 +144,22 @@ TEST_F(EscapeProbe, EveryAttemptIsRefused) {
   EXPECT_NE(r.out.find("escaped: 0\n"), std::string::npos) << r.summary();
   EXPECT_EQ(r.exit_code, 0) << "the probe exits with the number of escapes\n" << r.summary();
   for (const auto& name : kProbeNames) {
-    EXPECT_NE(line_of(r.out, name), "") << "probe line \"" << name << "\" missing\n" << r.summary();
+    EXPECT_NE(security::probe_line(r.out, name), "") << "probe line \"" << name << "\" missing\n" << r.summary();
   }
   for (const auto& name : kKilledByTheFilter) {
-    EXPECT_NE(line_of(r.out, name).find("SIGSYS: seccomp"), std::string::npos)
-        << name << " should be killed by the strict filter (kill_process): " << line_of(r.out, name);
+    EXPECT_NE(security::probe_line(r.out, name).find("SIGSYS: seccomp"), std::string::npos)
+        << name << " should be killed by the strict filter (kill_process): " << security::probe_line(r.out, name);
   }
   for (const std::string abi : {"x32 syscall ABI", "i386 ABI (int 0x80)"}) {
-    const std::string line = line_of(r.out, abi);
+    const std::string line = security::probe_line(r.out, abi);
     const bool by_filter = line.find(": refused (killed by SIGSYS") != std::string::npos;
     const bool by_kernel = line.find(": kernel-refused (") != std::string::npos;
     EXPECT_TRUE(by_filter || by_kernel) << abi << ": " << line;
   }
-  EXPECT_NE(line_of(r.out, "inherited file descriptor").find("Bad file descriptor"), std::string::npos)
-      << line_of(r.out, "inherited file descriptor");
-  EXPECT_NE(line_of(r.out, "setuid binary").find(": refused (exit 1:"), std::string::npos)
-      << "the setuid helper ran and kept a non-root euid: " << line_of(r.out, "setuid binary");
+  EXPECT_NE(security::probe_line(r.out, "inherited file descriptor").find("Bad file descriptor"), std::string::npos)
+      << security::probe_line(r.out, "inherited file descriptor");
+  EXPECT_NE(security::probe_line(r.out, "setuid binary").find(": refused (exit 1:"), std::string::npos)
+      << "the setuid helper ran and kept a non-root euid: " << security::probe_line(r.out, "setuid binary");
 }
 
 // The kernel here has x32 and int 0x80 off, so the probe cannot show the filter's own guard:
@@ -235,8 +228,8 @@ TEST_F(EscapeProbe, WithoutTheFilterAndNoNewPrivsTheProbeFindsEscapes) {
       {weak, "--", "/home/escape_probe", "--setuid-helper", "/home/euid-setuid-mapped"}, ProcessOptions{{}, -1, 60});
   std::printf("---- escape_probe in the weakened plan (exit %d)\n%s", r.exit_code, r.out.c_str());
   EXPECT_GT(r.exit_code, 0) << r.summary();
-  EXPECT_NE(line_of(r.out, "setuid binary").find("ESCAPED"), std::string::npos) << r.summary();
-  EXPECT_NE(line_of(r.out, "ptrace").find("ESCAPED"), std::string::npos) << r.summary();
+  EXPECT_NE(security::probe_line(r.out, "setuid binary").find("ESCAPED"), std::string::npos) << r.summary();
+  EXPECT_NE(security::probe_line(r.out, "ptrace").find("ESCAPED"), std::string::npos) << r.summary();
 }
 
 }  // namespace

@@ -16,7 +16,6 @@ using namespace testsupport;
 
 namespace {
 
-constexpr int kNobody = 65534;
 
 class LauncherRootless : public ::testing::Test {
  protected:

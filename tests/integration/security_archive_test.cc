@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kNobody = 65534;
 constexpr const char* kMarkerText = "host file, not the container's\n";
 
 bool exists(const std::string& path) {

@@ -31,18 +31,9 @@ class SecurityInit : public security::Suite<SecurityInit> {
 const char* const kAttempts[] = {"ptrace-attach", "ptrace-seize", "inject",      "proc-mem", "process-vm-readv",
                                  "proc-environ",  "proc-fd",      "pidfd-getfd", "kill-init"};
 
-// The probe's line for `attempt` ("" when it printed none).
-std::string line_of(const std::string& out, const std::string& attempt) {
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(attempt + ": ")) return line;
-  }
-  return "";
-}
-
 // "init-status: NoNewPrivs=1 Seccomp=2 CapEff=..." -> the value of `key`.
 std::string init_status(const std::string& out, const std::string& key) {
-  const std::string line = line_of(out, "init-status");
+  const std::string line = security::probe_line(out, "init-status");
   const auto at = line.find(" " + key + "=");
   if (at == std::string::npos) return "";
   const auto start = at + key.size() + 2;
@@ -55,7 +46,7 @@ TEST_F(SecurityInit, TheCommandCannotReachIntoInitUnderBothPolicies) {
     const auto r = probe(policy);
     EXPECT_EQ(security::escaped_lines(r.out), std::vector<std::string>{}) << r.summary();
     for (const char* attempt : kAttempts) {
-      EXPECT_NE(line_of(r.out, attempt).find(": held ("), std::string::npos) << attempt << "\n" << r.summary();
+      EXPECT_NE(security::probe_line(r.out, attempt).find(": held ("), std::string::npos) << attempt << "\n" << r.summary();
     }
     EXPECT_EQ(r.exit_code, 0) << r.summary();
   }
@@ -65,7 +56,7 @@ TEST_F(SecurityInit, InitRunsWithNoNewPrivsItsOwnFilterAndNoCapabilities) {
   for (Policy policy : security::kBothPolicies) {
     SCOPED_TRACE(security::name_of(policy));
     const auto r = probe(policy);
-    ASSERT_NE(line_of(r.out, "init-status").find("NoNewPrivs="), std::string::npos) << r.summary();
+    ASSERT_NE(security::probe_line(r.out, "init-status").find("NoNewPrivs="), std::string::npos) << r.summary();
     EXPECT_EQ(init_status(r.out, "NoNewPrivs"), "1") << r.summary();
     EXPECT_EQ(init_status(r.out, "Seccomp"), "2") << r.summary();
     for (const char* set : {"CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd"}) {
@@ -87,11 +78,11 @@ int yama_ptrace_scope() {
 TEST_F(SecurityInit, ControlWithoutInitHardeningThePermissiveCommandGetsIn) {
   const auto r = probe(Policy::Permissive, {"init-hardening"});
   const auto escaped = security::escaped_lines(r.out);
-  EXPECT_NE(line_of(r.out, "proc-environ").find(": escaped ("), std::string::npos) << r.summary();
+  EXPECT_NE(security::probe_line(r.out, "proc-environ").find(": escaped ("), std::string::npos) << r.summary();
   if (yama_ptrace_scope() == 0) {
-    EXPECT_NE(line_of(r.out, "ptrace-attach").find(": escaped ("), std::string::npos) << r.summary();
-    EXPECT_NE(line_of(r.out, "proc-mem").find(": escaped ("), std::string::npos) << r.summary();
-    EXPECT_NE(line_of(r.out, "inject").find(": escaped ("), std::string::npos) << r.summary();
+    EXPECT_NE(security::probe_line(r.out, "ptrace-attach").find(": escaped ("), std::string::npos) << r.summary();
+    EXPECT_NE(security::probe_line(r.out, "proc-mem").find(": escaped ("), std::string::npos) << r.summary();
+    EXPECT_NE(security::probe_line(r.out, "inject").find(": escaped ("), std::string::npos) << r.summary();
   }
   EXPECT_EQ(r.exit_code, static_cast<int>(escaped.size())) << r.summary();
   EXPECT_EQ(init_status(r.out, "Seccomp"), "0") << r.summary();

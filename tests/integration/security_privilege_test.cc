@@ -15,7 +15,7 @@ namespace {
 
 using security::Policy;
 
-constexpr int kNobody = 65534;
+using testsupport::kNobody;
 
 class SecurityPrivilege : public security::Suite<SecurityPrivilege> {
  public:

@@ -20,7 +20,7 @@ namespace {
 using security::Policy;
 using testsupport::PtySession;
 
-constexpr const char* kMarker = "pwned-by-tiocsti";
+constexpr const char* kTiocstiMarker = "pwned-by-tiocsti";
 
 class SecurityTerminal : public security::Suite<SecurityTerminal> {
  public:
@@ -57,28 +57,28 @@ class SecurityTerminal : public security::Suite<SecurityTerminal> {
 TEST_F(SecurityTerminal, TiocstiCannotReachTheCallersTerminal) {
   for (Policy policy : security::kBothPolicies) {
     SCOPED_TRACE(security::name_of(policy));
-    auto session = start(policy, {"/home/probe_terminal", std::string(kMarker) + "\n"});
+    auto session = start(policy, {"/home/probe_terminal", std::string(kTiocstiMarker) + "\n"});
     const int code = session->finish();
     const std::string out = session->output();
     EXPECT_EQ(code, 0) << out;
     EXPECT_EQ(security::escaped_lines(out), std::vector<std::string>{}) << out;
     EXPECT_EQ(security::held_lines(out).size(), 8u) << out;  // TIOCSTI, TIOCLINUX on 0 1 2 /dev/tty
     EXPECT_NE(out.find("/dev/tty: held (open: No such device or address)"), std::string::npos) << out;
-    EXPECT_EQ(out.find(kMarker), std::string::npos) << "the terminal echoed injected bytes:\n" << out;
-    EXPECT_EQ(session->pending_input().find(kMarker), std::string::npos);
+    EXPECT_EQ(out.find(kTiocstiMarker), std::string::npos) << "the terminal echoed injected bytes:\n" << out;
+    EXPECT_EQ(session->pending_input().find(kTiocstiMarker), std::string::npos);
   }
 }
 
 TEST_F(SecurityTerminal, ControlWithoutSetsidTheInjectionReachesTheReader) {
   for (Policy policy : security::kBothPolicies) {
     SCOPED_TRACE(security::name_of(policy));
-    auto session = start(policy, {"/home/probe_terminal", std::string(kMarker) + "\n"}, {}, {"setsid"});
+    auto session = start(policy, {"/home/probe_terminal", std::string(kTiocstiMarker) + "\n"}, {}, {"setsid"});
     const int code = session->finish();
     const std::string out = session->output();
     EXPECT_GT(code, 0) << out;
     EXPECT_FALSE(security::escaped_lines(out).empty()) << out;
     // The bytes sit in the terminal's input queue: the caller's shell would read them next.
-    EXPECT_NE(session->pending_input().find(kMarker), std::string::npos) << out;
+    EXPECT_NE(session->pending_input().find(kTiocstiMarker), std::string::npos) << out;
   }
 }
 
@@ -173,11 +173,11 @@ TEST_F(SecurityTerminal, TtyRestoresTheTerminalOnEveryWayOut) {
 TEST_F(SecurityTerminal, TtyInjectionStaysInTheContainersOwnTerminal) {
   for (Policy policy : security::kBothPolicies) {
     SCOPED_TRACE(security::name_of(policy));
-    auto session = start(policy, {"/home/probe_terminal", std::string(kMarker) + "\n"}, {"-t"});
+    auto session = start(policy, {"/home/probe_terminal", std::string(kTiocstiMarker) + "\n"}, {"-t"});
     session->finish();
     EXPECT_NE(session->output().find("tiocsti /dev/tty: escaped"), std::string::npos)
         << "the probe's own pty takes TIOCSTI\n" << session->output();
-    EXPECT_EQ(session->pending_input().find(kMarker), std::string::npos) << session->output();
+    EXPECT_EQ(session->pending_input().find(kTiocstiMarker), std::string::npos) << session->output();
     EXPECT_TRUE(testsupport::same_settings(session->settings(), session->initial_settings()));
   }
 }

@@ -81,4 +81,13 @@ std::string write_plan(const plan::Plan& plan, const std::string& path) {
   return path;
 }
 
+std::string plan_rejection(const std::string& text) {
+  try {
+    plan::from_json(text);
+  } catch (const plan::PlanError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
 }  // namespace testsupport

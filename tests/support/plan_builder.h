@@ -27,6 +27,9 @@ std::vector<sock_filter> errno_filter(int syscall_nr, int err);
 std::vector<sock_filter> kill_filter(int syscall_nr);
 plan::Seccomp seccomp_of(const std::vector<sock_filter>& program, const std::string& default_action);
 
+// What plan::from_json says of `text`: the PlanError's message, or "(accepted)".
+std::string plan_rejection(const std::string& text);
+
 // Writes the plan as JSON (plan::to_json) to `path`; returns `path`.
 std::string write_plan(const plan::Plan& plan, const std::string& path);
 

@@ -114,6 +114,12 @@ ProcessResult run_plan_exec(const std::vector<std::string>& args, const ProcessO
   return run_process(argv, options);
 }
 
+ProcessResult run_policyc(const std::vector<std::string>& args, const ProcessOptions& options) {
+  std::vector<std::string> argv{POLICYC_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, options);
+}
+
 Background::Background(const std::vector<std::string>& argv, const ProcessOptions& options) {
   pid_ = spawn(argv, options, &out_fd_, &err_fd_);
 }

@@ -10,6 +10,9 @@
 
 namespace testsupport {
 
+// The unprivileged uid rootless tests run as (nobody).
+inline constexpr int kNobody = 65534;
+
 struct ProcessOptions {
   std::vector<std::string> env;  // added to a minimal environment (PATH)
   int run_as_uid = -1;           // >= 0: setgroups({}), setresgid/setresuid to it before exec
@@ -27,6 +30,8 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 // run_process({PLAN_EXEC_BIN, args...})
 ProcessResult run_plan_exec(const std::vector<std::string>& args, const ProcessOptions& options = {});
+// run_process({POLICYC_BIN, args...})
+ProcessResult run_policyc(const std::vector<std::string>& args, const ProcessOptions& options = {});
 
 // A process running in the background; the destructor SIGKILLs and reaps it if still running.
 class Background {

@@ -39,4 +39,10 @@ std::string render(const Diagnostics& diags) {
   return out.str();
 }
 
+std::unique_ptr<LoweredBlock> lower_block(const std::string& body, const std::string& default_action) {
+  auto out = std::make_unique<LoweredBlock>();
+  out->filter = lower_text("seccomp default " + default_action + " {\n" + body + "\n}\n", out->diags);
+  return out;
+}
+
 }  // namespace policyc::testing

@@ -4,6 +4,7 @@
 
 #include <linux/filter.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,20 @@ std::optional<seccomp::Filter> lower_text(const std::string& text, Diagnostics& 
 // lower_text + compile_libseccomp (optimize 2). Empty on any error.
 std::vector<sock_filter> bpf_from_text(const std::string& text, Diagnostics& diags,
                                        const std::string& file = "test.pol");
+
+// A seccomp block `seccomp default DEFAULT_ACTION { BODY }` lowered, with its diagnostics.
+// (A unique_ptr, so that the diagnostics a test holds stay where the filter's errors point.)
+struct LoweredBlock {
+  Diagnostics diags;
+  std::optional<seccomp::Filter> filter;
+};
+std::unique_ptr<LoweredBlock> lower_block(const std::string& body,
+                                          const std::string& default_action = "errno(EPERM)");
+
+// The actions tests write most often.
+inline const seccomp::Action kAllow{seccomp::ActionKind::Allow, 0};
+inline const seccomp::Action kEperm{seccomp::ActionKind::Errno, 1};
+inline const seccomp::Action kKill{seccomp::ActionKind::KillProcess, 0};
 
 // Every diagnostic rendered as text (file:line:col: severity: message + hint), for failure output.
 std::string render(const Diagnostics& diags);

@@ -56,4 +56,12 @@ std::vector<std::string> lines_with(const std::string& output, const std::string
 std::vector<std::string> escaped_lines(const std::string& probe_output) { return lines_with(probe_output, "escaped"); }
 std::vector<std::string> held_lines(const std::string& probe_output) { return lines_with(probe_output, "held"); }
 
+std::string probe_line(const std::string& probe_output, const std::string& attempt) {
+  std::istringstream in(probe_output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(attempt + ": ")) return line;
+  }
+  return "";
+}
+
 }  // namespace security

@@ -42,6 +42,8 @@ testsupport::ProcessResult run_under(const std::string& dir, Policy policy, cons
 
 // The probe's lines that say "escaped" / "held".
 std::vector<std::string> escaped_lines(const std::string& probe_output);
+// The probe's line for `attempt` ("ATTEMPT: ..."), or "" when it printed none.
+std::string probe_line(const std::string& probe_output, const std::string& attempt);
 std::vector<std::string> held_lines(const std::string& probe_output);
 
 template <class Derived>

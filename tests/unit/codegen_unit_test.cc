@@ -16,15 +16,16 @@
 #include "compiler/libseccomp/libseccomp_backend_verify.h"
 #include "compiler/seccomp/abi.h"
 #include "tests/support/random_policy.h"
+#include "tests/support/policy_text.h"
 
 namespace policyc::seccomp {
 namespace {
 
 using policyc::testing::make_rule;
 
-const Action kAllow{ActionKind::Allow, 0};
-const Action kEperm{ActionKind::Errno, 1};
-const Action kKill{ActionKind::KillProcess, 0};
+using policyc::testing::kAllow;
+using policyc::testing::kEperm;
+using policyc::testing::kKill;
 
 std::uint32_t verdict(const std::vector<sock_filter>& program, int nr, std::array<std::uint64_t, 6> args = {},
                       std::uint32_t arch = bpf::kAuditArchX86_64) {

@@ -20,12 +20,13 @@
 #include "compiler/docker/import.h"
 #include "compiler/driver/import_filter.h"
 #include "compiler/libseccomp/libseccomp_backend_verify.h"
+#include "tests/support/policy_text.h"
 
 namespace policyc::seccomp {
 namespace {
 
-const Action kAllow{ActionKind::Allow, 0};
-const Action kEperm{ActionKind::Errno, 1};
+using policyc::testing::kAllow;
+using policyc::testing::kEperm;
 const Action kEacces{ActionKind::Errno, 13};
 
 ArgCondition cmp(CmpOp op, std::uint64_t value, unsigned width = 64, unsigned arg = 0) {

@@ -17,17 +17,12 @@ using testsupport::run_process;
 
 const std::string kDockerDefault = std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json";
 
-ProcessResult policyc(std::vector<std::string> args) {
-  args.insert(args.begin(), POLICYC_BIN);
-  return run_process(args);
-}
-
 TEST(DockerCli, ImportedPolicyCompilesToAPlanAndBpf) {
   testsupport::ScratchDir dir("docker-cli-import");
-  ProcessResult imported = policyc({"import-docker", kDockerDefault, "-o", dir / "app.pol", "--kernel", "6.1"});
+  ProcessResult imported = testsupport::run_policyc({"import-docker", kDockerDefault, "-o", dir / "app.pol", "--kernel", "6.1"});
   ASSERT_EQ(imported.exit_code, 0) << imported.summary();
   EXPECT_NE(imported.err.find("note: syscalls[0].names: skipped"), std::string::npos) << imported.summary();
-  ProcessResult compiled = policyc({dir / "app.pol", "-o", dir / "app.plan", "--emit-bpf", dir / "app.bpf"});
+  ProcessResult compiled = testsupport::run_policyc({dir / "app.pol", "-o", dir / "app.plan", "--emit-bpf", dir / "app.bpf"});
   ASSERT_EQ(compiled.exit_code, 0) << compiled.summary();
   ASSERT_TRUE(fs::exists(dir / "app.plan"));
   auto bpf_size = fs::file_size(dir / "app.bpf");
@@ -37,7 +32,7 @@ TEST(DockerCli, ImportedPolicyCompilesToAPlanAndBpf) {
 
 TEST(DockerCli, ImportOptionsReachTheImporter) {
   testsupport::ScratchDir dir("docker-cli-options");
-  ProcessResult r = policyc({"import-docker", kDockerDefault, "-o", dir / "admin.pol", "--caps",
+  ProcessResult r = testsupport::run_policyc({"import-docker", kDockerDefault, "-o", dir / "admin.pol", "--caps",
                              "CAP_SYS_ADMIN,CAP_SYS_PTRACE", "--arch", "amd64", "--kernel", "4.4"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   std::string text = testsupport::read_text(dir / "admin.pol");
@@ -49,19 +44,19 @@ TEST(DockerCli, ImportOptionsReachTheImporter) {
 TEST(DockerCli, BadJsonExitsTwoAndWritesNothing) {
   testsupport::ScratchDir dir("docker-cli-bad");
   testsupport::write_text(dir / "bad.json", "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\"\n  \"syscalls\": []\n}\n");
-  ProcessResult r = policyc({"import-docker", dir / "bad.json", "-o", dir / "out.pol"});
+  ProcessResult r = testsupport::run_policyc({"import-docker", dir / "bad.json", "-o", dir / "out.pol"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("bad.json:3:3: error: invalid JSON"), std::string::npos) << r.summary();
   EXPECT_FALSE(fs::exists(dir / "out.pol"));
 
   testsupport::write_text(dir / "op.json", R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
     {"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_IN"}]}]})");
-  r = policyc({"import-docker", dir / "op.json", "-o", dir / "out.pol"});
+  r = testsupport::run_policyc({"import-docker", dir / "op.json", "-o", dir / "out.pol"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("syscalls[0].args[0].op: unknown operator \"SCMP_CMP_IN\""), std::string::npos) << r.summary();
   EXPECT_FALSE(fs::exists(dir / "out.pol"));
 
-  r = policyc({"import-docker", dir / "missing.json", "-o", dir / "out.pol"});
+  r = testsupport::run_policyc({"import-docker", dir / "missing.json", "-o", dir / "out.pol"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("missing.json: error: cannot read the file"), std::string::npos) << r.summary();
 }
@@ -74,7 +69,7 @@ TEST(DockerCli, ExportDockerWritesProfileAndManifestThatImportBack) {
   errno(ENOSYS) clone3
 }
 )");
-  ProcessResult r = policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json", "--k8s-manifest", "app"});
+  ProcessResult r = testsupport::run_policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json", "--k8s-manifest", "app"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   auto profile = nlohmann::json::parse(testsupport::read_text(dir / "profile.json"));
   EXPECT_EQ(profile["defaultAction"], "SCMP_ACT_ERRNO");
@@ -82,7 +77,7 @@ TEST(DockerCli, ExportDockerWritesProfileAndManifestThatImportBack) {
   std::string manifest = testsupport::read_text(dir / "app.yaml");
   EXPECT_NE(manifest.find("kind: SeccompProfile\n"), std::string::npos) << manifest;
   EXPECT_NE(manifest.find("  name: app\n"), std::string::npos) << manifest;
-  ProcessResult back = policyc({"import-docker", dir / "profile.json", "-o", dir / "back.pol"});
+  ProcessResult back = testsupport::run_policyc({"import-docker", dir / "profile.json", "-o", dir / "back.pol"});
   ASSERT_EQ(back.exit_code, 0) << back.summary();
   std::string text = testsupport::read_text(dir / "back.pol");
   EXPECT_NE(text.find("  allow socket if arg0 == 2\n"), std::string::npos) << text;
@@ -96,7 +91,7 @@ TEST(DockerCli, ExportDockerRefusalWritesNothing) {
   allow read if u32(arg0) < 3
 }
 )");
-  ProcessResult r = policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json", "--k8s-manifest", "app"});
+  ProcessResult r = testsupport::run_policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json", "--k8s-manifest", "app"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("cannot be exported to Docker's format"), std::string::npos) << r.summary();
   EXPECT_FALSE(fs::exists(dir / "profile.json"));
@@ -114,7 +109,7 @@ TEST(DockerCli, ExportDockerSaysTheGrantedDevicesAreLeftOut) {
   seccomp default errno(EPERM) { allow read write exit_group }
 }
 )");
-  ProcessResult r = policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json"});
+  ProcessResult r = testsupport::run_policyc({"export-docker", dir / "app.pol", "-o", dir / "profile.json"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_TRUE(fs::exists(dir / "profile.json"));
   EXPECT_NE(r.err.find("warning: a seccomp profile cannot grant the policy's devices"), std::string::npos) << r.summary();
@@ -123,7 +118,7 @@ TEST(DockerCli, ExportDockerSaysTheGrantedDevicesAreLeftOut) {
 
 TEST(DockerCli, ExportOciOfTheStrictExample) {
   testsupport::ScratchDir dir("docker-cli-oci");
-  ProcessResult r = policyc({"export-oci", std::string(SOURCE_DIR) + "/policies/strict.pol", "-o", dir / "config.json"});
+  ProcessResult r = testsupport::run_policyc({"export-oci", std::string(SOURCE_DIR) + "/policies/strict.pol", "-o", dir / "config.json"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   auto config = nlohmann::json::parse(testsupport::read_text(dir / "config.json"));
   EXPECT_EQ(config["ociVersion"], "1.0.2");

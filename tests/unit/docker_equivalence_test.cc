@@ -24,6 +24,7 @@
 #include "plan/plan_json.h"
 #include "tests/support/docker_oracle.h"
 #include "tests/support/seccomp_kernel.h"
+#include "tests/support/rootfs.h"
 
 namespace policyc {
 namespace {
@@ -32,13 +33,6 @@ using Program = std::vector<sock_filter>;
 
 constexpr int kHighestNr = 463;
 constexpr std::uint32_t kSeccompRetAllow = 0x7fff0000U;
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string render(const Diagnostics& diags) {
   std::ostringstream out;
@@ -80,7 +74,7 @@ struct Pipelines {
 
 Pipelines build(const std::string& profile_file) {
   Pipelines p;
-  std::string json = read(std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + profile_file);
+  std::string json = testsupport::read_text(std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + profile_file);
   std::string error;
   testsupport::DockerOracleOptions oracle_options;
   oracle_options.kernel = "6.1";
@@ -206,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(SharedProfiles, DockerEquivalence,
 TEST(DockerEquivalenceInclude, IncludedProfileGivesDockersVerdicts) {
   std::string profile = std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json";
   std::string error;
-  auto oracle = testsupport::compile_docker_profile(read(profile), {}, &error);
+  auto oracle = testsupport::compile_docker_profile(testsupport::read_text(profile), {}, &error);
   ASSERT_TRUE(oracle.has_value()) << error;
   Program included = compile_pol_text(
       "seccomp default errno(EPERM) {\n  arch x86_64 x86 x32\n  include \"" + profile + "\"\n}\n", "include.pol");

@@ -14,6 +14,7 @@
 #include "compiler/docker/export.h"
 #include "compiler/docker/profile.h"
 #include "tests/support/docker_oracle.h"
+#include "tests/support/policy_text.h"
 
 namespace policyc::docker {
 namespace {
@@ -25,12 +26,6 @@ using seccomp::ArgCondition;
 using seccomp::CmpOp;
 using seccomp::Filter;
 using seccomp::Rule;
-
-std::string messages(const Diagnostics& diags) {
-  std::ostringstream out;
-  diags.render(out);
-  return out.str();
-}
 
 ArgCondition cmp(unsigned arg, CmpOp op, std::uint64_t value, unsigned width = 64, std::uint64_t mask = seccomp::kNoMask) {
   ArgCondition c;
@@ -52,10 +47,10 @@ Rule rule(const std::string& name, Action action, std::vector<ArgCondition> cond
   return r;
 }
 
-const Action kAllow{ActionKind::Allow, 0};
-const Action kEperm{ActionKind::Errno, 1};
+using policyc::testing::kAllow;
+using policyc::testing::kEperm;
 const Action kEinval{ActionKind::Errno, 22};
-const Action kKill{ActionKind::KillProcess, 0};
+using policyc::testing::kKill;
 
 Filter filter_of(std::vector<Rule> rules, Action default_action = kEperm) {
   Filter f;
@@ -67,8 +62,8 @@ Filter filter_of(std::vector<Rule> rules, Action default_action = kEperm) {
 ordered_json export_ok(const Filter& filter) {
   Diagnostics diags;
   auto out = export_profile(filter, diags);
-  EXPECT_TRUE(out.has_value()) << messages(diags);
-  EXPECT_FALSE(diags.has_errors()) << messages(diags);
+  EXPECT_TRUE(out.has_value()) << policyc::testing::render(diags);
+  EXPECT_FALSE(diags.has_errors()) << policyc::testing::render(diags);
   return out.value_or(ordered_json{});
 }
 
@@ -76,7 +71,7 @@ std::string export_error(const Filter& filter) {
   Diagnostics diags;
   auto out = export_profile(filter, diags);
   EXPECT_FALSE(out.has_value()) << out->dump(2);
-  return messages(diags);
+  return policyc::testing::render(diags);
 }
 
 // The IR's meaning, straight from compiler/seccomp/ir.h: the first rule of the syscall whose

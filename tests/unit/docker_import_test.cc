@@ -7,25 +7,14 @@
 #include <sstream>
 
 #include "compiler/docker/import.h"
+#include "tests/support/policy_text.h"
+#include "tests/support/rootfs.h"
 
 namespace policyc::docker {
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string shared_profile(const std::string& name) {
-  return read(std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + name);
-}
-
-std::string messages(const Diagnostics& diags) {
-  std::ostringstream out;
-  diags.render(out);
-  return out.str();
+  return testsupport::read_text(std::string(SHARED_TESTDATA_DIR) + "/seccomp/" + name);
 }
 
 struct Imported {
@@ -34,7 +23,7 @@ struct Imported {
   bool has_line(const std::string& line) const {
     return text && ("\n" + *text).find("\n" + line + "\n") != std::string::npos;
   }
-  bool mentions(const std::string& part) const { return messages(diags).find(part) != std::string::npos; }
+  bool mentions(const std::string& part) const { return policyc::testing::render(diags).find(part) != std::string::npos; }
 };
 
 Imported import(const std::string& json, ImportOptions options = {}) {
@@ -46,8 +35,8 @@ Imported import(const std::string& json, ImportOptions options = {}) {
 
 Imported import_ok(const std::string& json, ImportOptions options = {}) {
   Imported out = import(json, std::move(options));
-  EXPECT_TRUE(out.text.has_value()) << messages(out.diags);
-  EXPECT_FALSE(out.diags.has_errors()) << messages(out.diags);
+  EXPECT_TRUE(out.text.has_value()) << policyc::testing::render(out.diags);
+  EXPECT_FALSE(out.diags.has_errors()) << policyc::testing::render(out.diags);
   return out;
 }
 
@@ -168,7 +157,7 @@ TEST(DockerImport, UnknownTargetArchIsAnError) {
   options.arch = "mips";
   Imported r = import(shared_profile("docker-default.json"), options);
   EXPECT_FALSE(r.text);
-  EXPECT_TRUE(r.mentions("target arch \"mips\" is not supported")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("target arch \"mips\" is not supported")) << policyc::testing::render(r.diags);
 }
 
 // ---- names, arches, merge rules ----------------------------------------------------------
@@ -180,7 +169,7 @@ TEST(DockerImport, NamesUnknownOnTheArchAreSkippedWithANote) {
   EXPECT_EQ(r.text->find("no_such_call"), std::string::npos);
   ASSERT_FALSE(r.diags.all().empty());
   EXPECT_EQ(r.diags.all().back().severity, Severity::Note);
-  EXPECT_TRUE(r.mentions("syscalls[0].names: skipped no_such_call, s390_runtime_instr")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("syscalls[0].names: skipped no_such_call, s390_runtime_instr")) << policyc::testing::render(r.diags);
 }
 
 TEST(DockerImport, OldFormatNameAndArchitectures) {
@@ -192,7 +181,7 @@ TEST(DockerImport, OldFormatNameAndArchitectures) {
   EXPECT_TRUE(r.has_line("  arch x86_64 x86")) << *r.text;
   EXPECT_TRUE(r.has_line("  allow write")) << *r.text;
   EXPECT_TRUE(r.has_line("  trace(7) ptrace")) << *r.text;
-  EXPECT_TRUE(r.mentions("architectures: skipped SCMP_ARCH_AARCH64")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("architectures: skipped SCMP_ARCH_AARCH64")) << policyc::testing::render(r.diags);
 }
 
 TEST(DockerImport, NoArchitecturesMeansNativeOnly) {
@@ -229,8 +218,8 @@ TEST(DockerImport, AnUnconditionalRuleWinsOverConditionalOnesAsInLibseccomp) {
   EXPECT_TRUE(r.has_line("  log personality read")) << *r.text;
   EXPECT_EQ(r.text->find("personality if"), std::string::npos) << *r.text;
   EXPECT_EQ(r.text->find("allow read"), std::string::npos) << *r.text;
-  EXPECT_TRUE(r.mentions("syscalls[0]: personality SCMP_ACT_ALLOW has no effect")) << messages(r.diags);
-  EXPECT_TRUE(r.mentions("syscalls[2]: read SCMP_ACT_ALLOW has no effect")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("syscalls[0]: personality SCMP_ACT_ALLOW has no effect")) << policyc::testing::render(r.diags);
+  EXPECT_TRUE(r.mentions("syscalls[2]: read SCMP_ACT_ALLOW has no effect")) << policyc::testing::render(r.diags);
 }
 
 TEST(DockerImport, RulesEqualToTheDefaultAreDroppedAsRuncDoes) {
@@ -256,7 +245,7 @@ TEST(DockerImport, TwoComparisonsOfOneArgumentStayAndedWithAWarning) {
     {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [
       {"index": 0, "value": 2, "op": "SCMP_CMP_GE"}, {"index": 0, "value": 10, "op": "SCMP_CMP_LE"}]}]})");
   EXPECT_TRUE(r.has_line("  allow socket if arg0 >= 2 && arg0 <= 10")) << *r.text;
-  EXPECT_TRUE(r.mentions("syscalls[0].args: compares arg0 twice")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("syscalls[0].args: compares arg0 twice")) << policyc::testing::render(r.diags);
 }
 
 // ---- errors --------------------------------------------------------------------------------
@@ -272,7 +261,7 @@ TEST_P(DockerImportErrors, NamesTheJsonPath) {
   Imported r = import(GetParam().json);
   EXPECT_FALSE(r.text) << *r.text;
   EXPECT_TRUE(r.diags.has_errors());
-  EXPECT_TRUE(r.mentions(GetParam().message)) << "expected: " << GetParam().message << "\ngot:\n" << messages(r.diags);
+  EXPECT_TRUE(r.mentions(GetParam().message)) << "expected: " << GetParam().message << "\ngot:\n" << policyc::testing::render(r.diags);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -329,21 +318,21 @@ TEST(DockerImport, SyntaxErrorGivesLineAndColumn) {
   EXPECT_EQ(d.where.file, "profile.json");
   EXPECT_EQ(d.where.line, 3u);
   EXPECT_EQ(d.where.column, 17u);
-  EXPECT_TRUE(r.mentions("profile.json:3:17: error: invalid JSON")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("profile.json:3:17: error: invalid JSON")) << policyc::testing::render(r.diags);
 }
 
 TEST(DockerImport, AllErrorsAreReportedAtOnce) {
   Imported r = import(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
     {"names": ["read"], "action": "SCMP_ACT_NOPE"},
     {"names": ["write"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 9, "op": "SCMP_CMP_EQ"}]}]})");
-  EXPECT_EQ(r.diags.error_count(), 2u) << messages(r.diags);
+  EXPECT_EQ(r.diags.error_count(), 2u) << policyc::testing::render(r.diags);
 }
 
 TEST(DockerImport, UnknownFieldsAreWarnedWithASuggestion) {
   Imported r = import_ok(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
     {"names": ["read"], "action": "SCMP_ACT_ALLOW", "comments": "x"}]})");
-  EXPECT_TRUE(r.mentions("syscalls[0].comments: unknown field")) << messages(r.diags);
-  EXPECT_TRUE(r.mentions("did you mean \"comment\"?")) << messages(r.diags);
+  EXPECT_TRUE(r.mentions("syscalls[0].comments: unknown field")) << policyc::testing::render(r.diags);
+  EXPECT_TRUE(r.mentions("did you mean \"comment\"?")) << policyc::testing::render(r.diags);
 }
 
 }  // namespace

@@ -6,17 +6,12 @@
 #include <sstream>
 
 #include "compiler/oci/export_oci.h"
+#include "tests/support/policy_text.h"
 
 namespace policyc::oci {
 namespace {
 
 using nlohmann::ordered_json;
-
-std::string messages(const Diagnostics& diags) {
-  std::ostringstream out;
-  diags.render(out);
-  return out.str();
-}
 
 plan::Plan full_plan() {
   plan::Plan p;
@@ -61,7 +56,7 @@ plan::Plan full_plan() {
 ordered_json export_ok(const plan::Plan& plan, const seccomp::Filter* filter, Diagnostics& diags,
                        const OciOptions& options = {}) {
   auto config = export_config(plan, filter, diags, options);
-  EXPECT_TRUE(config.has_value()) << messages(diags);
+  EXPECT_TRUE(config.has_value()) << policyc::testing::render(diags);
   return config.value_or(ordered_json{});
 }
 
@@ -127,7 +122,7 @@ TEST(OciExport, LinuxSection) {
   EXPECT_EQ(r["cpu"]["mems"], "0");
   EXPECT_EQ(r["pids"]["limit"], 64);
   EXPECT_FALSE(l.contains("seccomp"));
-  EXPECT_FALSE(diags.has_errors()) << messages(diags);
+  EXPECT_FALSE(diags.has_errors()) << policyc::testing::render(diags);
 }
 
 TEST(OciExport, SharesFollowRuncsWeightMapping) {
@@ -148,7 +143,7 @@ TEST(OciExport, SeccompSectionAndRuncCompat) {
   EXPECT_EQ(s["defaultAction"], "SCMP_ACT_ERRNO");
   EXPECT_EQ(s["architectures"], ordered_json({"SCMP_ARCH_X86_64"}));
   EXPECT_EQ(s["syscalls"][0]["names"], ordered_json({"read"}));
-  EXPECT_NE(messages(plain).find("the filter denies openat write close fstatfs"), std::string::npos) << messages(plain);
+  EXPECT_NE(policyc::testing::render(plain).find("the filter denies openat write close fstatfs"), std::string::npos) << policyc::testing::render(plain);
 
   Diagnostics compat;
   OciOptions options;
@@ -159,7 +154,7 @@ TEST(OciExport, SeccompSectionAndRuncCompat) {
   for (const auto& name : runc_init_syscalls()) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
-  EXPECT_NE(messages(compat).find("--runc-compat: allowed"), std::string::npos);
+  EXPECT_NE(policyc::testing::render(compat).find("--runc-compat: allowed"), std::string::npos);
 }
 
 TEST(OciExport, WhatOciCannotSayIsAWarning) {
@@ -171,7 +166,7 @@ TEST(OciExport, WhatOciCannotSayIsAWarning) {
   p.cgroups->memory_max_bytes.reset();
   Diagnostics diags;
   ordered_json c = export_ok(p, nullptr, diags);
-  std::string text = messages(diags);
+  std::string text = policyc::testing::render(diags);
   EXPECT_NE(text.find("veth network cannot be expressed"), std::string::npos) << text;
   EXPECT_NE(text.find("not the archive /srv/alpine.tar.gz"), std::string::npos) << text;
   EXPECT_NE(text.find("swap limit has no OCI form"), std::string::npos) << text;
@@ -197,8 +192,8 @@ TEST(OciExport, GrantedDevicesBecomeLinuxDevicesAndCgroupAllowRules) {
             ordered_json::parse(R"([{"allow": false, "access": "rwm"},
                                     {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}])"));
   EXPECT_EQ(c["linux"]["resources"]["memory"]["limit"], 250ULL << 20) << "the limits stay";
-  EXPECT_NE(messages(diags).find("device /dev/plan-exec-test-missing is no device node on this host"),
-            std::string::npos) << messages(diags);
+  EXPECT_NE(policyc::testing::render(diags).find("device /dev/plan-exec-test-missing is no device node on this host"),
+            std::string::npos) << policyc::testing::render(diags);
   EXPECT_FALSE(diags.has_errors());
 
   Diagnostics none;
@@ -223,7 +218,7 @@ TEST(OciExport, NoCommandIsAnError) {
   p.command.clear();
   Diagnostics diags;
   EXPECT_FALSE(export_config(p, nullptr, diags).has_value());
-  EXPECT_NE(messages(diags).find("web.pol: error: the policy has no command"), std::string::npos) << messages(diags);
+  EXPECT_NE(policyc::testing::render(diags).find("web.pol: error: the policy has no command"), std::string::npos) << policyc::testing::render(diags);
 }
 
 TEST(OciExport, MountOptionWords) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "plan/plan_json.h"
+#include "tests/support/rootfs.h"
 
 namespace {
 
@@ -21,13 +22,6 @@ struct CliRun {
   std::string out;
   std::string err;
 };
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class FrontendCli : public testing::Test {
  protected:
@@ -57,8 +51,8 @@ class FrontendCli : public testing::Test {
     waitpid(pid, &status, 0);
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = slurp(out);
-    run.err = slurp(err);
+    run.out = testsupport::read_text(out);
+    run.err = testsupport::read_text(err);
     return run;
   }
 
@@ -103,7 +97,7 @@ TEST_F(FrontendCli, PolicyErrorExitsTwoAndWritesNothing) {
 TEST_F(FrontendCli, EmitBpfWritesRawSockFilters) {
   CliRun run = policyc({kHello, "--emit-bpf", out("hello.bpf"), "-o", out("hello.plan")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  std::string bpf = slurp(out("hello.bpf"));
+  std::string bpf = testsupport::read_text(out("hello.bpf"));
   EXPECT_EQ(bpf.size() % 8, 0u);
   plan::Plan p = plan::load_file(out("hello.plan"));
   EXPECT_EQ(std::vector<std::uint8_t>(bpf.begin(), bpf.end()), p.seccomp->bpf);

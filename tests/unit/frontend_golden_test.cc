@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "compiler/driver/compile.h"
+#include "tests/support/rootfs.h"
 
 namespace {
 
@@ -29,13 +30,6 @@ std::vector<std::string> golden_names() {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Runs the compiler from inside the golden directory and restores the working directory.
@@ -72,7 +66,7 @@ TEST_P(Golden, PrintsExactlyTheExpectedDiagnostics) {
   }
   ASSERT_TRUE(fs::exists(expected_path)) << "missing " << expected_path
                                          << "; run with UPDATE_GOLDEN=1, then review the file";
-  EXPECT_EQ(read_file(expected_path), run.rendered) << "diagnostics of " << name << ".pol changed";
+  EXPECT_EQ(testsupport::read_text(expected_path), run.rendered) << "diagnostics of " << name << ".pol changed";
 }
 
 INSTANTIATE_TEST_SUITE_P(BrokenPolicies, Golden, testing::ValuesIn(golden_names()),

@@ -22,19 +22,14 @@
 #include "compiler/values/values.h"
 #include "plan/encoding.h"
 #include "plan/plan_json.h"
+#include "tests/support/policy_text.h"
 
+namespace policyc {
 namespace {
 
-using namespace policyc;
 namespace fs = std::filesystem;
 
-std::string rendered(const Diagnostics& diags) {
-  std::ostringstream out;
-  diags.render(out);
-  return out.str();
-}
-
-class FrontendLower : public testing::Test {
+class FrontendLower : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("frontend_lower_" + std::to_string(getpid()));
@@ -48,7 +43,7 @@ class FrontendLower : public testing::Test {
     std::ofstream(path) << text;
     Diagnostics diags;
     auto result = compile_policy(path.string(), options, diags);
-    EXPECT_TRUE(result) << rendered(diags);
+    EXPECT_TRUE(result) << testing::render(diags);
     return result ? result->plan : plan::Plan{};
   }
   Diagnostics compile_broken(const std::string& text, CompileOptions options = {}) {
@@ -64,8 +59,8 @@ class FrontendLower : public testing::Test {
 plan::Plan compile_shipped(const std::string& name) {
   Diagnostics diags;
   auto result = compile_policy(std::string(SOURCE_DIR) + "/policies/" + name, CompileOptions{}, diags);
-  EXPECT_TRUE(result) << rendered(diags);
-  EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+  EXPECT_TRUE(result) << testing::render(diags);
+  EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
   return result ? result->plan : plan::Plan{};
 }
 
@@ -398,7 +393,7 @@ TEST_F(FrontendLower, DevicesAreGrantedInOrderOnceWithoutTheMinimalDevsOwn) {
   EXPECT_EQ(p.devices, (std::vector<std::string>{"/dev/fuse", "/dev/net/tun", "/dev/kvm"}));
   EXPECT_TRUE(compile("container d { namespaces mount mount dev at /dev }").devices.empty());
   Diagnostics diags = compile_broken("container d { namespaces mount device /dev/fuse }");
-  EXPECT_NE(rendered(diags).find("`device` needs `mount dev at /dev`"), std::string::npos) << rendered(diags);
+  EXPECT_NE(testing::render(diags).find("`device` needs `mount dev at /dev`"), std::string::npos) << testing::render(diags);
 }
 
 TEST_F(FrontendLower, BareSeccompPolicyGivesAPlanWithoutRootfs) {
@@ -415,9 +410,9 @@ TEST_F(FrontendLower, RequireContainerRefusesPoliciesWithoutRootfs) {
   CompileOptions options;
   options.require_container = true;
   Diagnostics bare = compile_broken("seccomp default allow { }", options);
-  EXPECT_NE(bare.all()[0].message.find("no container"), std::string::npos) << rendered(bare);
+  EXPECT_NE(bare.all()[0].message.find("no container"), std::string::npos) << testing::render(bare);
   Diagnostics no_rootfs = compile_broken("container x { }", options);
-  EXPECT_NE(no_rootfs.all()[0].message.find("has no rootfs"), std::string::npos) << rendered(no_rootfs);
+  EXPECT_NE(no_rootfs.all()[0].message.find("has no rootfs"), std::string::npos) << testing::render(no_rootfs);
 }
 
 TEST_F(FrontendLower, ChecksRunBeforeLoweringAndReportEverything) {
@@ -428,7 +423,7 @@ TEST_F(FrontendLower, ChecksRunBeforeLoweringAndReportEverything) {
     network veth { host 10.0.0.1/24 container 10.0.0.2/24 }
     limits { memory 1M  cpu 0 }
   })");
-  EXPECT_EQ(diags.error_count(), 5u) << rendered(diags);
+  EXPECT_EQ(diags.error_count(), 5u) << testing::render(diags);
 }
 
 TEST_F(FrontendLower, PolicycBackendNameReachesThePlan) {
@@ -438,7 +433,7 @@ TEST_F(FrontendLower, PolicycBackendNameReachesThePlan) {
   std::ofstream(path) << "seccomp default errno(EPERM) { allow read write exit_group }";
   Diagnostics diags;
   auto result = compile_policy(path.string(), options, diags);
-  if (!result) GTEST_SKIP() << "policyc backend not available yet: " << rendered(diags);
+  if (!result) GTEST_SKIP() << "policyc backend not available yet: " << testing::render(diags);
   EXPECT_EQ(result->plan.seccomp->backend, "policyc");
   EXPECT_EQ(verdict(result->plan, SYS_write).action(), SECCOMP_RET_ALLOW);
   EXPECT_EQ(verdict(result->plan, SYS_open).data(), EPERM);
@@ -464,7 +459,7 @@ TEST(FrontendBackendChoice, DefaultIsPolicycAlsoForI386) {
   EXPECT_EQ(a->plan.seccomp->backend, "policyc");
 
   auto b = policyc::compile_policy(x86, {}, diags);
-  ASSERT_TRUE(b && b->plan.seccomp) << rendered(diags);
+  ASSERT_TRUE(b && b->plan.seccomp) << testing::render(diags);
   EXPECT_EQ(b->plan.seccomp->backend, "policyc");
   const auto program = policyc::bpf::decode(b->plan.seccomp->bpf);
   auto i386_call = [&](int nr) {
@@ -481,9 +476,9 @@ TEST(FrontendBackendChoice, DefaultIsPolicycAlsoForI386) {
   // so `include "docker.json"` works in a native-only policy.
   policyc::Diagnostics warned;
   auto c = policyc::compile_policy(wrong, {}, warned);
-  ASSERT_TRUE(c && c->filter) << rendered(warned);
+  ASSERT_TRUE(c && c->filter) << testing::render(warned);
   EXPECT_FALSE(warned.has_errors());
-  ASSERT_EQ(warned.all().size(), 1u) << rendered(warned);
+  ASSERT_EQ(warned.all().size(), 1u) << testing::render(warned);
   EXPECT_NE(warned.all().front().message.find("socketcall exists only on x86"), std::string::npos);
   EXPECT_NE(warned.all().front().hint.find("`x86`"), std::string::npos);
   EXPECT_EQ(c->filter->rules.size(), 1u);  // read only
@@ -491,3 +486,5 @@ TEST(FrontendBackendChoice, DefaultIsPolicycAlsoForI386) {
 }
 
 }  // namespace
+
+}  // namespace policyc

@@ -12,17 +12,11 @@
 
 #include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
+#include "tests/support/rootfs.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 const std::vector<std::string> kFragments = {
     "{", "}", "(", ")", "mount", "seccomp", "allow", "if", "arg0", "==", "&&", "||", "!", "\"", "/",
@@ -48,8 +42,8 @@ std::string mutate(const std::string& text, std::mt19937& rng) {
 TEST(FrontendMutation, DamagedPoliciesEndInDiagnosticsOrValidPlans) {
   fs::path dir = fs::path(TEST_SCRATCH_DIR) / ("frontend_mutation_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::vector<std::string> seeds = {slurp(fs::path(SOURCE_DIR) / "policies" / "hello.pol"),
-                                    slurp(fs::path(SOURCE_DIR) / "policies" / "strict.pol")};
+  std::vector<std::string> seeds = {testsupport::read_text(fs::path(SOURCE_DIR) / "policies" / "hello.pol"),
+                                    testsupport::read_text(fs::path(SOURCE_DIR) / "policies" / "strict.pol")};
   std::mt19937 rng(20240601);
   int compiled = 0, rejected = 0;
   for (int i = 0; i < 400; ++i) {

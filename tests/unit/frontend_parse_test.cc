@@ -10,22 +10,17 @@
 #include <sstream>
 
 #include "compiler/parse/parse.h"
+#include "tests/support/policy_text.h"
 
+namespace policyc {
 namespace {
 
-using namespace policyc;
 namespace fs = std::filesystem;
-
-std::string rendered(const Diagnostics& diags) {
-  std::ostringstream out;
-  diags.render(out);
-  return out.str();
-}
 
 ast::Policy parse_ok(const std::string& text) {
   Diagnostics diags;
   auto policy = parse_text(text, "test.pol", diags);
-  EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+  EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
   EXPECT_TRUE(policy.has_value());
   return policy ? *policy : ast::Policy{};
 }
@@ -285,7 +280,7 @@ Diagnostics parse_broken(const std::string& text) {
 
 TEST(FrontendParseErrors, MisspelledSectionGetsPositionAndDidYouMean) {
   Diagnostics diags = parse_broken("container x {\n  hostnme \"a\"\n}\n");
-  ASSERT_EQ(diags.error_count(), 1u) << rendered(diags);
+  ASSERT_EQ(diags.error_count(), 1u) << testing::render(diags);
   const Diagnostic& d = diags.all()[0];
   EXPECT_EQ(d.where.line, 2u);
   EXPECT_EQ(d.where.column, 3u);
@@ -307,7 +302,7 @@ TEST(FrontendParseErrors, SeveralErrorsAreReportedInOneRun) {
       "  capabilities kep none\n"
       "  seccomp default alow { allow read }\n"
       "}\n");
-  ASSERT_EQ(diags.error_count(), 3u) << rendered(diags);
+  ASSERT_EQ(diags.error_count(), 3u) << testing::render(diags);
   EXPECT_EQ(diags.all()[0].hint, "did you mean \"host\"?");
   EXPECT_EQ(diags.all()[1].hint, "did you mean \"keep\"?");
   EXPECT_EQ(diags.all()[2].hint, "did you mean \"allow\"?");
@@ -323,7 +318,7 @@ TEST(FrontendParseErrors, StrayCharactersAndUnterminatedStrings) {
 
 TEST(FrontendParseErrors, MissingEndOfBlockPointsAtEndOfFile) {
   Diagnostics diags = parse_broken("seccomp default allow {\n  allow read\n");
-  EXPECT_NE(diags.all()[0].message.find("found end of file"), std::string::npos) << rendered(diags);
+  EXPECT_NE(diags.all()[0].message.find("found end of file"), std::string::npos) << testing::render(diags);
 }
 
 TEST(FrontendParseErrors, ArgumentIndexBeyondFiveIsRejected) {
@@ -359,7 +354,7 @@ TEST(FrontendParseErrors, TruncatedPoliciesNeverCrash) {
 
 // ---- includes -------------------------------------------------------------------------------
 
-class FrontendIncludes : public testing::Test {
+class FrontendIncludes : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("frontend_parse_" + std::to_string(getpid()));
@@ -380,8 +375,8 @@ TEST_F(FrontendIncludes, IncludedRulesAreSplicedAfterTheIncludeWithTheirOwnLocat
   std::string main = write("main.pol", "seccomp default errno(EPERM) {\n  allow read\n  include \"sub/common.pol\"\n  allow write\n}\n");
   Diagnostics diags;
   auto policy = parse_file(main, diags);
-  ASSERT_TRUE(policy) << rendered(diags);
-  EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+  ASSERT_TRUE(policy) << testing::render(diags);
+  EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
   const auto& statements = policy->seccomp->statements;
   ASSERT_EQ(statements.size(), 6u);
   EXPECT_TRUE(std::holds_alternative<ast::Include>(statements[1]));
@@ -400,13 +395,13 @@ TEST_F(FrontendIncludes, ACycleIsAnErrorAtTheIncludeThatClosesIt) {
   write("b.pol", "seccomp default allow { include \"a.pol\" }");
   Diagnostics diags;
   parse_file((dir_ / "a.pol").string(), diags);
-  ASSERT_EQ(diags.error_count(), 1u) << rendered(diags);
+  ASSERT_EQ(diags.error_count(), 1u) << testing::render(diags);
   EXPECT_NE(diags.all()[0].message.find("include cycle"), std::string::npos);
   EXPECT_EQ(diags.all()[0].where.file, (dir_ / "b.pol").string());
   Diagnostics self;
   write("self.pol", "seccomp default allow { include \"./self.pol\" }");
   parse_file((dir_ / "self.pol").string(), self);
-  EXPECT_EQ(self.error_count(), 1u) << rendered(self);
+  EXPECT_EQ(self.error_count(), 1u) << testing::render(self);
 }
 
 TEST_F(FrontendIncludes, TheSameFileTwiceWithoutACycleIsFine) {
@@ -414,7 +409,7 @@ TEST_F(FrontendIncludes, TheSameFileTwiceWithoutACycleIsFine) {
   std::string main = write("m.pol", "seccomp default allow { include \"x.pol\" include \"x.pol\" }");
   Diagnostics diags;
   auto policy = parse_file(main, diags);
-  EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+  EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
   EXPECT_EQ(rules_of(*policy->seccomp).size(), 2u);
 }
 
@@ -426,7 +421,7 @@ TEST_F(FrontendIncludes, SyntaxErrorsInsideAnIncludedFileNameThatFile) {
   ASSERT_TRUE(diags.has_errors());
   EXPECT_EQ(diags.all()[0].where.file, (dir_ / "broken.pol").string());
   EXPECT_EQ(diags.all()[0].where.line, 2u);
-  EXPECT_NE(rendered(diags).find("  alow read"), std::string::npos) << "the included source must be quoted";
+  EXPECT_NE(testing::render(diags).find("  alow read"), std::string::npos) << "the included source must be quoted";
 }
 
 TEST_F(FrontendIncludes, MissingFileAndFileWithoutSeccompBlock) {
@@ -434,7 +429,7 @@ TEST_F(FrontendIncludes, MissingFileAndFileWithoutSeccompBlock) {
   std::string main = write("m.pol", "seccomp default allow { include \"nope.pol\" include \"plain.pol\" }");
   Diagnostics diags;
   parse_file(main, diags);
-  ASSERT_EQ(diags.error_count(), 2u) << rendered(diags);
+  ASSERT_EQ(diags.error_count(), 2u) << testing::render(diags);
   EXPECT_NE(diags.all()[0].message.find("cannot read included file"), std::string::npos);
   EXPECT_NE(diags.all()[1].message.find("has no seccomp block"), std::string::npos);
 }
@@ -447,7 +442,7 @@ TEST_F(FrontendIncludes, DockerProfileIsImportedAndParsedAsAnIncludedPolicy) {
   Diagnostics diags;
   auto policy = parse_file(main, diags);
   ASSERT_TRUE(policy);
-  EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+  EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
   auto rules = rules_of(*policy->container->seccomp);
   ASSERT_GT(rules.size(), 5u);
   EXPECT_EQ(rules[0]->where.file, (dir_ / "docker.json").string() + " (imported)");
@@ -467,7 +462,7 @@ TEST_F(FrontendIncludes, DockerProfileRulesFollowTheKeptCapabilities) {
                                              "\n  seccomp default errno(EPERM) { include \"docker.json\" }\n}\n");
     Diagnostics diags;
     auto policy = parse_file(main, diags);
-    EXPECT_FALSE(diags.has_errors()) << rendered(diags);
+    EXPECT_FALSE(diags.has_errors()) << testing::render(diags);
     std::set<std::string> names;
     if (!policy) return names;
     for (auto* r : rules_of(*policy->container->seccomp)) {
@@ -494,3 +489,5 @@ TEST(FrontendParseFile, UnreadableFileIsAnErrorNamingIt) {
 }
 
 }  // namespace
+
+}  // namespace policyc

@@ -11,17 +11,11 @@
 #include "compiler/docker/import.h"
 #include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
+#include "tests/support/rootfs.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<fs::path> regressions(const std::string& prefix) {
   std::vector<fs::path> files;
@@ -47,7 +41,7 @@ TEST(FuzzRegressions, PlansAreAcceptedOrRefusedWithAPlanError) {
   ASSERT_FALSE(files.empty());
   for (const auto& file : files) {
     try {
-      plan::from_json(read(file));
+      plan::from_json(testsupport::read_text(file));
     } catch (const plan::PlanError&) {
     } catch (const std::exception& e) {
       ADD_FAILURE() << file << ": escaped " << e.what();
@@ -61,7 +55,7 @@ TEST(FuzzRegressions, DockerProfilesEndInTextOrDiagnostics) {
     policyc::docker::ImportOptions options;
     options.kernel = "6.1";
     std::optional<std::string> pol;
-    EXPECT_NO_THROW(pol = policyc::docker::import_to_pol(read(file), file.filename(), options, diags)) << file;
+    EXPECT_NO_THROW(pol = policyc::docker::import_to_pol(testsupport::read_text(file), file.filename(), options, diags)) << file;
     EXPECT_TRUE(pol.has_value() || diags.has_errors()) << file;
   }
 }

@@ -30,7 +30,7 @@ namespace {
 
 using testsupport::step_error;
 
-void expect_error(const StepError& e, const char* step, const std::string& what, int err) {
+void expect_described_error(const StepError& e, const char* step, const std::string& what, int err) {
   testsupport::expect_step_error(e, step, what, err);
   EXPECT_EQ(e.describe(), what + ": " + std::strerror(err) + " (step: " + step + ")");
 }
@@ -113,23 +113,23 @@ TEST(LauncherKernelPivot, ChrootOnlyWhenThePlanAsks) {
 TEST(LauncherKernelPivot, AFailedPivotRootStopsTheStepWithNoFallbackToChroot) {
   RecordingKernel k;
   k.fail("pivot_root", EINVAL);
-  expect_error(step_error([&] { launcher::enter_root(k, "/r", false); }), "pivot", "pivot_root to /r", EINVAL);
+  expect_described_error(step_error([&] { launcher::enter_root(k, "/r", false); }), "pivot", "pivot_root to /r", EINVAL);
   EXPECT_EQ(k.calls(), (Calls{"chdir(/r)", "pivot_root(., .)"}));
 }
 
 TEST(LauncherKernelPivot, FailuresOfTheOtherCallsNameWhatFailed) {
   RecordingKernel a;
   a.fail("chdir(/r)", ENOENT);
-  expect_error(step_error([&] { launcher::enter_root(a, "/r", false); }), "pivot", "chdir to the new root /r", ENOENT);
+  expect_described_error(step_error([&] { launcher::enter_root(a, "/r", false); }), "pivot", "chdir to the new root /r", ENOENT);
   RecordingKernel b;
   b.fail("umount2", EBUSY);
-  expect_error(step_error([&] { launcher::enter_root(b, "/r", false); }), "pivot", "unmount the old root", EBUSY);
+  expect_described_error(step_error([&] { launcher::enter_root(b, "/r", false); }), "pivot", "unmount the old root", EBUSY);
   RecordingKernel c;
   c.fail("chroot", EPERM);
-  expect_error(step_error([&] { launcher::enter_root(c, "/r", true); }), "pivot", "chroot to /r", EPERM);
+  expect_described_error(step_error([&] { launcher::enter_root(c, "/r", true); }), "pivot", "chroot to /r", EPERM);
   RecordingKernel d;
   d.fail("chdir(/)", EACCES);
-  expect_error(step_error([&] { launcher::enter_root(d, "/r", false); }), "pivot", "chdir to / inside /r", EACCES);
+  expect_described_error(step_error([&] { launcher::enter_root(d, "/r", false); }), "pivot", "chdir to / inside /r", EACCES);
   EXPECT_EQ(d.calls().size(), 4u);
 }
 
@@ -144,7 +144,7 @@ TEST(LauncherKernelHostname, SetsTheNameWithItsLength) {
 TEST(LauncherKernelHostname, PermissionDeniedNamesTheHostname) {
   RecordingKernel k;
   k.fail("sethostname", EPERM);
-  expect_error(step_error([&] { launcher::set_hostname(k, "box"); }), "hostname", "set hostname \"box\"", EPERM);
+  expect_described_error(step_error([&] { launcher::set_hostname(k, "box"); }), "hostname", "set hostname \"box\"", EPERM);
 }
 
 // ---- rlimits.cc ----------------------------------------------------------------------------
@@ -175,7 +175,7 @@ TEST(LauncherKernelRlimits, NoLimitsNoCall) {
 TEST(LauncherKernelRlimits, AFailingLimitStopsAtItAndNamesIt) {
   RecordingKernel k;
   k.fail("prlimit(0, RLIMIT_NPROC", EPERM);
-  expect_error(step_error([&] {
+  expect_described_error(step_error([&] {
                  launcher::apply_rlimits(k, {rlimit(RLIMIT_NOFILE, "nofile", 1024, 4096),
                                              rlimit(RLIMIT_NPROC, "nproc", 100, 200),
                                              rlimit(RLIMIT_CORE, "core", 0, 0)});
@@ -234,7 +234,7 @@ TEST(LauncherKernelCredentials, OnlyCapabilitiesTheKernelKnowsBecomeEffective) {
 TEST(LauncherKernelCredentials, AnUnmappedUidFailsAfterTheGidAndSaysWhy) {
   RecordingKernel k;
   k.fail("setresuid", EINVAL);
-  expect_error(step_error([&] { launcher::switch_credentials(k, user(1000, 1000), true); }), "credentials",
+  expect_described_error(step_error([&] { launcher::switch_credentials(k, user(1000, 1000), true); }), "credentials",
                "set uid 1000 (is it mapped in the user namespace?)", EINVAL);
   EXPECT_EQ(k.calls(), (Calls{"setgroups(0, {})", "setresgid(1000, 1000, 1000)", "prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)",
                               "setresuid(1000, 1000, 1000)"}));
@@ -253,7 +253,7 @@ TEST(LauncherKernelCredentials, EachOtherFailingCallNamesItsInput) {
     SCOPED_TRACE(c.call);
     RecordingKernel k;
     k.fail(c.call, EPERM);
-    expect_error(step_error([&] { launcher::switch_credentials(k, user(1000, 1001, {10, 20}), true); }),
+    expect_described_error(step_error([&] { launcher::switch_credentials(k, user(1000, 1001, {10, 20}), true); }),
                  "credentials", c.what, EPERM);
   }
 }
@@ -294,18 +294,18 @@ TEST(LauncherKernelCapabilities, FailuresNameTheCapabilityOrTheSet) {
   RecordingKernel a;
   a.last_cap = 4;
   a.fail("prctl(PR_CAPBSET_DROP, 2", EPERM);
-  expect_error(step_error([&] { launcher::drop_capabilities(a, {1}); }), "capabilities",
+  expect_described_error(step_error([&] { launcher::drop_capabilities(a, {1}); }), "capabilities",
                "drop cap_dac_read_search from the bounding set", EPERM);
   EXPECT_EQ(a.calls().size(), 2u);  // 0, then 2 failed; 1 is kept
   RecordingKernel b;
   b.last_cap = 4;
   b.fail("capset", EPERM);
-  expect_error(step_error([&] { launcher::drop_capabilities(b, {1, 3}); }), "capabilities",
+  expect_described_error(step_error([&] { launcher::drop_capabilities(b, {1, 3}); }), "capabilities",
                "set permitted/effective/inheritable capabilities to the 2 kept ones", EPERM);
   RecordingKernel c;
   c.last_cap = 4;
   c.fail("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 3", EPERM);
-  expect_error(step_error([&] { launcher::drop_capabilities(c, {1, 3}); }), "capabilities",
+  expect_described_error(step_error([&] { launcher::drop_capabilities(c, {1, 3}); }), "capabilities",
                "raise cap_fowner in the ambient set", EPERM);
 }
 
@@ -339,7 +339,7 @@ TEST(LauncherKernelFds, OldKernelsCloseOneByOneUpToTheSoftLimit) {
 TEST(LauncherKernelFds, OtherErrorsNameTheRange) {
   RecordingKernel k;
   k.fail("close_range", EINVAL);
-  expect_error(step_error([&] { launcher::close_inherited_fds(k, 5); }), "fds", "close descriptors 3..4", EINVAL);
+  expect_described_error(step_error([&] { launcher::close_inherited_fds(k, 5); }), "fds", "close descriptors 3..4", EINVAL);
 }
 
 // ---- seccomp.cc ----------------------------------------------------------------------------
@@ -350,7 +350,7 @@ TEST(LauncherKernelSeccomp, NoNewPrivsIsOnePrctl) {
   EXPECT_EQ(k.calls(), (Calls{"prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)"}));
   RecordingKernel failing;
   failing.fail("prctl", EINVAL);
-  expect_error(step_error([&] { launcher::set_no_new_privs(failing); }), "seccomp", "set no_new_privs", EINVAL);
+  expect_described_error(step_error([&] { launcher::set_no_new_privs(failing); }), "seccomp", "set no_new_privs", EINVAL);
 }
 
 TEST(LauncherKernelSeccomp, LoadsThePlansProgramAsIs) {
@@ -369,7 +369,7 @@ TEST(LauncherKernelSeccomp, ARefusedFilterSaysHowLongItWas) {
   const auto program = testsupport::errno_filter(39, EPERM);
   RecordingKernel k;
   k.fail("seccomp", EINVAL);
-  expect_error(step_error([&] { launcher::load_seccomp_filter(k, testsupport::seccomp_of(program, "allow").bpf); }),
+  expect_described_error(step_error([&] { launcher::load_seccomp_filter(k, testsupport::seccomp_of(program, "allow").bpf); }),
                "seccomp", "load the seccomp filter (" + std::to_string(program.size()) + " instructions)", EINVAL);
 }
 
@@ -400,7 +400,7 @@ TEST(LauncherKernelUserns, ARefusedMapIsClosedAndNamedOnOneLine) {
   RecordingKernel k;
   k.fail("write(101", EPERM);
   launcher::IdMaps maps{"0 100000 65536\n70000 300000 10\n", "0 200000 65536\n", false};
-  expect_error(step_error([&] { launcher::write_id_maps(k, 7, maps); }), "userns",
+  expect_described_error(step_error([&] { launcher::write_id_maps(k, 7, maps); }), "userns",
                "write \"0 100000 65536,70000 300000 10\" to /proc/7/uid_map", EPERM);
   EXPECT_EQ(k.calls().back(), "close(101)");
 }
@@ -408,7 +408,7 @@ TEST(LauncherKernelUserns, ARefusedMapIsClosedAndNamedOnOneLine) {
 TEST(LauncherKernelUserns, AVanishedChildFailsAtTheFirstOpen) {
   RecordingKernel k;
   k.fail("openat", ENOENT);
-  expect_error(step_error([&] { launcher::write_id_maps(k, 42, launcher::IdMaps{"0 0 1\n", "0 0 1\n", true}); }),
+  expect_described_error(step_error([&] { launcher::write_id_maps(k, 42, launcher::IdMaps{"0 0 1\n", "0 0 1\n", true}); }),
                "userns", "open /proc/42/setgroups", ENOENT);
   EXPECT_EQ(k.calls().size(), 1u);
 }
@@ -427,12 +427,12 @@ TEST(LauncherKernelUserns, AnUnmappedRootIsNoErrorButARefusalIs) {
   EXPECT_EQ(a.calls().size(), 2u);
   RecordingKernel b;
   b.fail("setresgid", EPERM);
-  expect_error(step_error([&] { launcher::become_namespace_root(b); }), "userns", "become gid 0 in the user namespace",
+  expect_described_error(step_error([&] { launcher::become_namespace_root(b); }), "userns", "become gid 0 in the user namespace",
                EPERM);
   EXPECT_EQ(b.calls().size(), 1u);
   RecordingKernel c;
   c.fail("setresuid", EPERM);
-  expect_error(step_error([&] { launcher::become_namespace_root(c); }), "userns", "become uid 0 in the user namespace",
+  expect_described_error(step_error([&] { launcher::become_namespace_root(c); }), "userns", "become uid 0 in the user namespace",
                EPERM);
 }
 
@@ -479,6 +479,6 @@ TEST(LauncherKernelInit, ARefusedCallStopsBeforeTheFilter) {
   RecordingKernel k;
   k.fail("prctl(PR_SET_DUMPABLE", EPERM);
   const StepError e = step_error([&] { launcher::harden_init(k, 42, 5); });
-  expect_error(e, "init", "make the init process non-dumpable", EPERM);
+  expect_described_error(e, "init", "make the init process non-dumpable", EPERM);
   EXPECT_TRUE(k.filters.empty());
 }

@@ -5,6 +5,7 @@
 
 #include "plan/encoding.h"
 #include "plan/plan_json.h"
+#include "tests/support/plan_builder.h"
 
 namespace {
 
@@ -41,15 +42,6 @@ plan::Plan sample_plan() {
   s.sha256 = plan::sha256_hex(s.bpf);
   p.seccomp = s;
   return p;
-}
-
-std::string rejection(const std::string& text) {
-  try {
-    plan::from_json(text);
-  } catch (const plan::PlanError& e) {
-    return e.what();
-  }
-  return "(accepted)";
 }
 
 nlohmann::json sample_json() { return nlohmann::json::parse(plan::to_json(sample_plan())); }
@@ -98,49 +90,49 @@ TEST(PlanJson, VersionOnePlansLoadWithoutASourceMapOnly) {
   p.seccomp->source = sample_source();
   auto with_source = nlohmann::json::parse(plan::to_json(p));
   with_source["version"] = 1;
-  EXPECT_EQ(rejection(with_source.dump()), "plan.seccomp.source: needs plan version 2 (this plan says version 1)");
+  EXPECT_EQ(testsupport::plan_rejection(with_source.dump()), "plan.seccomp.source: needs plan version 2 (this plan says version 1)");
 }
 
 TEST(PlanJson, RejectsUnknownKeyNamingIt) {
   auto j = sample_json();
   j["network"]["veth"]["mtuu"] = 1;
-  EXPECT_EQ(rejection(j.dump()), "plan.network.veth.mtuu: unknown key");
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()), "plan.network.veth.mtuu: unknown key");
 }
 
 TEST(PlanJson, RejectsWrongType) {
   auto j = sample_json();
   j["hostname"] = 5;
-  EXPECT_EQ(rejection(j.dump()), "plan.hostname: expected a string, found number");
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()), "plan.hostname: expected a string, found number");
 }
 
 TEST(PlanJson, RejectsWrongVersion) {
   auto j = sample_json();
   j["version"] = 99;
-  EXPECT_NE(rejection(j.dump()).find("plan.version: 99 is not supported"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection(j.dump()).find("plan.version: 99 is not supported"), std::string::npos);
 }
 
 TEST(PlanJson, RejectsWrongArch) {
   auto j = sample_json();
   j["arch"] = "aarch64-not-this-one";
-  EXPECT_NE(rejection(j.dump()).find("plan.arch: \"aarch64-not-this-one\" does not match"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection(j.dump()).find("plan.arch: \"aarch64-not-this-one\" does not match"), std::string::npos);
 }
 
 TEST(PlanJson, RejectsTruncatedJsonWithPosition) {
   std::string text = plan::to_json(sample_plan());
-  EXPECT_NE(rejection(text.substr(0, text.size() / 2)).find("plan: not valid JSON at line"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection(text.substr(0, text.size() / 2)).find("plan: not valid JSON at line"), std::string::npos);
 }
 
 TEST(PlanJson, RejectsBadBase64) {
   auto j = sample_json();
   j["seccomp"]["bpf"] = "!!!notbase64";
-  EXPECT_EQ(rejection(j.dump()), "plan.seccomp.bpf: is not valid base64");
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()), "plan.seccomp.bpf: is not valid base64");
 }
 
 TEST(PlanJson, RejectsBpfNotMultipleOf8) {
   auto j = sample_json();
   std::vector<std::uint8_t> twelve(12, 0);
   j["seccomp"]["bpf"] = plan::base64_encode(twelve);
-  EXPECT_EQ(rejection(j.dump()),
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()),
             "plan.seccomp.bpf: length 12 bytes is not a multiple of 8 (struct sock_filter)");
 }
 
@@ -149,7 +141,7 @@ TEST(PlanJson, RejectsMoreThan4096Instructions) {
   std::vector<std::uint8_t> big(8 * 4097, 0);
   j["seccomp"]["bpf"] = plan::base64_encode(big);
   j["seccomp"]["instructions"] = 4097;
-  EXPECT_EQ(rejection(j.dump()),
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()),
             "plan.seccomp.bpf: 4097 instructions exceed the kernel's limit of 4096");
 }
 
@@ -157,19 +149,19 @@ TEST(PlanJson, RejectsTamperedFilter) {
   auto j = sample_json();
   std::vector<std::uint8_t> other = {0x06, 0, 0, 0, 0, 0, 0, 0};  // ret KILL
   j["seccomp"]["bpf"] = plan::base64_encode(other);
-  EXPECT_NE(rejection(j.dump()).find("plan.seccomp.sha256: does not match"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection(j.dump()).find("plan.seccomp.sha256: does not match"), std::string::npos);
 }
 
 TEST(PlanJson, RejectsRelativeRootfs) {
   auto j = sample_json();
   j["rootfs"]["path"] = "alpine";
-  EXPECT_EQ(rejection(j.dump()), "plan.rootfs.path: \"alpine\" is not an absolute path");
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()), "plan.rootfs.path: \"alpine\" is not an absolute path");
 }
 
 TEST(PlanJson, RejectsVethWithoutNetNamespace) {
   auto j = sample_json();
   j["namespaces"] = {"mount"};
-  EXPECT_EQ(rejection(j.dump()), "plan.network.mode: \"veth\" needs the net namespace");
+  EXPECT_EQ(testsupport::plan_rejection(j.dump()), "plan.network.mode: \"veth\" needs the net namespace");
 }
 
 TEST(Encoding, Sha256KnownVector) {
@@ -203,20 +195,20 @@ TEST(PlanJson, RejectsUnknownKeysAtEveryLevel) {
     nlohmann::json* at = &j;
     for (const auto& key : path) at = &(*at)[key];
     (*at)["extra"] = 1;
-    EXPECT_EQ(rejection(j.dump()), expected + ": unknown key");
+    EXPECT_EQ(testsupport::plan_rejection(j.dump()), expected + ": unknown key");
   }
   auto mounts = sample_json();
   mounts["mounts"][0]["extra"] = 1;
-  EXPECT_EQ(rejection(mounts.dump()), "plan.mounts[0].extra: unknown key");
+  EXPECT_EQ(testsupport::plan_rejection(mounts.dump()), "plan.mounts[0].extra: unknown key");
   auto maps = sample_json();
   maps["user"]["uid_map"][0]["extra"] = 1;
-  EXPECT_EQ(rejection(maps.dump()), "plan.user.uid_map[0].extra: unknown key");
+  EXPECT_EQ(testsupport::plan_rejection(maps.dump()), "plan.user.uid_map[0].extra: unknown key");
   auto writes = sample_json();
   writes["cgroups"]["v1"][0]["writes"][0]["extra"] = 1;
-  EXPECT_EQ(rejection(writes.dump()), "plan.cgroups.v1[0].writes[0].extra: unknown key");
+  EXPECT_EQ(testsupport::plan_rejection(writes.dump()), "plan.cgroups.v1[0].writes[0].extra: unknown key");
   auto limits = sample_json();
   limits["rlimits"][0]["extra"] = 1;
-  EXPECT_EQ(rejection(limits.dump()), "plan.rlimits[0].extra: unknown key");
+  EXPECT_EQ(testsupport::plan_rejection(limits.dump()), "plan.rlimits[0].extra: unknown key");
 }
 
 }  // namespace
@@ -226,7 +218,7 @@ namespace {
 // Found by fuzz_plan: a number too large for a double is valid JSON syntax that nlohmann refuses
 // with an out_of_range error, which must come out as a PlanError like any other bad plan.
 TEST(PlanJson, RejectsNumbersBeyondADouble) {
-  EXPECT_NE(rejection("6e+99999999999").find("plan: not a usable JSON document"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection("6e+99999999999").find("plan: not a usable JSON document"), std::string::npos);
 }
 
 }  // namespace

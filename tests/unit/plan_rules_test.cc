@@ -174,15 +174,6 @@ TEST(PlanRules, NormalPath) {
 
 // ---- the loader ----------------------------------------------------------------------------
 
-std::string rejection(const std::string& text) {
-  try {
-    plan::from_json(text);
-  } catch (const plan::PlanError& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
-
 // The good plan's JSON with `line` inserted right after the first line holding `after`.
 std::string with_line_after(const std::string& after, const std::string& line) {
   std::string text = plan::to_json(good_plan());
@@ -192,15 +183,15 @@ std::string with_line_after(const std::string& after, const std::string& line) {
 }
 
 TEST(PlanLoader, RefusesDuplicateKeysAtEveryLevelNamingThePath) {
-  EXPECT_EQ(rejection(with_line_after("\"version\"", "\"version\": 1,")), "plan.version: duplicate key");
-  EXPECT_EQ(rejection(with_line_after("\"/tmp\"", "\"target\": \"/\",")), "plan.mounts[2].target: duplicate key");
-  EXPECT_EQ(rejection(with_line_after("\"container_address\"", "\"container_address\": \"10.0.0.3\",")),
+  EXPECT_EQ(testsupport::plan_rejection(with_line_after("\"version\"", "\"version\": 1,")), "plan.version: duplicate key");
+  EXPECT_EQ(testsupport::plan_rejection(with_line_after("\"/tmp\"", "\"target\": \"/\",")), "plan.mounts[2].target: duplicate key");
+  EXPECT_EQ(testsupport::plan_rejection(with_line_after("\"container_address\"", "\"container_address\": \"10.0.0.3\",")),
             "plan.network.veth.container_address: duplicate key");
-  EXPECT_EQ(rejection(with_line_after("\"controller\": \"cpu\"", "\"controller\": \"cpu\",")),
+  EXPECT_EQ(testsupport::plan_rejection(with_line_after("\"controller\": \"cpu\"", "\"controller\": \"cpu\",")),
             "plan.cgroups.v1[1].controller: duplicate key");
-  EXPECT_EQ(rejection(R"({"a": [[{}, {"k": 1, "k": 2}]]})"), "plan.a[0][1].k: duplicate key");
+  EXPECT_EQ(testsupport::plan_rejection(R"({"a": [[{}, {"k": 1, "k": 2}]]})"), "plan.a[0][1].k: duplicate key");
   // The same key in two different objects is fine (then the unknown key is what is refused).
-  EXPECT_EQ(rejection(R"({"version": 1, "x": {"k": 1}, "y": {"k": 1}})").find("duplicate"), std::string::npos);
+  EXPECT_EQ(testsupport::plan_rejection(R"({"version": 1, "x": {"k": 1}, "y": {"k": 1}})").find("duplicate"), std::string::npos);
 }
 
 TEST(PlanLoader, DuplicateKeyFixturesAreRefused) {
@@ -232,7 +223,7 @@ TEST(PlanLoader, RefusesAFileOver16MiBBeforeReadingIt) {
     EXPECT_NE(std::string(e.what()).find("16 MiB"), std::string::npos) << e.what();
   }
   unlink(path);
-  EXPECT_NE(rejection(std::string((16 << 20) + 1, ' ')).find("16 MiB"), std::string::npos);
+  EXPECT_NE(testsupport::plan_rejection(std::string((16 << 20) + 1, ' ')).find("16 MiB"), std::string::npos);
 }
 
 // ---- the BPF structure checker ---------------------------------------------------------------

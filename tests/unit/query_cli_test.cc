@@ -13,11 +13,6 @@ using testsupport::run_process;
 
 const std::string kProfiles = std::string(SHARED_TESTDATA_DIR) + "/seccomp/";
 
-ProcessResult policyc(std::vector<std::string> args) {
-  args.insert(args.begin(), POLICYC_BIN);
-  return run_process(args);
-}
-
 const char* kPolicy = R"(seccomp default errno(EPERM) {
   arch x86_64 x86
   allow read write exit_group
@@ -34,14 +29,14 @@ struct Files {
   std::string plan = dir / "app.plan";
   Files() {
     testsupport::write_text(pol, kPolicy);
-    const ProcessResult r = policyc({pol, "-o", plan});
+    const ProcessResult r = testsupport::run_policyc({pol, "-o", plan});
     EXPECT_EQ(r.exit_code, 0) << r.summary();
   }
 };
 
 TEST(QueryCli, VerdictWithTheRuleLinePerServedArch) {
   Files f;
-  const ProcessResult r = policyc({"query", f.pol, "socket(AF_INET6, ...)"});
+  const ProcessResult r = testsupport::run_policyc({"query", f.pol, "socket(AF_INET6, ...)"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   const std::string rule = "allow  [" + f.pol + ":4: allow socket if arg0 == AF_INET || arg0 == AF_INET6]";
   EXPECT_EQ(r.out, "socket(AF_INET6, ...)\n"
@@ -52,13 +47,13 @@ TEST(QueryCli, VerdictWithTheRuleLinePerServedArch) {
 
 TEST(QueryCli, AStringIsAnyPointerAndTheDefaultNamesItsLine) {
   Files f;
-  ProcessResult r = policyc({"query", f.pol, "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC)"});
+  ProcessResult r = testsupport::run_policyc({"query", f.pol, "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC)"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_NE(r.out.find("openat(AT_FDCWD, <any pointer>, O_RDONLY|O_CLOEXEC, ...)\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x86_64: allow  [" + f.pol + ":5: allow openat if (arg2 & O_ACCMODE) == O_RDONLY]\n"
                        "    holds for any pointer value of arg1 and any value of arg3, arg4, arg5\n"),
             std::string::npos) << r.out;
-  r = policyc({"query", f.pol, "openat(AT_FDCWD, \"/etc/hosts\", O_WRONLY, 0644)"});
+  r = testsupport::run_policyc({"query", f.pol, "openat(AT_FDCWD, \"/etc/hosts\", O_WRONLY, 0644)"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_NE(r.out.find("x86_64: errno(EPERM)  [" + f.pol + ":1: seccomp default errno(EPERM)  (the default)]\n"),
             std::string::npos) << r.out;
@@ -66,7 +61,7 @@ TEST(QueryCli, AStringIsAnyPointerAndTheDefaultNamesItsLine) {
 
 TEST(QueryCli, AnOpenArgumentThatDecidesGivesTheCases) {
   Files f;
-  const ProcessResult r = policyc({"query", f.pol, "clone"});
+  const ProcessResult r = testsupport::run_policyc({"query", f.pol, "clone"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_NE(r.out.find("x86_64: depends on arguments the call leaves open:\n"
                        "    (arg0 & CLONE_NEWUSER) == 0: allow  [" + f.pol + ":6: allow clone if (arg0 & CLONE_NEWUSER) == 0]\n"
@@ -76,7 +71,7 @@ TEST(QueryCli, AnOpenArgumentThatDecidesGivesTheCases) {
 
 TEST(QueryCli, APlanIsAnsweredByItsBpfWithoutRuleLines) {
   Files f;
-  const ProcessResult r = policyc({"query", f.plan, "ptrace(...)"});
+  const ProcessResult r = testsupport::run_policyc({"query", f.plan, "ptrace(...)"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_NE(r.out.find("x86_64: kill_process\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x86: kill_process\n"), std::string::npos) << r.out;
@@ -86,24 +81,24 @@ TEST(QueryCli, APlanIsAnsweredByItsBpfWithoutRuleLines) {
 
 TEST(QueryCli, BadCallsAndFilesExitTwoWithAHint) {
   Files f;
-  ProcessResult r = policyc({"query", f.pol, "openat(AT_FDCWD, O_RDONY)"});
+  ProcessResult r = testsupport::run_policyc({"query", f.pol, "openat(AT_FDCWD, O_RDONY)"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("argument 1: unknown constant \"O_RDONY\"; did you mean O_RDONLY?"), std::string::npos) << r.err;
-  r = policyc({"query", f.pol, "opnat(1)"});
+  r = testsupport::run_policyc({"query", f.pol, "opnat(1)"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_NE(r.err.find("unknown system call \"opnat\"; did you mean openat?"), std::string::npos) << r.err;
-  r = policyc({"query", f.pol, "read(1, ..., 3)"});
+  r = testsupport::run_policyc({"query", f.pol, "read(1, ..., 3)"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
-  r = policyc({"query", f.dir / "missing.plan", "read"});
+  r = testsupport::run_policyc({"query", f.dir / "missing.plan", "read"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
 }
 
 TEST(DiffCli, SameFilterExitsZeroWhateverItsForm) {
   Files f;
-  ProcessResult r = policyc({"diff", f.pol, f.plan});
+  ProcessResult r = testsupport::run_policyc({"diff", f.pol, f.plan});
   EXPECT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(r.out, f.pol + " and " + f.plan + " give every call the same verdict\n");
-  r = policyc({"diff", f.pol, f.pol});
+  r = testsupport::run_policyc({"diff", f.pol, f.pol});
   EXPECT_EQ(r.exit_code, 0) << r.summary();
 }
 
@@ -120,11 +115,11 @@ TEST(DiffCli, ChangesArePrintedPerSyscallAndExitOne) {
                             "ptrace: kill_process -> errno(ENOSYS)\n"
                             "x86 ptrace: kill_process -> errno(ENOSYS)\n"
                             "x86 socket: u32(arg0) == AF_NETLINK  errno(EPERM) -> allow\n";
-  ProcessResult r = policyc({"diff", f.pol, other});
+  ProcessResult r = testsupport::run_policyc({"diff", f.pol, other});
   EXPECT_EQ(r.exit_code, 1) << r.summary();
   EXPECT_EQ(r.out, "--- " + f.pol + " (policy)\n+++ " + other + " (policy)\n" + lines + "4 differences\n");
   // From the plan the same calls, found in the BPF.
-  r = policyc({"diff", f.plan, other});
+  r = testsupport::run_policyc({"diff", f.plan, other});
   EXPECT_EQ(r.exit_code, 1) << r.summary();
   EXPECT_NE(r.out.find("socket: u32(arg0) == AF_NETLINK  errno(EPERM) -> allow\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ptrace: kill_process -> errno(ENOSYS)\n"), std::string::npos) << r.out;
@@ -138,7 +133,7 @@ TEST(DiffCli, ArchAndDefaultChanges) {
   changed.replace(changed.find("default errno(EPERM)"), 20, "default kill_process");
   const std::string other = f.dir / "new.pol";
   testsupport::write_text(other, changed);
-  const ProcessResult r = policyc({"diff", f.pol, other});
+  const ProcessResult r = testsupport::run_policyc({"diff", f.pol, other});
   EXPECT_EQ(r.exit_code, 1) << r.summary();
   EXPECT_NE(r.out.find("every syscall neither filter has a rule for: errno(EPERM) -> kill_process\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x86 calls: served by the rules -> kill_process (arch not served), which changes:\n"
@@ -151,7 +146,7 @@ TEST(DiffCli, ArchAndDefaultChanges) {
 // Docker's and Podman's default profiles, read for kernel 6.1 with the default capabilities:
 // differences anyone can check in the two JSON files.
 TEST(DiffCli, TwoDockerProfiles) {
-  const ProcessResult r = policyc({"diff", "--kernel", "6.1", kProfiles + "docker-default.json", kProfiles + "containers-common.json"});
+  const ProcessResult r = testsupport::run_policyc({"diff", "--kernel", "6.1", kProfiles + "docker-default.json", kProfiles + "containers-common.json"});
   EXPECT_EQ(r.exit_code, 1) << r.summary();
   for (const char* line : {
            "every syscall neither filter has a rule for: errno(EPERM) -> errno(ENOSYS)\n",  // defaultErrnoRet 38
@@ -160,13 +155,13 @@ TEST(DiffCli, TwoDockerProfiles) {
        }) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << r.out;
   }
-  const ProcessResult same = policyc({"diff", "--kernel", "6.1", kProfiles + "docker-default.json", kProfiles + "docker-default.json"});
+  const ProcessResult same = testsupport::run_policyc({"diff", "--kernel", "6.1", kProfiles + "docker-default.json", kProfiles + "docker-default.json"});
   EXPECT_EQ(same.exit_code, 0) << same.summary();
 }
 
 TEST(DiffCli, BadInputExitsTwo) {
   Files f;
-  const ProcessResult r = policyc({"diff", f.pol, f.dir / "missing.pol"});
+  const ProcessResult r = testsupport::run_policyc({"diff", f.pol, f.dir / "missing.pol"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
   EXPECT_TRUE(r.out.empty()) << r.out;
 }

@@ -12,6 +12,7 @@
 #include "compiler/seccomp/abi.h"
 #include "tests/support/random_policy.h"
 #include "tests/support/seccomp_kernel.h"
+#include "tests/support/policy_text.h"
 
 namespace policyc::seccomp {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 constexpr std::uint32_t kSocketcall = 102, kIpc = 117, kI386Socket = 359, kI386Shmat = 397;
 
 using policyc::testing::make_rule;
-const Action kAllow{ActionKind::Allow, 0};
+using policyc::testing::kAllow;
 
 Filter filter_with(std::vector<Rule> rules, std::vector<std::string> arches = {"x86_64", "x32", "x86"}) {
   Filter f;

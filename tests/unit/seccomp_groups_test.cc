@@ -24,6 +24,7 @@
 #include "compiler/seccomp/syscalls.h"
 #include "plan/syscall_table.h"
 #include "tests/support/policy_text.h"
+#include "tests/support/rootfs.h"
 
 namespace policyc {
 namespace {
@@ -34,16 +35,9 @@ using seccomp::BuiltinGroup;
 using seccomp::Filter;
 using seccomp::MemberKind;
 
-constexpr std::uint32_t kEnosys = 0x00050000U | ENOSYS;  // SECCOMP_RET_ERRNO | ENOSYS
-constexpr std::uint32_t kEperm = 0x00050000U | EPERM;
-constexpr std::uint32_t kAllow = 0x7fff0000U;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+constexpr std::uint32_t kRetEnosys = 0x00050000U | ENOSYS;  // SECCOMP_RET_ERRNO | ENOSYS
+constexpr std::uint32_t kRetEperm = 0x00050000U | EPERM;
+constexpr std::uint32_t kRetAllow = 0x7fff0000U;
 
 // ---- the groups --------------------------------------------------------------------------
 
@@ -113,7 +107,7 @@ TEST(SeccompGroups, EveryMemberResolvesOrIsNewerThanTheTable) {
 }
 
 TEST(SeccompGroups, DocsTableIsTheGeneratedOne) {
-  const std::string docs = slurp(std::string(SOURCE_DIR) + "/docs/language.md");
+  const std::string docs = testsupport::read_text(std::string(SOURCE_DIR) + "/docs/language.md");
   const std::size_t begin_marker = docs.find("<!-- builtin-groups:begin");
   const std::size_t end_marker = docs.find("<!-- builtin-groups:end -->");
   ASSERT_NE(begin_marker, std::string::npos);
@@ -126,16 +120,7 @@ TEST(SeccompGroups, DocsTableIsTheGeneratedOne) {
 
 // ---- expansion in rules -------------------------------------------------------------------
 
-struct Lowered {
-  Diagnostics diags;
-  std::optional<Filter> filter;
-};
-
-std::unique_ptr<Lowered> lower(const std::string& body, const std::string& default_action = "errno(EPERM)") {
-  auto out = std::make_unique<Lowered>();
-  out->filter = testing::lower_text("seccomp default " + default_action + " {\n" + body + "\n}\n", out->diags);
-  return out;
-}
+using testing::lower_block;
 
 std::vector<std::string> syscalls_of(const Filter& filter, ActionKind kind) {
   std::vector<std::string> out;
@@ -150,7 +135,7 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
 }
 
 TEST(SeccompGroupsLowering, ABuiltinGroupExpandsToItsMembersQuietly) {
-  auto l = lower("allow @default @file-system");
+  auto l = lower_block("allow @default @file-system");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
   const auto allowed = syscalls_of(*l->filter, ActionKind::Allow);
@@ -167,7 +152,7 @@ TEST(SeccompGroupsLowering, ABuiltinGroupExpandsToItsMembersQuietly) {
 }
 
 TEST(SeccompGroupsLowering, I386OnlyMembersApplyWithArchX86) {
-  auto l = lower("arch x86_64 x86\nallow @file-system");
+  auto l = lower_block("arch x86_64 x86\nallow @file-system");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
   EXPECT_TRUE(has(syscalls_of(*l->filter, ActionKind::Allow), "stat64"));
@@ -177,7 +162,7 @@ TEST(SeccompGroupsLowering, I386OnlyMembersApplyWithArchX86) {
 }
 
 TEST(SeccompGroupsLowering, AnEarlierUnconditionalRuleCarvesAMemberOutSilently) {
-  auto l = lower("kill_process ptrace\nerrno(EACCES) @debug");
+  auto l = lower_block("kill_process ptrace\nerrno(EACCES) @debug");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
   EXPECT_EQ(syscalls_of(*l->filter, ActionKind::KillProcess), std::vector<std::string>{"ptrace"});
@@ -188,19 +173,19 @@ TEST(SeccompGroupsLowering, AnEarlierUnconditionalRuleCarvesAMemberOutSilently) 
 
 // A default-action rule that keeps a later group's member off has an effect: no warning.
 TEST(SeccompGroupsLowering, ADefaultActionExceptionBeforeAGroupIsNotWarnedAbout) {
-  auto l = lower("errno(EPERM) mknod mknodat\nallow @file-system");
+  auto l = lower_block("errno(EPERM) mknod mknodat\nallow @file-system");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
   const seccomp::ReferenceFilter reference(*l->filter);
   bpf::SeccompData call;
   call.nr = SYS_mknod;
-  EXPECT_EQ(reference.verdict(call), kEperm);
+  EXPECT_EQ(reference.verdict(call), kRetEperm);
   call.nr = SYS_openat;
-  EXPECT_EQ(reference.verdict(call), kAllow);
+  EXPECT_EQ(reference.verdict(call), kRetAllow);
 }
 
 TEST(SeccompGroupsLowering, AGroupAfterAConditionalRuleOfItsActionIsAWarning) {
-  auto l = lower("allow socket if arg0 == AF_INET\nallow @network-io");
+  auto l = lower_block("allow socket if arg0 == AF_INET\nallow @network-io");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   ASSERT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
   const Diagnostic& d = l->diags.all().front();
@@ -208,20 +193,20 @@ TEST(SeccompGroupsLowering, AGroupAfterAConditionalRuleOfItsActionIsAWarning) {
   EXPECT_NE(d.message.find("@network-io gives every socket call allow"), std::string::npos) << d.message;
   EXPECT_EQ(d.where.line, 3u);
   // An exception with another action is the intended shape: no warning.
-  auto ok = lower("errno(EAFNOSUPPORT) socket if arg0 == AF_NETLINK\nallow @network-io");
+  auto ok = lower_block("errno(EAFNOSUPPORT) socket if arg0 == AF_NETLINK\nallow @network-io");
   ASSERT_TRUE(ok->filter);
   EXPECT_TRUE(ok->diags.all().empty()) << testing::render(ok->diags);
 }
 
 TEST(SeccompGroupsLowering, AGroupWithTheDefaultActionIsOneWarning) {
-  auto l = lower("errno(EPERM) @debug");
+  auto l = lower_block("errno(EPERM) @debug");
   ASSERT_TRUE(l->filter);
   ASSERT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
   EXPECT_NE(l->diags.all().front().message.find("this rule for @debug has no effect"), std::string::npos);
 }
 
 TEST(SeccompGroupsLowering, APolicysOwnDefinitionReplacesTheBuiltinWithANote) {
-  auto l = lower("group @process = getpid\nallow @process");
+  auto l = lower_block("group @process = getpid\nallow @process");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(syscalls_of(*l->filter, ActionKind::Allow), std::vector<std::string>{"getpid"});
   ASSERT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
@@ -233,7 +218,7 @@ TEST(SeccompGroupsLowering, APolicysOwnDefinitionReplacesTheBuiltinWithANote) {
 }
 
 TEST(SeccompGroupsLowering, AMisspelledBuiltinGetsADidYouMean) {
-  auto l = lower("allow @file-sytem");
+  auto l = lower_block("allow @file-sytem");
   EXPECT_FALSE(l->filter);
   ASSERT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
   EXPECT_NE(l->diags.all().front().hint.find("@file-system"), std::string::npos) << testing::render(l->diags);
@@ -287,27 +272,27 @@ std::uint32_t run(const std::vector<sock_filter>& program, int nr, std::uint32_t
 }
 
 TEST(SyscallTableInPolicies, MsealIsUsableOnEveryAbi) {
-  auto l = lower("arch x86_64 x86 x32\nallow mseal listmount statmount");
+  auto l = lower_block("arch x86_64 x86 x32\nallow mseal listmount statmount");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
   EXPECT_EQ(l->filter->rules.front().nr, 462);
   Diagnostics diags;
   const auto program = seccomp::compile(*l->filter, seccomp::Backend::Policyc, diags);
   ASSERT_FALSE(program.empty()) << testing::render(diags);
-  EXPECT_EQ(run(program, 462), kAllow);
-  EXPECT_EQ(run(program, 0x40000000 + 462), kAllow);
-  EXPECT_EQ(run(program, 462, bpf::kAuditArchI386), kAllow);
-  EXPECT_EQ(run(program, 461), kEperm);  // lsm_list_modules: known, not listed
+  EXPECT_EQ(run(program, 462), kRetAllow);
+  EXPECT_EQ(run(program, 0x40000000 + 462), kRetAllow);
+  EXPECT_EQ(run(program, 462, bpf::kAuditArchI386), kRetAllow);
+  EXPECT_EQ(run(program, 461), kRetEperm);  // lsm_list_modules: known, not listed
   // libseccomp renumbers rules for x32/i386 by name, which it cannot for mseal: the stub before
   // its program places them; an argument test on them it cannot, and says so.
   Diagnostics theirs_diags;
   const auto theirs = seccomp::compile(*l->filter, seccomp::Backend::Libseccomp, theirs_diags);
   ASSERT_FALSE(theirs.empty()) << testing::render(theirs_diags);
-  EXPECT_EQ(run(theirs, 462), kAllow);
-  EXPECT_EQ(run(theirs, 0x40000000 + 462), kAllow);
-  EXPECT_EQ(run(theirs, 462, bpf::kAuditArchI386), kAllow);
-  EXPECT_EQ(run(theirs, 461), kEperm);
-  auto conditional = lower("allow mseal if arg2 == 0");
+  EXPECT_EQ(run(theirs, 462), kRetAllow);
+  EXPECT_EQ(run(theirs, 0x40000000 + 462), kRetAllow);
+  EXPECT_EQ(run(theirs, 462, bpf::kAuditArchI386), kRetAllow);
+  EXPECT_EQ(run(theirs, 461), kRetEperm);
+  auto conditional = lower_block("allow mseal if arg2 == 0");
   ASSERT_TRUE(conditional->filter);
   Diagnostics refused;
   EXPECT_TRUE(seccomp::compile(*conditional->filter, seccomp::Backend::Libseccomp, refused).empty());
@@ -388,41 +373,41 @@ bpf::SeccompData call_of(std::uint32_t nr, std::uint32_t arch = bpf::kAuditArchX
 }
 
 TEST(UnknownNumbers, GetEnosysKnownUnlistedOnesGetTheDefault) {
-  auto l = lower("allow read write");
+  auto l = lower_block("allow read write");
   ASSERT_TRUE(l->filter);
   const std::uint32_t top = highest_x86_64();
-  expect_all_agree(*l->filter, {{call_of(0), kAllow},
-                                {call_of(SYS_ptrace), kEperm},         // known, not listed: the default
-                                {call_of(top), kEperm},                // the newest known one
-                                {call_of(top + 1), kEnosys},           // newer than the table
-                                {call_of(1023), kEnosys},
-                                {call_of(0x3fffffff), kEnosys},
+  expect_all_agree(*l->filter, {{call_of(0), kRetAllow},
+                                {call_of(SYS_ptrace), kRetEperm},         // known, not listed: the default
+                                {call_of(top), kRetEperm},                // the newest known one
+                                {call_of(top + 1), kRetEnosys},           // newer than the table
+                                {call_of(1023), kRetEnosys},
+                                {call_of(0x3fffffff), kRetEnosys},
                                 {call_of(0x40000000), 0x80000000U},    // x32 without `arch x32`: bad arch
-                                {call_of(0xffffffffU), kEperm}});      // a tracer's skip: the default
+                                {call_of(0xffffffffU), kRetEperm}});      // a tracer's skip: the default
 }
 
 TEST(UnknownNumbers, X32AndI386HaveTheirOwnRanges) {
-  auto l = lower("arch x86_64 x32 x86\nallow read");
+  auto l = lower_block("arch x86_64 x32 x86\nallow read");
   ASSERT_TRUE(l->filter);
   const std::uint32_t top = highest_x86_64();
-  expect_all_agree(*l->filter, {{call_of(0x40000000), kAllow},                  // x32 read
-                                {call_of(0x40000000 + top), kEperm},            // newest shared one
-                                {call_of(0x40000000 + top + 1), kEnosys},       // newer than the table
-                                {call_of(0x40000000 + 511), kEnosys},
-                                {call_of(0x40000000 + 512), kEperm},            // x32's own rt_sigaction
-                                {call_of(0x40000000 + 547), kEperm},
-                                {call_of(0x40000000 + 548), kEnosys},
-                                {call_of(0xfffffffeU), kEnosys},
-                                {call_of(3, bpf::kAuditArchI386), kAllow},       // i386 read
-                                {call_of(top, bpf::kAuditArchI386), kEperm},
-                                {call_of(top + 1, bpf::kAuditArchI386), kEnosys},
-                                {call_of(0xffffffffU, bpf::kAuditArchI386), kEperm}});
+  expect_all_agree(*l->filter, {{call_of(0x40000000), kRetAllow},                  // x32 read
+                                {call_of(0x40000000 + top), kRetEperm},            // newest shared one
+                                {call_of(0x40000000 + top + 1), kRetEnosys},       // newer than the table
+                                {call_of(0x40000000 + 511), kRetEnosys},
+                                {call_of(0x40000000 + 512), kRetEperm},            // x32's own rt_sigaction
+                                {call_of(0x40000000 + 547), kRetEperm},
+                                {call_of(0x40000000 + 548), kRetEnosys},
+                                {call_of(0xfffffffeU), kRetEnosys},
+                                {call_of(3, bpf::kAuditArchI386), kRetAllow},       // i386 read
+                                {call_of(top, bpf::kAuditArchI386), kRetEperm},
+                                {call_of(top + 1, bpf::kAuditArchI386), kRetEnosys},
+                                {call_of(0xffffffffU, bpf::kAuditArchI386), kRetEperm}});
 }
 
 TEST(UnknownNumbers, APermissiveDefaultLetsThemThrough) {
-  auto l = lower("errno(EPERM) ptrace", "allow");
+  auto l = lower_block("errno(EPERM) ptrace", "allow");
   ASSERT_TRUE(l->filter);
-  expect_all_agree(*l->filter, {{call_of(highest_x86_64() + 1), kAllow}, {call_of(SYS_ptrace), kEperm}});
+  expect_all_agree(*l->filter, {{call_of(highest_x86_64() + 1), kRetAllow}, {call_of(SYS_ptrace), kRetEperm}});
 }
 
 // A rule for a number above the table decides it; its neighbours still get ENOSYS.
@@ -432,9 +417,9 @@ TEST(UnknownNumbers, ARuleForAnUnknownNumberDecidesIt) {
   const std::uint32_t nr = highest_x86_64() + 5;
   filter.rules.push_back({"future", static_cast<int>(nr), {ActionKind::Allow, 0}, {}, "", {}});
   filter.rules.push_back({"read", 0, {ActionKind::Allow, 0}, {}, "", {}});
-  expect_all_agree(filter, {{call_of(nr), kAllow},
-                            {call_of(nr - 1), kEnosys},
-                            {call_of(nr + 1), kEnosys},
+  expect_all_agree(filter, {{call_of(nr), kRetAllow},
+                            {call_of(nr - 1), kRetEnosys},
+                            {call_of(nr + 1), kRetEnosys},
                             {call_of(SYS_ptrace), 0x80000000U}});
 }
 

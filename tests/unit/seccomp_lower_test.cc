@@ -20,16 +20,7 @@ using seccomp::ActionKind;
 using seccomp::ArgCondition;
 using seccomp::CmpOp;
 
-struct Lowered {
-  Diagnostics diags;
-  std::optional<seccomp::Filter> filter;
-};
-
-std::unique_ptr<Lowered> lower(const std::string& body, const std::string& default_action = "errno(EPERM)") {
-  auto out = std::make_unique<Lowered>();
-  out->filter = testing::lower_text("seccomp default " + default_action + " {\n" + body + "\n}\n", out->diags);
-  return out;
-}
+using testing::lower_block;
 
 // The one diagnostic whose message contains `text`; fails the test if there is not exactly one.
 const Diagnostic* find(const Diagnostics& diags, const std::string& text) {
@@ -62,7 +53,7 @@ int nr_of(const char* name) { return seccomp_syscall_resolve_name_arch(SCMP_ARCH
 // ---- the IR -------------------------------------------------------------------------------
 
 TEST(SeccompLower, NamesAndGroupsBecomeRulesWithLibseccompNumbers) {
-  auto l = lower("group @io = read write\n group @all = @io close\n allow @all getpid");
+  auto l = lower_block("group @io = read write\n group @all = @io close\n allow @all getpid");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   std::vector<std::pair<std::string, int>> got;
   for (const auto& r : l->filter->rules) got.emplace_back(r.syscall, r.nr);
@@ -75,9 +66,9 @@ TEST(SeccompLower, NamesAndGroupsBecomeRulesWithLibseccompNumbers) {
 }
 
 TEST(SeccompLower, ActionsResolve) {
-  auto l = lower("allow read\n errno(ENOSYS) clone3\n errno(38) write\n kill_thread a\n", "allow");
+  auto l = lower_block("allow read\n errno(ENOSYS) clone3\n errno(38) write\n kill_thread a\n", "allow");
   // `a` is not a syscall: this only checks the resolved ones below.
-  auto l2 = lower("errno(ENOSYS) clone3\n errno(77) write\n kill_thread getpid\n kill_process ptrace\n"
+  auto l2 = lower_block("errno(ENOSYS) clone3\n errno(77) write\n kill_thread getpid\n kill_process ptrace\n"
                   "trap getppid\n log personality\n trace(65535) gettid\n notify mount", "allow");
   ASSERT_TRUE(l2->filter) << testing::render(l2->diags);
   std::vector<seccomp::Action> want = {{ActionKind::Errno, ENOSYS}, {ActionKind::Errno, 77},
@@ -90,7 +81,7 @@ TEST(SeccompLower, ActionsResolve) {
 }
 
 TEST(SeccompLower, ConditionsBecomeDnfInSourceOrder) {
-  auto l = lower("allow socket if (arg0 == AF_INET || arg0 == AF_INET6) && arg1 != SOCK_RAW");
+  auto l = lower_block("allow socket if (arg0 == AF_INET || arg0 == AF_INET6) && arg1 != SOCK_RAW");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   const auto& rules = l->filter->rules;
   ASSERT_EQ(rules.size(), 2u);
@@ -99,7 +90,7 @@ TEST(SeccompLower, ConditionsBecomeDnfInSourceOrder) {
 }
 
 TEST(SeccompLower, NotIsPushedDownByDeMorgan) {
-  auto l = lower("allow getpid if !(arg0 < 5 && (arg1 >= 2 || arg2 == 0) )");
+  auto l = lower_block("allow getpid if !(arg0 < 5 && (arg1 >= 2 || arg2 == 0) )");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   // !(a<5 && (b>=2 || c==0)) == a>=5 || (b<2 && c!=0)
   const auto& rules = l->filter->rules;
@@ -109,7 +100,7 @@ TEST(SeccompLower, NotIsPushedDownByDeMorgan) {
 }
 
 TEST(SeccompLower, MaskedNotEqualBecomesOneRulePerMaskBit) {
-  auto l = lower("allow clone if (arg0 & 0x5) != 1");
+  auto l = lower_block("allow clone if (arg0 & 0x5) != 1");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   const auto& rules = l->filter->rules;
   ASSERT_EQ(rules.size(), 2u);  // bit 0 differs from 1, or bit 2 differs from 0
@@ -118,7 +109,7 @@ TEST(SeccompLower, MaskedNotEqualBecomesOneRulePerMaskBit) {
 }
 
 TEST(SeccompLower, NegativeNumbersAndU32Widths) {
-  auto l = lower("allow openat if u32(arg0) == AT_FDCWD\n allow read if arg0 == -1\n"
+  auto l = lower_block("allow openat if u32(arg0) == AT_FDCWD\n allow read if arg0 == -1\n"
                  "allow write if (u32(arg2) & -1) == 0x80000000");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   const auto& rules = l->filter->rules;
@@ -129,45 +120,45 @@ TEST(SeccompLower, NegativeNumbersAndU32Widths) {
 }
 
 TEST(SeccompLower, NumbersInHexOctalAndOredConstants) {
-  auto l = lower("allow openat if arg2 == O_RDWR|O_CLOEXEC|0x10|010");
+  auto l = lower_block("allow openat if arg2 == O_RDWR|O_CLOEXEC|0x10|010");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->rules[0].conditions[0].value, std::uint64_t(O_RDWR | O_CLOEXEC | 0x10 | 8));
 }
 
 TEST(SeccompLower, ArchesAddX86AndX32AfterNative) {
-  auto l = lower("arch x86_64 x32 x86");
+  auto l = lower_block("arch x86_64 x32 x86");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->arches, (std::vector<std::string>{"x86_64", "x32", "x86"}));
   EXPECT_EQ(l->filter->bad_arch_action, (seccomp::Action{ActionKind::KillProcess, 0}));
 }
 
 TEST(SeccompLower, OtherArchesGetTheOtherwiseAction) {
-  auto l = lower("arch x86_64 x86 otherwise errno(ENOSYS)");
+  auto l = lower_block("arch x86_64 x86 otherwise errno(ENOSYS)");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->arches, (std::vector<std::string>{"x86_64", "x86"}));
   EXPECT_EQ(l->filter->bad_arch_action, (seccomp::Action{ActionKind::Errno, ENOSYS}));
-  auto trap = lower("arch x86_64 otherwise trap(9)");
+  auto trap = lower_block("arch x86_64 otherwise trap(9)");
   ASSERT_TRUE(trap->filter) << testing::render(trap->diags);
   EXPECT_EQ(trap->filter->bad_arch_action, (seccomp::Action{ActionKind::Trap, 9}));
 }
 
 TEST(SeccompLowerErrors, OtherwiseActionsThatWouldLetForeignCallsThrough) {
-  auto l = lower("arch x86_64 otherwise allow\n arch x86 otherwise kill_thread");
+  auto l = lower_block("arch x86_64 otherwise allow\n arch x86 otherwise kill_thread");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "calls from other arches cannot get allow", 2, 23, "unfiltered");
   expect_diag(l->diags, Severity::Error, "`otherwise` is given twice", 3, 21);
-  auto notify = lower("arch x86_64 otherwise notify");
+  auto notify = lower_block("arch x86_64 otherwise notify");
   expect_diag(notify->diags, Severity::Error, "calls from other arches cannot get notify", 2, 23, "wrong syscall table");
 }
 
 TEST(SeccompLowerErrors, AnArchListedTwice) {
-  auto l = lower("arch x86_64 x32 x86\n arch x32");
+  auto l = lower_block("arch x86_64 x32 x86\n arch x32");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "arch \"x32\" is listed twice (first at line 2:13)", 3, 7, "remove one");
 }
 
 TEST(SeccompLower, SyscallsByNumber) {
-  auto l = lower("allow 0 1 getpid\n errno(ENOSYS) 1000", "kill_process");
+  auto l = lower_block("allow 0 1 getpid\n errno(ENOSYS) 1000", "kill_process");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   const auto& rules = l->filter->rules;
   ASSERT_EQ(rules.size(), 4u);
@@ -182,7 +173,7 @@ TEST(SeccompLower, SyscallsByNumber) {
 }
 
 TEST(SeccompLowerErrors, SyscallNumberOutOfRange) {
-  auto l = lower("allow 1073741824");
+  auto l = lower_block("allow 1073741824");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "syscall number 1073741824 is out of range", 2, 7, "x32");
 }
@@ -205,32 +196,32 @@ TEST(SeccompLower, ConstantsComeFromTheSystemHeaders) {
 // ---- errors -------------------------------------------------------------------------------
 
 TEST(SeccompLowerErrors, UnknownSyscallWithDidYouMean) {
-  auto l = lower("allow read opnat");
+  auto l = lower_block("allow read opnat");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "unknown syscall \"opnat\"", 2, 12, "did you mean \"openat\"?");
 }
 
 TEST(SeccompLowerErrors, SyscallOfAnotherArch) {
   // An i386 call in a native-only filter can match nothing: a warning, and the rule drops out.
-  auto l = lower("allow socketcall read");
+  auto l = lower_block("allow socketcall read");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   expect_diag(l->diags, Severity::Warning, "socketcall exists only on x86, which this filter does not allow", 2, 7);
   ASSERT_EQ(l->filter->rules.size(), 1u);
   EXPECT_EQ(l->filter->rules[0].syscall, "read");
   // With `arch x86` it is a rule for i386 callers.
-  auto x86 = lower("arch x86_64 x86\n allow socketcall");
+  auto x86 = lower_block("arch x86_64 x86\n allow socketcall");
   ASSERT_TRUE(x86->filter) << testing::render(x86->diags);
   EXPECT_TRUE(x86->diags.all().empty()) << testing::render(x86->diags);
   ASSERT_EQ(x86->filter->rules.size(), 1u);
   EXPECT_LT(x86->filter->rules[0].nr, -1);  // libseccomp's pseudo number
   // A name of an arch an x86_64 host never runs stays an error.
-  auto arm = lower("allow arm_fadvise64_64");
+  auto arm = lower_block("allow arm_fadvise64_64");
   EXPECT_FALSE(arm->filter);
   expect_diag(arm->diags, Severity::Error, "\"arm_fadvise64_64\" does not exist on x86_64", 2, 7);
 }
 
 TEST(SeccompLowerErrors, UnknownGroupCycleAndDuplicate) {
-  auto l = lower("group @a = @b read\n group @b = @a\n group @a = write\n allow @a @nett");
+  auto l = lower_block("group @a = @b read\n group @b = @a\n group @a = write\n allow @a @nett");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "group @a includes itself (@a -> @b -> @a)", 3, 13);
   expect_diag(l->diags, Severity::Error, "group @a is defined twice", 4, 8);
@@ -238,12 +229,12 @@ TEST(SeccompLowerErrors, UnknownGroupCycleAndDuplicate) {
 }
 
 TEST(SeccompLowerErrors, UnknownConstantWithDidYouMean) {
-  auto l = lower("allow socket if arg0 == AF_INTE");
+  auto l = lower_block("allow socket if arg0 == AF_INTE");
   expect_diag(l->diags, Severity::Error, "unknown constant \"AF_INTE\"", 2, 25, "did you mean \"AF_INET\"?");
 }
 
 TEST(SeccompLowerErrors, ErrnoAndTraceRanges) {
-  auto l = lower("errno(4096) read\n errno(EPREM) write\n trace(65536) close\n errno(4095) getpid", "allow");
+  auto l = lower_block("errno(4096) read\n errno(EPREM) write\n trace(65536) close\n errno(4095) getpid", "allow");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "errno 4096 is out of range (0..4095)", 2, 7);
   expect_diag(l->diags, Severity::Error, "unknown errno name \"EPREM\"", 3, 8, "did you mean \"EPERM\"?");
@@ -252,14 +243,14 @@ TEST(SeccompLowerErrors, ErrnoAndTraceRanges) {
 }
 
 TEST(SeccompLower, NotifyCanBeTheDefaultAction) {
-  auto l = lower("allow read execve", "notify");
+  auto l = lower_block("allow read execve", "notify");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->default_action, (seccomp::Action{ActionKind::Notify, 0}));
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
 }
 
 TEST(SeccompLower, TrapCarriesANumber) {
-  auto l = lower("trap(77) read\n trap write\n trap(0) close\n trap(65535) getpid", "trap(5)");
+  auto l = lower_block("trap(77) read\n trap write\n trap(0) close\n trap(65535) getpid", "trap(5)");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->default_action, (seccomp::Action{ActionKind::Trap, 5}));
   const std::uint32_t want[] = {77, 0, 0, 65535};
@@ -270,7 +261,7 @@ TEST(SeccompLower, TrapCarriesANumber) {
 }
 
 TEST(SeccompLowerErrors, TrapNumberOutOfRange) {
-  auto l = lower("trap(65536) read", "allow");
+  auto l = lower_block("trap(65536) read", "allow");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "trap(65536): the value must be a number 0..65535", 2, 6, "si_errno");
 }
@@ -295,7 +286,7 @@ TEST(SeccompLowerErrors, ActionArgumentsAreCheckedOnHandBuiltAst) {
 }
 
 TEST(SeccompLower, SeveralTestsOfOneArgumentAreARange) {
-  auto l = lower("allow mmap if arg2 > 1 && arg2 < 5\n allow munmap if arg2 == 1 && arg2 != 2");
+  auto l = lower_block("allow mmap if arg2 > 1 && arg2 < 5\n allow munmap if arg2 == 1 && arg2 != 2");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   const auto& rules = l->filter->rules;
   ASSERT_EQ(rules.size(), 2u);
@@ -305,7 +296,7 @@ TEST(SeccompLower, SeveralTestsOfOneArgumentAreARange) {
 }
 
 TEST(SeccompLower, NegatedOrOnOneArgumentIsAnAnd) {
-  auto l = lower("allow socket if !(arg0 == AF_INET || arg0 == AF_INET6)");
+  auto l = lower_block("allow socket if !(arg0 == AF_INET || arg0 == AF_INET6)");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   ASSERT_EQ(l->filter->rules.size(), 1u);
   EXPECT_EQ(l->filter->rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::Ne, AF_INET, seccomp::kNoMask, 64},
@@ -315,7 +306,7 @@ TEST(SeccompLower, NegatedOrOnOneArgumentIsAnAnd) {
 // Every operator on a masked argument, and its negation pushed inwards: !((a & m) < v) is
 // (a & m) >= v; !((a & m) == v) is "some bit under m differs" (one rule per bit).
 TEST(SeccompLower, EveryOperatorOnAMaskedArgument) {
-  auto l = lower("allow mmap if (arg2 & 0xff) > 5 && (u32(arg1) & 0xf0) <= 0x40\n"
+  auto l = lower_block("allow mmap if (arg2 & 0xff) > 5 && (u32(arg1) & 0xf0) <= 0x40\n"
                  "allow munmap if !((arg0 & 0xff) < 5)\n"
                  "allow mprotect if !((arg0 & 0x3) == 1)");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
@@ -330,33 +321,33 @@ TEST(SeccompLower, EveryOperatorOnAMaskedArgument) {
 }
 
 TEST(SeccompLower, AMaskOfAllOnesIsNoMask) {
-  auto l = lower("allow read if (arg0 & -1) != 5 && (u32(arg1) & 0xffffffff) < 3");
+  auto l = lower_block("allow read if (arg0 & -1) != 5 && (u32(arg1) & 0xffffffff) < 3");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->rules[0].conditions, (std::vector<ArgCondition>{{0, CmpOp::Ne, 5, seccomp::kNoMask, 64},
                                                                        {1, CmpOp::Lt, 3, seccomp::kNoMask, 32}}));
 }
 
 TEST(SeccompLowerErrors, IdenticalComparisonsAreMergedNotRefused) {
-  auto l = lower("allow mmap if arg2 == 1 && arg2 == 1");
+  auto l = lower_block("allow mmap if arg2 == 1 && arg2 == 1");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->filter->rules[0].conditions.size(), 1u);
 }
 
 
 TEST(SeccompLowerErrors, U32ValueTooWide) {
-  auto l = lower("allow read if u32(arg0) == 0x100000000");
+  auto l = lower_block("allow read if u32(arg0) == 0x100000000");
   expect_diag(l->diags, Severity::Error, "value 0x100000000 does not fit in 32 bits", 2, 28);
 }
 
 TEST(SeccompLowerErrors, ConflictingUnconditionalActions) {
-  auto l = lower("allow gettid\n errno(EACCES) gettid");
+  auto l = lower_block("allow gettid\n errno(EACCES) gettid");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error,
               "gettid is given two different unconditional actions: allow at line 2:7 and errno(EACCES) here", 3, 16);
 }
 
 TEST(SeccompLowerErrors, ForeignAndUnknownArches) {
-  auto l = lower("arch x86_64 aarch64 i386 x33");
+  auto l = lower_block("arch x86_64 aarch64 i386 x33");
   EXPECT_FALSE(l->filter);
   expect_diag(l->diags, Severity::Error, "arch \"aarch64\" cannot run on this x86_64 host", 2, 13);
   expect_diag(l->diags, Severity::Error, "arch \"i386\" is spelled \"x86\" here", 2, 21);
@@ -370,7 +361,7 @@ TEST(SeccompLowerErrors, DnfBlowUp) {
                  std::to_string(arg) + " == 2)";
   }
   condition += " && ((arg0 & 0xff) != 0x7f)";  // 2^6 * 8 alternatives
-  auto l = lower("allow read if " + condition);
+  auto l = lower_block("allow read if " + condition);
   EXPECT_FALSE(l->filter);
   find(l->diags, "alternatives (the limit is 64)");
 }
@@ -462,7 +453,7 @@ TEST(SeccompLower, RandomConditionsLowerToWhatTheTextMeans) {
   int lowered = 0;
   for (int round = 0; round < 400; ++round) {
     const RandomCondition condition = random_condition_tree(rng, 3);
-    auto l = lower("allow getpid if " + condition.text());
+    auto l = lower_block("allow getpid if " + condition.text());
     if (!l->filter) {  // only a DNF over the limit may refuse it
       ASSERT_NE(testing::render(l->diags).find("alternatives (the limit is 64)"), std::string::npos)
           << condition.text() << "\n" << testing::render(l->diags);
@@ -486,20 +477,20 @@ TEST(SeccompLower, RandomConditionsLowerToWhatTheTextMeans) {
 // ---- warnings -----------------------------------------------------------------------------
 
 TEST(SeccompLowerWarnings, RuleWithTheDefaultActionHasNoEffect) {
-  auto l = lower("errno(EPERM) getppid\n allow read");
+  auto l = lower_block("errno(EPERM) getppid\n allow read");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   expect_diag(l->diags, Severity::Warning,
               "this rule for getppid has no effect: its action errno(EPERM) is the default action", 2, 14);
 }
 
 TEST(SeccompLowerWarnings, DefaultActionRuleThatShieldsALaterRuleIsFine) {
-  auto l = lower("errno(EPERM) getpid if arg0 == 1\n allow getpid");
+  auto l = lower_block("errno(EPERM) getpid if arg0 == 1\n allow getpid");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_TRUE(l->diags.all().empty()) << testing::render(l->diags);
 }
 
 TEST(SeccompLowerWarnings, UnconditionalRuleShadowsLaterRule) {
-  auto l = lower("allow gettid\n allow gettid if arg0 == 1\n errno(EACCES) gettid if arg1 == 2");
+  auto l = lower_block("allow gettid\n allow gettid if arg0 == 1\n errno(EACCES) gettid if arg1 == 2");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->diags.all().size(), 2u) << testing::render(l->diags);
   for (unsigned line : {3u, 4u}) {
@@ -514,13 +505,13 @@ TEST(SeccompLowerWarnings, UnconditionalRuleShadowsLaterRule) {
 }
 
 TEST(SeccompLowerWarnings, AShadowedRuleWithOrIsReportedOnce) {
-  auto l = lower("allow gettid\n allow gettid if arg0 == 1 || arg0 == 2 || arg1 == 3");
+  auto l = lower_block("allow gettid\n allow gettid if arg0 == 1 || arg0 == 2 || arg1 == 3");
   ASSERT_TRUE(l->filter) << testing::render(l->diags);
   EXPECT_EQ(l->diags.all().size(), 1u) << testing::render(l->diags);
 }
 
 TEST(SeccompLowerWarnings, MaskedComparisonThatCanNeverHold) {
-  auto l = lower("allow clone if (arg0 & 0x1) == 0x2");
+  auto l = lower_block("allow clone if (arg0 & 0x1) == 0x2");
   expect_diag(l->diags, Severity::Warning, "can never hold", 2, 16);
 }
 

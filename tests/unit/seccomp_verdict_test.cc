@@ -30,8 +30,8 @@ using seccomp::ActionKind;
 using Args = std::array<std::uint64_t, 6>;
 constexpr seccomp::Backend kBothBackends[] = {seccomp::Backend::Libseccomp, seccomp::Backend::Policyc};
 
-const Action kAllow{ActionKind::Allow, 0};
-const Action kEperm{ActionKind::Errno, EPERM};
+using policyc::testing::kAllow;
+using policyc::testing::kEperm;
 Action errno_action(int e) { return {ActionKind::Errno, static_cast<std::uint32_t>(e)}; }
 
 class SeccompVerdict : public ::testing::Test {
