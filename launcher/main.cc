@@ -6,6 +6,7 @@
 
 #include "launcher/cgroup/cgroup_reaper.h"
 #include "launcher/cli.h"
+#include "launcher/instances/commands.h"
 #include "launcher/rootfs/rootfs_cache.h"
 #include "launcher/sequence.h"
 
@@ -26,6 +27,8 @@ static int prune_cache() {
 
 int main(int argc, char** argv) {
   launcher::set_reap_program("/proc/self/exe");  // the cgroup watcher's cleanup is plan-exec --reap-cgroups
+  // plan-exec ps | exec | stop: the running instances (launcher/instances/commands.h).
+  if (argc >= 2 && launcher::is_instance_command(argv[1])) return launcher::run_instance_command(argc, argv);
   const launcher::CliArgs args = launcher::parse_cli(argc, argv);
   switch (args.mode) {
     case launcher::CliMode::Help:
