@@ -14,7 +14,7 @@ std::vector<InstanceRecord> running_instances_of_caller() {
   const std::string location = registry_location(::geteuid() != 0, &why);
   if (location.empty()) throw RegistryError(why);
   const RegistryDir dir = RegistryDir::open(location, false);
-  return running_instances(dir, process_start_time);
+  return running_instances(dir, live_process_start_time);
 }
 
 InstanceRecord pick_instance(const std::vector<InstanceRecord>& running, const std::string& name_or_pid) {

@@ -17,7 +17,7 @@ int open_recorded_pidfd(pid_t pid, std::uint64_t start_time, const std::string& 
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0 && errno == ESRCH) throw RegistryError(what + " is no longer running");
   if (fd < 0) throw RegistryError("open a pidfd of " + what + ": " + std::strerror(errno) + " (Linux 5.3 or later is needed)");
-  const auto now = process_start_time(pid);
+  const auto now = live_process_start_time(pid);
   if (!now || *now != start_time) {
     ::close(fd);
     throw RegistryError(what + " is no longer running" + (now ? " (its pid now belongs to another process)" : ""));

@@ -131,7 +131,7 @@ std::vector<std::string> cleanup_stale_records() {
   if (location.empty()) return {};
   const RegistryDir dir = RegistryDir::open(location, false);
   if (!dir.is_open()) return {};
-  return remove_stale_records(dir, process_start_time);
+  return remove_stale_records(dir, live_process_start_time);
 }
 
 }  // namespace launcher
