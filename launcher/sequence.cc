@@ -499,6 +499,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     ::close(std::exchange(errors.read_fd, -1));
     const pid_t child_pid = child.pid;
     status = child.wait();
+    registration.withdraw();  // the container has ended: ps no longer lists it
     if (Supervisor* supervisor = l.supervisor()) {
       supervisor->stop();
       if (!supervisor->failure().empty()) print_error("supervisor: " + supervisor->failure());

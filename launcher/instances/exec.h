@@ -3,7 +3,8 @@
 //
 //   plan-exec (host)   finds the record, checks the plan file is the one the container started
 //                      with (sha256), opens a pidfd of the container's first process (checked
-//                      against its start time) and /proc/PID/root, becomes a child subreaper,
+//                      against its start time; rootless under --init: of its child, the
+//                      command, see exec_target.h) and /proc/PID/root, becomes a child subreaper,
 //                      and clones a helper straight into the container's cgroup v2
 //                      (CLONE_INTO_CGROUP; v1 hierarchies: its pid written to cgroup.procs);
 //   helper             the plan's rlimits (still with the host's privilege, as the first command

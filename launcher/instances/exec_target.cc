@@ -5,9 +5,12 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -49,6 +52,47 @@ void add_cgroups(ExecTarget& t) {
   }
 }
 
+// The first pid in /proc/PID/task/PID/children; 0 when there is none.
+pid_t first_child_of(pid_t pid) {
+  const int fd = ::open(("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children").c_str(),
+                        O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[32] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  return n > 0 ? static_cast<pid_t>(std::strtol(text, nullptr, 10)) : 0;
+}
+
+pid_t parent_of(pid_t pid) {
+  const int fd = ::open(proc_path(pid, "status").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[4096] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  const char* at = n > 0 ? std::strstr(text, "\nPPid:") : nullptr;
+  return at ? static_cast<pid_t>(std::strtol(at + 7, nullptr, 10)) : 0;
+}
+
+// A rootless caller cannot enter through a non-dumpable pid 1 (--init's hardened init: setns
+// through its pidfd and its /proc/PID/root need ptrace access, which it refuses to anyone but
+// the host's root). Its command, its child, sits in the same namespaces and root: enter through
+// it. Its pidfd is opened before its parent is checked, so it surely is init's child.
+void enter_through_the_command(ExecTarget& t) {
+  const pid_t init = t.record.container_pid;
+  const pid_t command = first_child_of(init);
+  if (command <= 0) return;
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, command, 0));
+  if (fd < 0) return;
+  if (parent_of(command) != init || ::syscall(SYS_pidfd_send_signal, fd, 0, nullptr, 0) != 0) {
+    ::close(fd);
+    return;
+  }
+  ::close(t.pidfd);
+  t.pidfd = fd;
+  t.entry_pid = command;
+  t.root_fd = ::open(proc_path(command, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 }  // namespace
 
 ExecTarget::ExecTarget(ExecTarget&& other) noexcept
@@ -56,6 +100,7 @@ ExecTarget::ExecTarget(ExecTarget&& other) noexcept
       plan(std::move(other.plan)),
       join_flags(other.join_flags),
       setgroups_allowed(other.setgroups_allowed),
+      entry_pid(other.entry_pid),
       pidfd(std::exchange(other.pidfd, -1)),
       root_fd(std::exchange(other.root_fd, -1)),
       cgroup2_fd(std::exchange(other.cgroup2_fd, -1)),
@@ -87,12 +132,14 @@ ExecTarget resolve_exec_target(const std::string& name_or_pid) {
   t.join_flags = namespace_flags(r.namespaces);
   t.pidfd = open_recorded_pidfd(r.container_pid, r.container_start,
                                 "the container process " + std::to_string(r.container_pid) + " of " + r.name);
-  if (t.join_flags & CLONE_NEWUSER) t.setgroups_allowed = setgroups_allowed_in(r.container_pid);
+  t.entry_pid = r.container_pid;
   t.root_fd = ::open(proc_path(r.container_pid, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (t.root_fd < 0 && t.plan.rootfs && t.plan.rootfs->use_chroot) {
-    throw RegistryError("open the root of " + r.name + " (" + proc_path(r.container_pid, "root") + "): " +
-                        std::strerror(errno) + "; a plan that chroots needs it for exec");
+  if (t.root_fd < 0 && errno == EACCES) enter_through_the_command(t);
+  if (t.root_fd < 0) {
+    throw RegistryError("open the root of " + r.name + " (" + proc_path(t.entry_pid, "root") + "): " +
+                        std::strerror(errno));
   }
+  if (t.join_flags & CLONE_NEWUSER) t.setgroups_allowed = setgroups_allowed_in(t.entry_pid);
   add_cgroups(t);
   return t;
 }

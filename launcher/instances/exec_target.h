@@ -15,8 +15,12 @@ struct ExecTarget {
   plan::Plan plan;
   unsigned long long join_flags = 0;  // CLONE_NEW* to setns into
   bool setgroups_allowed = true;      // false in a user namespace whose setgroups says "deny"
-  int pidfd = -1;                     // of record.container_pid, checked against its start time
-  int root_fd = -1;                   // O_PATH /proc/PID/root; -1 when unreadable (rootless + init)
+  // The process exec enters through: the container's first process (record.container_pid,
+  // checked against its start time), or, when a rootless caller may not (--init's non-dumpable
+  // pid 1), its child the command, in the same namespaces and root.
+  pid_t entry_pid = 0;
+  int pidfd = -1;                     // of entry_pid
+  int root_fd = -1;                   // O_PATH /proc/<entry_pid>/root
   int cgroup2_fd = -1;                // the container's cgroup v2 directory, for CLONE_INTO_CGROUP
   std::vector<std::string> v1_cgroups;  // v1 directories: the helper's pid goes into cgroup.procs
   ExecTarget() = default;

@@ -1,7 +1,8 @@
 // A run's own entry in the registry (registry/registry_dir.h): written once its command runs,
-// removed when plan-exec ends (also on failure; a killed plan-exec leaves a stale record that
-// `plan-exec --cleanup` removes). A registry that cannot be written costs only `ps`/`exec`/`stop`
-// their view of this run: a warning, the run goes on.
+// removed once the container has ended, and in any case when plan-exec ends (also on failure;
+// a killed plan-exec leaves a stale record that `plan-exec --cleanup` removes). A registry that
+// cannot be written costs only `ps`/`exec`/`stop` their view of this run: a warning, the run
+// goes on.
 #pragma once
 
 #include <sys/types.h>
