@@ -7,9 +7,8 @@
 //                      command, see exec_target.h) and /proc/PID/root, becomes a child subreaper,
 //                      and clones a helper straight into the container's cgroup v2
 //                      (CLONE_INTO_CGROUP; v1 hierarchies: its pid written to cgroup.procs);
-//   helper             the plan's rlimits (still with the host's privilege, as the first command
-//                      got them before entering its user namespace: a raised hard limit needs
-//                      it), setns(pidfd) into all the container's namespaces at once, forks the
+//   helper             the plan's rlimits (before joining a user namespace, with the caller's
+//                      privilege: a raised hard limit needs it), setns(pidfd) into all the container's namespaces at once, forks the
 //                      command process and exits (the command process is re-parented to
 //                      plan-exec, the subreaper, which waits for it and forwards signals);
 //   command process    in the container's pid and time namespaces (setns applies them to

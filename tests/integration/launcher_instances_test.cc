@@ -5,6 +5,7 @@
 // (each read from /proc/self inside and compared); exec -t gets a pty of the container's own and
 // cannot type into the caller's terminal; stop ends a container as Ctrl-C does; the start-up
 // address line and -q; --instance with a pinned host_name. Addresses: 10.200.141-143.x.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -269,6 +270,11 @@ TEST_F(LauncherInstances, ExecReportsAMissingCommandAndAnUnknownContainer) {
   r = run_plan_exec({"exec", "no-such-container", "--", "/bin/true"});
   EXPECT_EQ(r.exit_code, 125) << r.summary();
   EXPECT_NE(r.err.find("no running container is named no-such-container"), std::string::npos) << r.err;
+  // A directory on stdin would reach the command inside (openat(0, "..") walks out of its root):
+  // refused as for a run, before anything is done.
+  r = run_plan_exec({"exec", "exec-errors", "--", "/bin/true"}, ProcessOptions{{}, -1, 30, scratch_->path(), O_RDONLY | O_DIRECTORY});
+  EXPECT_EQ(r.exit_code, 125) << r.summary();
+  EXPECT_NE(r.err.find("directory"), std::string::npos) << r.err;
   end_run(*run, record);
 }
 
