@@ -7,8 +7,9 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] [--denials=MODE] [--learn POLICY]\n"
+  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [-q] [--instance K] [--denials=MODE] [--learn POLICY]\n"
          "                 PLAN [-- COMMAND ARGS...]\n"
+         "       plan-exec ps [--json] | exec NAME|PID [-t] -- COMMAND ARGS... | stop NAME|PID\n"
          "       plan-exec --cleanup | --prune-cache | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
@@ -18,8 +19,10 @@ const char* usage_text() {
          "  -t, --tty     give the command a pseudo-terminal of its own (interactive use, like\n"
          "                docker run -t); needs a terminal on stdin. Without it the command has\n"
          "                no controlling terminal at all\n"
-         "  --instance K  the K-th copy of this plan: its veth addresses move K subnets up\n"
-         "                (10.200.0.2/24 -> 10.200.K.2), so copies of one plan run side by side\n"
+         "  -q, --quiet   no start-up line (with a veth: \"NAME: 10.200.0.2 via pe-4081\" on stderr)\n"
+         "  --instance K  the K-th copy of this plan, named NAME-K: its veth addresses move K subnets up\n"
+         "                (10.200.0.2/24 -> 10.200.K.2) and a pinned host_name gets \"-K\", so copies\n"
+         "                of one plan run side by side\n"
          "  --denials=MODE  report each call the seccomp filter denies (repeats counted, a summary at\n"
          "                exit): stderr (default when stderr is a terminal), off (default otherwise;\n"
          "                a kill by the filter is still reported), json (JSON lines on stderr),\n"
@@ -28,10 +31,15 @@ const char* usage_text() {
          "                lines for them to POLICY (the .pol the plan was compiled from), inside its\n"
          "                seccomp block; several runs extend one learned block. Recompile the\n"
          "                policy with policyc afterwards\n"
-         "  --cleanup     remove veths and cgroups left by plan-exec instances that died\n"
+         "  --cleanup     remove veths, cgroups and registry records left by plan-exec instances that died\n"
          "  --prune-cache remove unpacked archive rootfs trees that no archive points at any more\n"
          "                (archive gone or changed); trees in use by a running container stay\n"
          "  --list-steps  print the parent steps (for PLAN_EXEC_FAULT_AFTER in tests)\n"
+         "Running containers (each registers in /run/plan-exec, rootless: $XDG_RUNTIME_DIR/plan-exec):\n"
+         "  ps [--json]   list them: name, pids, uptime, address, veth, command\n"
+         "  exec NAME|PID [-t] -- COMMAND ARGS...  run COMMAND inside one, with the plan's user,\n"
+         "                capabilities, rlimits, no_new_privs, seccomp filter, cwd and environment\n"
+         "  stop NAME|PID stop one as Ctrl-C would (SIGTERM to its plan-exec) and wait for it\n"
          "Exit status: the command's, 128+N if killed by signal N, 125 plan-exec failed,\n"
          "126 command not executable, 127 command not found, 137 out of memory.\n";
 }
@@ -105,6 +113,8 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.run.init = true;
     } else if (std::strcmp(a, "-t") == 0 || std::strcmp(a, "--tty") == 0) {
       args.run.terminal = true;
+    } else if (std::strcmp(a, "-q") == 0 || std::strcmp(a, "--quiet") == 0) {
+      args.run.quiet = true;
     } else if (std::strcmp(a, "--instance") == 0) {
       if (i + 1 >= argc || !parse_instance(argv[i + 1], &args.run.instance)) {
         return error("--instance takes a number from 0 to 65535 (the copy of the plan to run)");

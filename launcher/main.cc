@@ -2,12 +2,17 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
+#include "launcher/caller.h"
 #include "launcher/cgroup/cgroup_reaper.h"
 #include "launcher/cli.h"
+#include "launcher/host/error.h"
+#include "launcher/instances/commands.h"
 #include "launcher/rootfs/rootfs_cache.h"
 #include "launcher/sequence.h"
+#include "launcher/validate.h"
 
 #ifndef PLAN_EXEC_VERSION
 #define PLAN_EXEC_VERSION "0.1.0"
@@ -24,8 +29,24 @@ static int prune_cache() {
   }
 }
 
+// plan-exec ps | exec | stop (launcher/instances/commands.h). exec hands our stdin/stdout/stderr
+// to a command inside a container, as a run does: the same caller checks come first.
+static int instance_command(int argc, char** argv) {
+  if (std::strcmp(argv[1], "exec") == 0) {
+    try {
+      launcher::refuse_setuid(::getuid(), ::geteuid(), ::getgid(), ::getegid());
+      launcher::check_caller();
+    } catch (const launcher::StepError& e) {
+      std::fprintf(stderr, "plan-exec: exec: %s\n", e.describe().c_str());
+      return 125;
+    }
+  }
+  return launcher::run_instance_command(argc, argv);
+}
+
 int main(int argc, char** argv) {
   launcher::set_reap_program("/proc/self/exe");  // the cgroup watcher's cleanup is plan-exec --reap-cgroups
+  if (argc >= 2 && launcher::is_instance_command(argv[1])) return instance_command(argc, argv);
   const launcher::CliArgs args = launcher::parse_cli(argc, argv);
   switch (args.mode) {
     case launcher::CliMode::Help:

@@ -32,6 +32,7 @@
 #include "launcher/rootfs/rootfs_steps.h"
 #include "launcher/host/safe_path.h"
 #include "launcher/host/signals.h"
+#include "launcher/instances/registration.h"
 #include "launcher/process/spawn.h"
 #include "launcher/process/process_steps.h"
 #include "launcher/rootfs/mount_steps.h"
@@ -99,6 +100,7 @@ const std::vector<std::string> kParentSteps = {
     "cgroup-attach", "network-host", "supervisor", "release", "wait", "network-teardown", "cgroup-finish"};
 
 void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\n", text.c_str()); }
+void print_plain(const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); }
 
 // ---- before any side effect ------------------------------------------------------------------
 
@@ -392,8 +394,19 @@ int report_child_failure(const StepError& failure, const Launch& l) {
   return err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126;
 }
 
+// What `plan-exec ps` and `exec` learn of this run (instances/registration.h).
+RunFacts facts_of(const Launch& l, const RunOptions& options, pid_t child) {
+  RunFacts facts{&l.plan, l.plan_path, options.instance, child, l.clone_flags, std::nullopt, {}};
+  if (auto ends = l.network ? l.network->veth_ends() : std::nullopt) {
+    facts.veth = VethRecord{ends->host_ifname, ends->container_ifname, ends->host_address, ends->container_address};
+  }
+  if (l.cgroup) facts.cgroups = l.cgroup->paths();
+  return facts;
+}
+
 int launch(Launch& l, Steps& step, const RunOptions& options) {
   HookGuard hooks;
+  InstanceRegistration registration;  // its record goes when launch() returns, however it ends
   const LaunchShape& shape = l.shape;  // every start-up variant below is read from here only
   // Limits exist before anything of the container runs: before clone, or (shape.cgroups_after_clone)
   // right after it, while the child mounts and before it runs anything of the container.
@@ -452,6 +465,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     if (!l.network) return;
     hooks.network = l.network.get();
     l.network->setup_host(child.pid);
+    // Where the container is reachable, as it starts: "web: 10.200.0.2 via pe-4081".
+    const auto facts = facts_of(l, options, child.pid);
+    if (facts.veth && !options.quiet) print_plain(address_line(instance_name(l.plan.name, options.instance), *facts.veth));
   });
   // Before the child runs the command: it waits for the supervisor to take its listener.
   step("supervisor", [&] { return l.supervision ? l.supervision->describe() : ""; },
@@ -476,11 +492,14 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   int status = 0;
   step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; exit with the command's status" +
                             (l.terminal ? "; -t: " + l.terminal->describe_parent() : std::string()); }, [&] {
+    // Listed by `plan-exec ps` (and open to exec and stop) once the command runs.
+    if (command_started(errors.read_fd)) registration.publish(facts_of(l, options, child.pid));
     if (l.terminal) l.terminal->relay_until_exit(child.pid);  // returns once the child has exited
     failure = receive_child_error(errors.read_fd);
     ::close(std::exchange(errors.read_fd, -1));
     const pid_t child_pid = child.pid;
     status = child.wait();
+    registration.withdraw();  // the container has ended: ps no longer lists it
     if (Supervisor* supervisor = l.supervisor()) {
       supervisor->stop();
       if (!supervisor->failure().empty()) print_error("supervisor: " + supervisor->failure());
@@ -551,6 +570,12 @@ int cleanup_leftovers() {
     for (const auto& line : cleanup_cgroup_leftovers()) std::printf("removed %s\n", line.c_str());
   } catch (const std::exception& e) {
     print_error(std::string("cleanup of cgroup leftovers: ") + e.what());
+    code = 125;
+  }
+  try {
+    for (const auto& line : cleanup_stale_records()) std::printf("removed %s\n", line.c_str());
+  } catch (const std::exception& e) {
+    print_error(std::string("cleanup of the instance registry: ") + e.what());
     code = 125;
   }
   return code;

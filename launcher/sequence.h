@@ -17,6 +17,7 @@ struct RunOptions {
   bool init = false;
   bool terminal = false;             // -t: a pseudo-terminal for the command (terminal.h)
   unsigned instance = 0;             // --instance K: veth addresses K subnets up
+  bool quiet = false;                // -q: no start-up line ("web: 10.200.0.2 via pe-4081")
   DenialMode denials = DenialMode::Default;
   std::string denials_file;          // --denials=FILE or json:FILE; empty = stderr
   bool learn = false;                // --learn POLICY (learn.h)
@@ -30,7 +31,8 @@ int run_plan(const RunOptions& options);
 // Parent step names in order (for PLAN_EXEC_FAULT_AFTER and `plan-exec --list-steps`).
 const std::vector<std::string>& parent_step_names();
 
-// `plan-exec --cleanup`: removes leftovers of dead instances, prints what it removed.
+// `plan-exec --cleanup`: removes leftovers of dead instances (veths, cgroups, stale records of
+// the instance registry), prints what it removed.
 int cleanup_leftovers();
 
 }  // namespace launcher

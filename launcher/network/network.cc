@@ -118,6 +118,12 @@ class VethNetwork final : public ContainerNetwork {
     return text + "; no forwarding or NAT";
   }
 
+  std::optional<VethEnds> veth_ends() const override {
+    return VethEnds{veth_.host_ifname, veth_.container_ifname,
+                    veth_.host_address.to_string() + "/" + std::to_string(veth_.host_prefix),
+                    veth_.container_address.to_string() + "/" + std::to_string(veth_.container_prefix)};
+  }
+
  private:
   NetworkEnvironment env_;
   std::shared_ptr<NetlinkOps> netlink_;
@@ -154,21 +160,6 @@ std::string leftover_text(const HostInterface& iface) {
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> process_start_time(pid_t pid) {
-  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(stat_file, text)) return std::nullopt;
-  // "pid (comm) state ppid ...": comm may hold spaces and ')', so count fields after the last ')'.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  for (int number = 3; number <= 22 && fields >> field; ++number) {
-    if (number == 22) return std::stoull(field);
-  }
-  return std::nullopt;
-}
 
 InstanceId identify_process(pid_t pid) { return {pid, process_start_time(pid)}; }
 

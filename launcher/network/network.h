@@ -14,12 +14,19 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "plan/plan.h"
 
 namespace launcher {
+
+// The two ends of a veth as `plan-exec ps` and the start-up line show them.
+struct VethEnds {
+  std::string host_ifname, container_ifname;
+  std::string host_address, container_address;  // "10.200.0.1/24"
+};
 
 class ContainerNetwork {
  public:
@@ -28,6 +35,7 @@ class ContainerNetwork {
   virtual void setup_inside() = 0;
   virtual void teardown() = 0;
   virtual std::string describe() const = 0;   // for --dry-run
+  virtual std::optional<VethEnds> veth_ends() const { return std::nullopt; }  // veth mode only
 };
 
 // Throws StepError(step "network") on invalid input. `instance` is plan-exec's pid.
@@ -42,7 +50,8 @@ std::vector<std::string> cleanup_network_leftovers();
 namespace launcher {
 
 // `plan-exec --instance K`: the K-th copy of one plan moves its veth addresses K subnets up
-// (10.200.0.1/24 and .2/24 become 10.200.K.1 and .2 for K < 256; gateway likewise), so several
+// (10.200.0.1/24 and .2/24 become 10.200.K.1 and .2 for K < 256; gateway likewise) and a pinned
+// host name "veth-h" becomes "veth-h-K" (one name is one interface on the host), so several
 // copies of the same plan run at once, each on its own subnet. K = 0 leaves the plan as is.
 // Throws StepError(step "network") when the shift leaves the address space.
 void shift_to_instance(plan::Network& network, unsigned instance);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/host/process_stat.h"  // process_start_time
 #include "launcher/network/network.h"
 #include "launcher/network/network_netlink.h"
 #include "launcher/network/network_validate.h"
@@ -32,8 +33,6 @@ inline constexpr const char kNetworkLockPath[] = "/run/plan-exec-network.lock";
 
 NetworkEnvironment real_network_environment();
 
-// The start time of `pid` from /proc/<pid>/stat; nullopt when there is no such process.
-std::optional<std::uint64_t> process_start_time(pid_t pid);
 InstanceId identify_process(pid_t pid);
 // True while the process lives and, when the id has a start time, it is the same process (not
 // a later one that reused the pid). Without a start time, any process with the pid counts:

@@ -2,6 +2,7 @@
 #include "launcher/host/error.h"
 #include "launcher/network/network.h"
 #include "launcher/network/network_address.h"
+#include "launcher/network/network_validate.h"
 
 namespace launcher {
 namespace {
@@ -37,11 +38,24 @@ std::string shifted(const std::string& text, unsigned prefix, unsigned instance)
   return address->to_string();
 }
 
+// A host name the policy pins is one interface on the host: two copies cannot both have it.
+// Copy K takes "<name>-K" instead, still at most 15 characters (IFNAMSIZ - 1).
+std::string instance_ifname(const std::string& pinned, unsigned instance) {
+  const std::string name = pinned + "-" + std::to_string(instance);
+  if (name.size() > kMaxIfnameLength) {
+    throw StepError("network", "--instance " + std::to_string(instance) + " names the pinned host_name \"" + pinned +
+                                   "\" \"" + name + "\", longer than the 15 characters of a Linux interface name: "
+                                   "pin a shorter host_name in the policy (or leave it out for pe-<pid>)");
+  }
+  return name;
+}
+
 }  // namespace
 
 void shift_to_instance(plan::Network& network, unsigned instance) {
   if (instance == 0 || !network.veth) return;
   plan::Veth& v = *network.veth;
+  if (!v.host_ifname.empty()) v.host_ifname = instance_ifname(v.host_ifname, instance);
   v.host_address = shifted(v.host_address, v.host_prefix, instance);
   v.container_address = shifted(v.container_address, v.container_prefix, instance);
   if (!v.gateway.empty() && v.gateway != "host") v.gateway = shifted(v.gateway, v.container_prefix, instance);

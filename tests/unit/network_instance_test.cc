@@ -61,6 +61,37 @@ TEST(NetworkInstance, LeavingTheAddressSpaceIsAClearError) {
   }
 }
 
+// A pinned host name is one interface: copy K gets "<name>-K", so copies of the plan coexist.
+TEST(NetworkInstance, APinnedHostNameGetsTheInstanceNumber) {
+  auto n = veth("10.200.0.1", "10.200.0.2", 24, "");
+  n.veth->host_ifname = "veth-h";
+  auto zero = n;
+  launcher::shift_to_instance(zero, 0);
+  EXPECT_EQ(zero.veth->host_ifname, "veth-h");
+  launcher::shift_to_instance(n, 12);
+  EXPECT_EQ(n.veth->host_ifname, "veth-h-12");
+  EXPECT_EQ(n.veth->container_ifname, "eth0");  // inside its own namespace: no clash to avoid
+  auto derived = veth("10.200.0.1", "10.200.0.2", 24, "");
+  launcher::shift_to_instance(derived, 2);
+  EXPECT_EQ(derived.veth->host_ifname, "") << "pe-<pid> names are unique already";
+}
+
+TEST(NetworkInstance, APinnedHostNameTooLongForTheNumberIsAClearError) {
+  auto n = veth("10.200.0.1", "10.200.0.2", 24, "");
+  n.veth->host_ifname = "abcdefghijklm";  // 13 characters: "-1" fits, "-10" does not
+  auto one = n;
+  launcher::shift_to_instance(one, 1);
+  EXPECT_EQ(one.veth->host_ifname, "abcdefghijklm-1");
+  try {
+    launcher::shift_to_instance(n, 10);
+    FAIL() << "a 16-character interface name must be refused";
+  } catch (const launcher::StepError& e) {
+    EXPECT_EQ(e.step(), "network");
+    EXPECT_NE(std::string(e.what()).find("\"abcdefghijklm-10\", longer than the 15 characters"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pin a shorter host_name"), std::string::npos) << e.what();
+  }
+}
+
 TEST(NetworkInstance, TheOptionTakesANumber) {
   const char* ok[] = {"plan-exec", "--instance", "7", "app.plan"};
   auto args = launcher::parse_cli(4, ok);
