@@ -212,6 +212,9 @@ TEST_F(LauncherStop, TheTimeoutKillsWhatLeftTheSessionThroughTheCgroup) {
   p.mounts = {dev_mount(), tmpfs_mount("/tmp")};
   plan::Cgroups limits;
   limits.pids_max = 64;
+  limits.parent = "plan-exec";
+  limits.v2 = {{"pids.max", "64"}};
+  limits.v1 = {{"pids", {{"pids.max", "64"}}}};
   p.cgroups = limits;
   const Stopped s = start_and_signal(
       p, {"--stop-timeout", "1"},
