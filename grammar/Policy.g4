@@ -44,6 +44,7 @@ containerStatement
   | envStmt
   | cwdStmt
   | commandStmt
+  | initStmt
   | seccompBlock
   ;
 
@@ -175,6 +176,12 @@ commandStmt
   : COMMAND (STRING | PATH)+
   ;
 
+// init minimal (the default: plan-exec's init is pid 1, the command its child) | init none
+// (the command is an init of its own and becomes pid 1)
+initStmt
+  : INIT word
+  ;
+
 sizeValue
   : NUMBER | QUANTITY
   ;
@@ -230,7 +237,7 @@ containerKeyword
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
-  | DEVICE | OTHERWISE
+  | DEVICE | OTHERWISE | INIT
   ;
 
 // || binds loosest, then &&, then !.
@@ -310,6 +317,7 @@ GIDMAP         : 'gidmap';
 ENV            : 'env';
 CWD            : 'cwd';
 COMMAND        : 'command';
+INIT           : 'init';
 SECCOMP        : 'seccomp';
 DEFAULT        : 'default';
 

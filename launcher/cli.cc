@@ -7,15 +7,24 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [-q] [--instance K] [--denials=MODE] [--learn POLICY]\n"
-         "                 PLAN [-- COMMAND ARGS...]\n"
-         "       plan-exec ps [--json] | exec NAME|PID [-t] -- COMMAND ARGS... | stop NAME|PID\n"
+  return "usage: plan-exec [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [-q] [--instance K]
+"
+         "                 [--denials=MODE] [--learn POLICY] PLAN [-- COMMAND ARGS...]
+"
+         "       plan-exec ps [--json] | exec NAME|PID [-t] -- COMMAND ARGS... | stop NAME|PID
+"
          "       plan-exec --cleanup | --prune-cache | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
          "  --stats       after the command, print what its cgroup measured\n"
-         "  --init        run a minimal pid 1 that reaps zombies; the command is pid 2\n"
+         "  --init        a minimal pid 1 that forwards signals and reaps zombies, the command\n"
+         "                its child (the default, unless the policy says `init none`)\n"
+         "  --no-init     the command itself is pid 1 (it then ignores every signal it has no\n"
+         "                handler for, SIGTERM and SIGINT included)\n"
+         "  --stop-timeout S  after a forwarded SIGTERM or SIGINT (Ctrl-C), the container gets S\n"
+         "                seconds (default 10, 0 to 86400, fractions allowed) to exit, then\n"
+         "                everything in it is killed; a second Ctrl-C kills at once\n"
          "  -t, --tty     give the command a pseudo-terminal of its own (interactive use, like\n"
          "                docker run -t); needs a terminal on stdin. Without it the command has\n"
          "                no controlling terminal at all\n"
@@ -59,6 +68,33 @@ static bool parse_instance(const char* text, unsigned* out) {
     value = value * 10 + static_cast<unsigned>(*c - '0');
   }
   if (value > 65535) return false;
+  *out = value;
+  return true;
+}
+
+// Seconds, as `10`, `0` or `2.5`: digits with at most one point, nothing else (no sign,
+// exponent or hex that strtod would take).
+static bool parse_seconds(const char* text, double* out) {
+  double value = 0, scale = 0;
+  bool digits = false;
+  for (const char* c = text; *c; ++c) {
+    if (*c == '.' && scale == 0) {
+      scale = 1;
+    } else if (*c >= '0' && *c <= '9') {
+      digits = true;
+      const double digit = *c - '0';
+      if (scale == 0) {
+        value = value * 10 + digit;
+      } else {
+        scale /= 10;
+        value += digit * scale;
+      }
+      if (value > kMaxStopTimeoutSeconds) return false;
+    } else {
+      return false;
+    }
+  }
+  if (!digits) return false;
   *out = value;
   return true;
 }
@@ -109,8 +145,20 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.run.dry_run = true;
     } else if (std::strcmp(a, "--stats") == 0) {
       args.run.stats = true;
-    } else if (std::strcmp(a, "--init") == 0) {
-      args.run.init = true;
+    } else if (std::strcmp(a, "--init") == 0 || std::strcmp(a, "--no-init") == 0) {
+      const InitMode mode = a[2] == 'i' ? InitMode::Always : InitMode::Never;
+      if (args.run.init != InitMode::Plan && args.run.init != mode) {
+        return error("--init and --no-init contradict each other: give one (--init: plan-exec's minimal init is pid 1; "
+                     "--no-init: the command is)");
+      }
+      args.run.init = mode;
+    } else if (std::strcmp(a, "--stop-timeout") == 0) {
+      if (i + 1 >= argc || !parse_seconds(argv[i + 1], &args.run.stop_timeout_seconds)) {
+        return error(std::string("--stop-timeout takes the seconds the container gets after SIGTERM or Ctrl-C before "
+                                 "everything in it is killed, from 0 to 86400 (e.g. --stop-timeout 30)") +
+                     (i + 1 < argc ? ", not \"" + std::string(argv[i + 1]) + "\"" : ""));
+      }
+      ++i;
     } else if (std::strcmp(a, "-t") == 0 || std::strcmp(a, "--tty") == 0) {
       args.run.terminal = true;
     } else if (std::strcmp(a, "-q") == 0 || std::strcmp(a, "--quiet") == 0) {

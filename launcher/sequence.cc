@@ -22,6 +22,7 @@
 #include "launcher/cgroup/cgroup.h"
 #include "launcher/dry_run.h"
 #include "launcher/launch_shape.h"
+#include "launcher/stopping.h"
 #include "launcher/supervision.h"
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
@@ -102,6 +103,12 @@ const std::vector<std::string> kParentSteps = {
 void print_error(const std::string& text) { std::fprintf(stderr, "plan-exec: %s\n", text.c_str()); }
 void print_plain(const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); }
 
+std::string describe_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", seconds);
+  return text;
+}
+
 // ---- before any side effect ------------------------------------------------------------------
 
 Launch prepare_launch(const RunOptions& options) {
@@ -113,10 +120,15 @@ Launch prepare_launch(const RunOptions& options) {
   if (!options.command.empty()) l.plan.command = options.command;
   shift_to_instance(l.plan.network, options.instance);
   l.rootless = ::geteuid() != 0;
-  l.init = options.init;
+  l.init = options.init == InitMode::Always || (options.init == InitMode::Plan && !l.plan.command_is_init);
   if (options.terminal) l.terminal = ContainerTerminal::prepare(l.plan.mounts, options.dry_run);
   l.new_session = l.terminal || !defence_disabled("setsid");
   validate_plan(l.plan, l.rootless);
+  if (l.rootless && l.plan.cgroups) {  // best effort (validate_plan refuses the others)
+    print_error("warning: limits need root on the host (cgroup directories): this rootless run has none "
+                "(the policy's limits are best_effort)");
+    l.plan.cgroups.reset();
+  }
   l.supervision = prepare_supervision(l.plan, options, options.dry_run);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
   check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
@@ -322,6 +334,12 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
 // Kills and reaps the child when the parent fails half-way.
 struct ChildGuard {
   pid_t pid = 0;
+  // Until it has exited, leaving it unreaped: its pid (and process group) stay ours meanwhile.
+  void wait_exited() const {
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+  }
   int wait() {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -426,6 +444,7 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     if (l.terminal) l.terminal->open_channel();
   }
   ChildGuard child;
+  std::optional<StopTimer> stopper;  // after `child`: disarmed before the guard kills and reaps
   const pid_t self = ::getpid();
   const int self_pidfd = step.dry() ? -1 : open_self_pidfd();
   // The fd only carries out the shape: create() opened it or failed (-1: best effort dropped
@@ -448,10 +467,15 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     ::close(std::exchange(errors.write_fd, -1));
     if (l.terminal) l.terminal->close_child_side();
     ::signal(SIGPIPE, SIG_IGN);  // a child that died early must not kill us on release
+    stopper.emplace(options.stop_timeout_seconds, pid);  // before the handlers: no stop signal unseen
+    if (!shape.cgroups_after_clone) stopper->set_cgroup(l.cgroup.get());
     forward_terminal_signals(l.new_session);
     forward_signals_to(pid, previous);
   });
-  if (shape.cgroups_after_clone) create_cgroups();
+  if (shape.cgroups_after_clone) {
+    create_cgroups();
+    if (stopper) stopper->set_cgroup(l.cgroup.get());
+  }
   // Only the parent (outside) may write the maps; the child waits for them.
   step("userns-maps", [&] { return l.userns ? describe_id_maps(l.maps) : ""; },
        [&] { if (l.userns) write_id_maps(real_kernel(), child.pid, l.maps); });
@@ -490,7 +514,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   }
   std::optional<StepError> failure;
   int status = 0;
-  step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; exit with the command's status" +
+  step("wait", [&] { return "forward INT TERM HUP QUIT USR1 USR2 WINCH; after INT or TERM the container gets " +
+                            describe_seconds(options.stop_timeout_seconds) + " (--stop-timeout), then everything in it is "
+                            "killed, at once on a second INT; exit with the command's status" +
                             (l.terminal ? "; -t: " + l.terminal->describe_parent() : std::string()); }, [&] {
     // Listed by `plan-exec ps` (and open to exec and stop) once the command runs.
     if (command_started(errors.read_fd)) registration.publish(facts_of(l, options, child.pid));
@@ -498,6 +524,9 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     failure = receive_child_error(errors.read_fd);
     ::close(std::exchange(errors.read_fd, -1));
     const pid_t child_pid = child.pid;
+    child.wait_exited();
+    if (stopper) stopper->disarm();
+    stop_forwarding();
     status = child.wait();
     registration.withdraw();  // the container has ended: ps no longer lists it
     if (Supervisor* supervisor = l.supervisor()) {

@@ -9,12 +9,23 @@ namespace launcher {
 // --denials: where reports of denied calls go. Default: stderr when it is a terminal, else off.
 enum class DenialMode { Default, Off, Stderr, Json };
 
+// Who is the container's pid 1. Plan: plan-exec's minimal init (process/init.h), the command its
+// child, unless the plan says the command is an init of its own (plan.command_is_init).
+// Always (--init) and Never (--no-init) override the plan.
+enum class InitMode { Plan, Always, Never };
+
+// --stop-timeout: how long the container has after a forwarded SIGTERM/SIGINT before everything
+// in it is killed (docker stop's default), and the largest value accepted.
+constexpr double kDefaultStopTimeoutSeconds = 10;
+constexpr double kMaxStopTimeoutSeconds = 86400;
+
 struct RunOptions {
   std::string plan_path;
   std::vector<std::string> command;  // non-empty: overrides the plan's command
   bool dry_run = false;
   bool stats = false;
-  bool init = false;
+  InitMode init = InitMode::Plan;
+  double stop_timeout_seconds = kDefaultStopTimeoutSeconds;
   bool terminal = false;             // -t: a pseudo-terminal for the command (terminal.h)
   unsigned instance = 0;             // --instance K: veth addresses K subnets up
   bool quiet = false;                // -q: no start-up line ("web: 10.200.0.2 via pe-4081")

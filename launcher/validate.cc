@@ -71,9 +71,10 @@ void validate_caller(const plan::Plan& plan, bool rootless) {
   if (rootless && plan.network.mode == plan::NetworkMode::Veth) {
     fail("plan.network", "a veth pair needs root on the host; run as root, or use `network loopback` for a rootless run");
   }
-  if (rootless && plan.cgroups) {
-    fail("plan.cgroups", "limits need root on the host (cgroup directories); run as root, or remove `limits` "
-                         "from the policy for a rootless run");
+  if (rootless && plan.cgroups && !plan.cgroups->best_effort) {
+    fail("plan.cgroups", "limits need root on the host (cgroup directories); run as root, mark them `best_effort` "
+                         "(a rootless run then goes without them, with a warning), or remove `limits` from the "
+                         "policy for a rootless run");
   }
   if (plan.command.empty()) {
     fail("plan.command", "no command: give one in the policy (`command ...`) or after `--` on the command line");

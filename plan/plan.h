@@ -198,6 +198,9 @@ struct Plan {
   std::vector<std::string> env;   // "KEY=value", exactly the environment of the command
   std::string cwd = "/";
   std::vector<std::string> command;  // default command; plan-exec's `-- cmd...` overrides it
+  // The command is an init of its own (systemd, tini, s6: it reaps and handles signals), so
+  // plan-exec starts it as the container's pid 1 instead of under its minimal init.
+  bool command_is_init = false;
   bool no_new_privs = true;
   std::optional<Seccomp> seccomp; // absent: no filter
   bool operator==(const Plan&) const = default;

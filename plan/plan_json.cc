@@ -272,6 +272,7 @@ ordered_json plan_json(const Plan& p) {
   j["env"] = p.env;
   j["cwd"] = p.cwd;
   j["command"] = p.command;
+  if (p.command_is_init) j["command_is_init"] = true;  // absent: false, as in plans made before it existed
   j["no_new_privs"] = p.no_new_privs;
   if (p.seccomp) {
     j["seccomp"] = {{"default_action", p.seccomp->default_action},
@@ -564,6 +565,7 @@ Plan read_plan(const json& root) {
   p.cwd = r.string_or("cwd", "/");
   require_absolute("plan.cwd", p.cwd);
   p.command = string_list(r, "command");
+  p.command_is_init = r.boolean_or("command_is_init", false);
   p.no_new_privs = r.boolean_or("no_new_privs", true);
   if (const json* sc = r.optional("seccomp")) {
     p.seccomp = read_seccomp(*sc, "plan.seccomp", p.version);

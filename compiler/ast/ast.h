@@ -200,6 +200,7 @@ struct Container {
   std::vector<EnvDecl> env;
   std::optional<Word> cwd;
   std::vector<Word> command;
+  std::optional<Word> init;                            // `init minimal` | `init none`
   std::optional<Seccomp> seccomp;
   Location where;
   // Added by the front end: every section keyword as written, in source order, so the checks

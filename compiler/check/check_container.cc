@@ -56,7 +56,7 @@ using namespace detail;
 // gidmap, env) add up.
 void check_sections(const ast::Container& c, Diagnostics& diags) {
   static const std::set<std::string> kOnce = {"rootfs", "namespaces", "hostname", "network", "limits",
-                                              "capabilities", "user", "cwd", "command", "seccomp"};
+                                              "capabilities", "user", "cwd", "command", "init", "seccomp"};
   std::map<std::string, const ast::Word*> first;
   for (const auto& section : c.sections) {
     if (!kOnce.count(section.text)) continue;
@@ -326,6 +326,11 @@ void check_env_cwd_command(const ast::Container& c, Diagnostics& diags) {
   if (c.cwd) require_absolute_path(*c.cwd, "cwd", diags);
   if (!c.command.empty() && c.command[0].text.empty()) {
     diags.error(c.command[0].where, "the command's program name is empty", "name the program to run");
+  }
+  if (c.init && c.init->text != "minimal" && c.init->text != "none") {
+    diags.error(c.init->where, "init takes `minimal` or `none`, not " + in_quotes(c.init->text),
+                "`init none` when the command is an init of its own (it reaps orphans and handles SIGTERM as pid 1), "
+                "else leave the line out: plan-exec's minimal init is the default");
   }
 }
 

@@ -222,6 +222,7 @@ void lower_container(const ast::Container& c, plan::Plan& plan) {
   plan.env = lower_env(c);
   plan.cwd = c.cwd ? c.cwd->text : "/";
   for (const auto& arg : c.command) plan.command.push_back(arg.text);
+  plan.command_is_init = c.init && c.init->text == "none";
   plan.no_new_privs = true;
 }
 

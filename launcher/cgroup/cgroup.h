@@ -48,6 +48,11 @@ class ContainerCgroup {
   virtual bool clone_into_cgroup() const { return false; }
   virtual void attach(pid_t child) = 0;
   virtual CgroupReport finish() = 0;
+  // Everything in the container's cgroups, now (the stop timeout, a second Ctrl-C): cgroup.kill
+  // on v2, SIGKILL to each pid until none is left on v1, in the leaves and in the cgroups the
+  // container made below them. Called from the stop timer's thread while the container runs,
+  // never during or after finish(). Returns "" or what is still alive after 5 s.
+  virtual std::string kill_all() { return ""; }
   virtual std::vector<std::string> paths() const = 0;  // created directories, for tests and --dry-run
   virtual std::string describe() const = 0;
 

@@ -337,6 +337,15 @@ std::string CgroupBackend::teardown() {
   return problem;
 }
 
+std::string CgroupBackend::kill_all() {
+  std::string problem;
+  for (const auto& leaf : created_leaves_) {
+    std::string p = kill_cgroup_tree(fs(), leaf);
+    if (problem.empty()) problem = p;
+  }
+  return problem;
+}
+
 CgroupReport CgroupBackend::finish() {
   if (finished_ || (created_ && ::getpid() != owner_)) return report_;
   finished_ = true;

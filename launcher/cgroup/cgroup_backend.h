@@ -65,6 +65,7 @@ class CgroupBackend : public ContainerCgroup {
   int clone_into_fd() const override { return -1; }
   void attach(pid_t child) override;
   CgroupReport finish() final;
+  std::string kill_all() final;
   std::vector<std::string> paths() const override;
   std::string describe() const override;
 

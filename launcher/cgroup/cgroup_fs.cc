@@ -163,6 +163,16 @@ std::string remove_with_retry(CgroupFs& fs, const std::string& dir) {
 
 }  // namespace
 
+std::string kill_cgroup_tree(CgroupFs& fs, const std::string& dir) {
+  std::string problem;
+  for (const auto& child : fs.subdirectories(dir)) {
+    std::string p = kill_cgroup_tree(fs, child);
+    if (problem.empty()) problem = p;
+  }
+  std::string p = kill_all_in(fs, dir);
+  return problem.empty() ? p : problem;
+}
+
 std::string kill_and_remove_cgroup(CgroupFs& fs, const std::string& dir) {
   // The usual case, one syscall: the container has exited and left nothing behind. The kernel
   // refuses (EBUSY/ENOTEMPTY) while processes or child cgroups remain: then kill and retry.

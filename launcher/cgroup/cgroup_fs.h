@@ -51,5 +51,8 @@ std::vector<pid_t> read_procs(const CgroupFs& fs, const std::string& dir);
 // SIGKILL each pid in cgroup.procs until empty), then removes the directories, deepest first.
 // Returns "" on success, else what failed (for a warning; the caller decides).
 std::string kill_and_remove_cgroup(CgroupFs& fs, const std::string& dir);
+// The same without removing anything: every process in `dir` and its descendants is gone
+// (or "" is not returned: what is still there after 5 s).
+std::string kill_cgroup_tree(CgroupFs& fs, const std::string& dir);
 
 }  // namespace launcher

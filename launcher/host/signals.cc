@@ -1,5 +1,7 @@
 #include "launcher/host/signals.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 
 namespace launcher {
@@ -10,14 +12,20 @@ namespace {
 
 volatile sig_atomic_t g_child = 0;
 volatile sig_atomic_t g_forward_terminal = 1;
+volatile sig_atomic_t g_stop_fd = -1;
 
 void forward(int sig, siginfo_t* info, void*) {
+  const int saved = errno;
+  if (g_stop_fd >= 0 && (sig == SIGINT || sig == SIGTERM)) {
+    const unsigned char number = static_cast<unsigned char>(sig);
+    (void)::write(g_stop_fd, &number, 1);  // a full pipe: the timer has plenty to read already
+  }
+  errno = saved;
   // Signals the terminal sends (SI_KERNEL: ^C, ^\, hangup, window size) go to its foreground
   // process group. A container in its own session (the default) is not in it: they are
   // forwarded, or ^C would no longer stop the command. One that shares our process group got
   // them already; forwarding them too would deliver them twice.
   if (info && info->si_code == SI_KERNEL && !g_forward_terminal) return;
-  const int saved = errno;
   if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
   errno = saved;
 }
@@ -50,6 +58,15 @@ void forward_signals_to(pid_t child, const sigset_t& previous_mask) {
   sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
 }
 
-void restore_signal_mask(const sigset_t& previous_mask) { sigprocmask(SIG_SETMASK, &previous_mask, nullptr); }
+void restore_signal_mask(const sigset_t& previous_mask) {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig : kForwardedSignals) sigaction(sig, &default_action, nullptr);
+  sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
+}
+
+void stop_forwarding() { g_child = 0; }
+
+void notify_stop_signals_to(int fd) { g_stop_fd = fd; }
 
 }  // namespace launcher

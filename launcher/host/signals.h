@@ -18,7 +18,17 @@ sigset_t block_forwarded_signals();
 void forward_terminal_signals(bool forward);
 // Parent: forward to `child` from now on, and unblock.
 void forward_signals_to(pid_t child, const sigset_t& previous_mask);
-// Child: the handlers stay default (never installed here); restore the caller's mask.
+// Child: the forwarded signals back to their default action, whatever plan-exec inherited (a
+// background job's ignored SIGINT, nohup's ignored SIGHUP): plan-exec forwards each of them, so
+// the container must not ignore them either. Then the caller's mask.
 void restore_signal_mask(const sigset_t& previous_mask);
+// Parent, once the child has exited but before it is reaped (its pid cannot be reused yet):
+// nothing is forwarded any more.
+void stop_forwarding();
+
+// The signals that stop the container (SIGINT, SIGTERM): each one that reaches the forwarding
+// handler, from a terminal or not, is also written as one byte (its number) to `fd`, a
+// non-blocking pipe the stop timer reads (launcher/stopping.h). -1: none.
+void notify_stop_signals_to(int fd);
 
 }  // namespace launcher

@@ -182,7 +182,7 @@ TEST_F(Faults, CommandKilledFromOutsideIs137WithoutAnOomMessage) {
     if (testsupport::read_text("/proc/" + std::to_string(p) + "/comm") == "hello-world\n") servers.push_back(p);
   }
   ASSERT_EQ(servers.size(), 1u) << "expected exactly one hello-world process";
-  ASSERT_EQ(kill(servers.front(), SIGKILL), 0);  // the container's pid 1, seen from the host
+  ASSERT_EQ(kill(servers.front(), SIGKILL), 0);  // the command (pid 2 under init), seen from the host
   const ProcessResult r = pe->finish(10);
   EXPECT_EQ(r.exit_code, 137) << r.summary();
   EXPECT_EQ(r.err.find("out of memory"), std::string::npos) << "a SIGKILL from outside is no OOM\n" << r.summary();

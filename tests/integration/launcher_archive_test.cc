@@ -91,7 +91,7 @@ TEST(LauncherArchive, UnpackedOnceReusedAndNeverWrittenTo) {
   auto first = run_plan_exec({plan_file}, env);
   ASSERT_EQ(first.exit_code, 0) << first.summary();
   EXPECT_NE(first.err.find("unpacked"), std::string::npos) << first.err;
-  EXPECT_EQ(probe_value(first.out, "pid"), "1");
+  EXPECT_EQ(probe_value(first.out, "pid"), "2");  // under plan-exec's init
   EXPECT_EQ(probe_value(first.out, "write:/etc/written-by-container"), "ok");  // the private upper layer
   EXPECT_EQ(probe_value(first.out, "exists:/etc/secret-in-rootfs"), "yes");
   ASSERT_EQ(cache_entries(cache).size(), 1u);

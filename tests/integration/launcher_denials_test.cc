@@ -51,7 +51,7 @@ class LauncherDenials : public RootfsSuite<LauncherDenials> {
   static ProcessResult run(const std::string& denials, std::vector<std::string> command, bool init = false) {
     std::vector<std::string> args;
     if (!denials.empty()) args.push_back("--denials=" + denials);
-    if (init) args.push_back("--init");
+    args.push_back(init ? "--init" : "--no-init");  // the command as pid 1, or pid 2 under plan-exec's init
     args.push_back(plan());
     args.push_back("--");
     args.push_back("/home/denied");

@@ -49,10 +49,12 @@ class LauncherIsolation : public RootfsSuite<LauncherIsolation> {
   HostState before_;
 };
 
-TEST_F(LauncherIsolation, CommandIsPid1WithThePlansHostname) {
+// pid 1 is plan-exec's minimal init (the default), the command its first child.
+TEST_F(LauncherIsolation, CommandIsPid2UnderInitWithThePlansHostname) {
   auto r = run(base());
   ASSERT_EQ(r.exit_code, 0) << r.summary();
-  EXPECT_EQ(probe_value(r.out, "pid"), "1") << r.out;
+  EXPECT_EQ(probe_value(r.out, "pid"), "2") << r.out;
+  EXPECT_EQ(probe_value(r.out, "ppid"), "1") << r.out;
   EXPECT_EQ(probe_value(r.out, "hostname"), "probe-box");
   EXPECT_EQ(probe_value(r.out, "uid"), "0");
   EXPECT_EQ(probe_value(r.out, "cwd"), "/");
@@ -63,11 +65,12 @@ TEST_F(LauncherIsolation, PsShowsOnlyTheContainersProcesses) {
   p.command = {"/bin/ps"};
   auto r = run(p);
   ASSERT_EQ(r.exit_code, 0) << r.summary();
-  // Header plus ps itself, as pid 1.
+  // Header, the init (pid 1) and ps itself (pid 2).
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
-  EXPECT_EQ(lines, 2) << r.out;
+  EXPECT_EQ(lines, 3) << r.out;
   EXPECT_NE(r.out.find("    1 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    2 "), std::string::npos) << r.out;
 }
 
 TEST_F(LauncherIsolation, HostFilesAreUnreachable) {

@@ -59,7 +59,7 @@ TEST_F(LauncherRootless, RootInsideTheCallerOutside) {
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(probe_value(r.out, "uid"), "0");
   EXPECT_EQ(probe_value(r.out, "gid"), "0");
-  EXPECT_EQ(probe_value(r.out, "pid"), "1");
+  EXPECT_EQ(probe_value(r.out, "pid"), "2");  // plan-exec's init is pid 1, rootless too
   EXPECT_EQ(probe_value(r.out, "hostname"), "probe-box");
   EXPECT_EQ(probe_value(r.out, "NoNewPrivs"), "1");
   EXPECT_EQ(probe_value(r.out, "write:/out/made-inside"), "ok");
@@ -78,12 +78,12 @@ TEST_F(LauncherRootless, DenialsAreReportedAndKillsStillKill) {
   auto r = run_as_nobody(p, {"--denials=stderr"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(probe_value(r.out, "syscall:" + std::to_string(SYS_getpriority)), "-1 errno=13");
-  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = EACCES  pid 1 /home/probe"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = EACCES  pid 2 /home/probe"), std::string::npos) << r.err;
 
   p.seccomp = seccomp_of(kill_filter(SYS_getpriority), "allow");
   r = run_as_nobody(p, {"--denials=off"});
   EXPECT_EQ(r.exit_code, 128 + SIGSYS) << r.summary();
-  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = kill_process  pid 1 /home/probe"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("plan-exec: denied getpriority(0, 0) = kill_process  pid 2 /home/probe"), std::string::npos) << r.err;
 }
 
 TEST_F(LauncherRootless, NonRootPlanUserIsMappedToTheCaller) {
@@ -113,6 +113,14 @@ TEST_F(LauncherRootless, VethAndLimitsAreClearErrors) {
   r = run_as_nobody(p);
   EXPECT_EQ(r.exit_code, 125) << r.summary();
   EXPECT_NE(r.err.find("remove `limits`"), std::string::npos) << r.err;
+
+  // Best-effort limits: the rootless run goes on without them, and says so.
+  p.cgroups->best_effort = true;
+  r = run_as_nobody(p);
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_NE(r.err.find("warning: limits need root on the host (cgroup directories): this rootless run has none"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(LauncherRootless, LoopbackNetworkAndArchiveRootfs) {

@@ -367,6 +367,18 @@ TEST_F(FrontendLower, CapabilitiesRlimitsUserEnvCwd) {
   EXPECT_EQ(compile("container d { }").capabilities.size(), 13u) << "Docker's default set without mknod";
 }
 
+TEST_F(FrontendLower, InitNoneMakesTheCommandPid1) {
+  EXPECT_FALSE(compile("container d { command \"/bin/true\" }").command_is_init) << "plan-exec's init by default";
+  EXPECT_FALSE(compile("container d { init minimal }").command_is_init);
+  const plan::Plan own = compile("container d { command \"/sbin/tini\" init none }");
+  EXPECT_TRUE(own.command_is_init);
+  const std::string json = plan::to_json(own);
+  EXPECT_NE(json.find("\"command_is_init\": true"), std::string::npos) << json;
+  EXPECT_TRUE(plan::from_json(json).command_is_init);
+  EXPECT_EQ(plan::to_json(compile("container d { }")).find("command_is_init"), std::string::npos)
+      << "absent when false, as in plans made before the key existed";
+}
+
 TEST_F(FrontendLower, DefaultCapabilitiesLackMknodAndKeepMknodStillWorks) {
   const std::vector<int> docker_without_mknod = {CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
                                                  CAP_KILL,    CAP_SETGID,       CAP_SETUID, CAP_SETPCAP,

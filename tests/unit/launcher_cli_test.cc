@@ -16,8 +16,34 @@ TEST(LauncherCli, PlanAndFlags) {
   EXPECT_EQ(a.run.plan_path, "app.plan");
   EXPECT_TRUE(a.run.dry_run);
   EXPECT_TRUE(a.run.stats);
-  EXPECT_TRUE(a.run.init);
+  EXPECT_EQ(a.run.init, launcher::InitMode::Always);
   EXPECT_TRUE(a.run.command.empty());
+}
+
+TEST(LauncherCli, InitIsThePlansUnlessForcedEitherWay) {
+  EXPECT_EQ(parse({"app.plan"}).run.init, launcher::InitMode::Plan);
+  EXPECT_EQ(parse({"--no-init", "app.plan"}).run.init, launcher::InitMode::Never);
+  EXPECT_EQ(parse({"--init", "--init", "app.plan"}).run.init, launcher::InitMode::Always);
+  auto both = parse({"--init", "--no-init", "app.plan"});
+  ASSERT_EQ(both.mode, launcher::CliMode::Error);
+  EXPECT_NE(both.error.find("--init and --no-init contradict each other"), std::string::npos) << both.error;
+}
+
+TEST(LauncherCli, StopTimeoutTakesSeconds) {
+  EXPECT_EQ(parse({"app.plan"}).run.stop_timeout_seconds, 10.0);
+  EXPECT_EQ(parse({"--stop-timeout", "0", "app.plan"}).run.stop_timeout_seconds, 0.0);
+  EXPECT_EQ(parse({"--stop-timeout", "30", "app.plan"}).run.stop_timeout_seconds, 30.0);
+  EXPECT_DOUBLE_EQ(parse({"--stop-timeout", "2.5", "app.plan"}).run.stop_timeout_seconds, 2.5);
+  EXPECT_EQ(parse({"--stop-timeout", "86400", "app.plan"}).run.stop_timeout_seconds, 86400.0);
+  for (const char* bad : {"", "-1", "1e3", "0x10", "10s", "1.2.3", ".", "86401"}) {
+    auto a = parse({"--stop-timeout", bad, "app.plan"});
+    ASSERT_EQ(a.mode, launcher::CliMode::Error) << bad;
+    EXPECT_NE(a.error.find("--stop-timeout takes the seconds"), std::string::npos) << a.error;
+    EXPECT_NE(a.error.find(std::string("not \"") + bad + "\""), std::string::npos) << a.error;
+  }
+  auto missing = parse({"app.plan", "--stop-timeout"});
+  ASSERT_EQ(missing.mode, launcher::CliMode::Error);
+  EXPECT_NE(missing.error.find("(e.g. --stop-timeout 30)"), std::string::npos) << missing.error;
 }
 
 TEST(LauncherCli, TerminalOption) {

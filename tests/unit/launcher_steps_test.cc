@@ -174,6 +174,8 @@ TEST_F(LauncherValidate, RootlessRefusesWhatNeedsHostRoot) {
   p.cgroups = plan::Cgroups{};
   p.cgroups->parent = "plan-exec";
   EXPECT_NE(rejection(p, true).find("remove `limits`"), std::string::npos);
+  p.cgroups->best_effort = true;  // a rootless run then goes without them (prepare_launch warns)
+  EXPECT_EQ(rejection(p, true), "(accepted)");
   p = good();
   p.namespaces.push_back(plan::Namespace::Net);
   p.network.mode = plan::NetworkMode::Veth;
