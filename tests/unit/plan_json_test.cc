@@ -90,6 +90,25 @@ TEST(PlanJson, TheSourceMapRoundTrips) {
   EXPECT_EQ(plan::from_json(text), p);
 }
 
+TEST(PlanJson, TheNewerThanTheTableFieldsRoundTripAndComeTogether) {
+  plan::Plan p = sample_plan();
+  p.seccomp->source = sample_source();
+  EXPECT_EQ(plan::to_json(p).find("unknown_from"), std::string::npos) << "absent when not set";
+  p.seccomp->source->unknown_from = 463;
+  p.seccomp->source->unknown_ret = 0x50026;
+  const std::string text = plan::to_json(p);
+  EXPECT_NE(text.find("\"unknown_from\": 463"), std::string::npos) << text;
+  EXPECT_EQ(plan::from_json(text), p);
+  auto alone = nlohmann::json::parse(text);
+  alone["seccomp"]["source"].erase("unknown_ret");
+  EXPECT_NE(rejection(alone.dump()).find("plan.seccomp.source.unknown_from: unknown_from and unknown_ret come together"),
+            std::string::npos)
+      << rejection(alone.dump());
+  auto x32 = nlohmann::json::parse(text);
+  x32["seccomp"]["source"]["unknown_from"] = 0x40000000;
+  EXPECT_NE(rejection(x32.dump()).find("must be an x86_64 syscall number"), std::string::npos) << rejection(x32.dump());
+}
+
 TEST(PlanJson, VersionOnePlansLoadWithoutASourceMapOnly) {
   auto j = sample_json();
   j["version"] = 1;
