@@ -163,6 +163,11 @@ struct SeccompSource {
   unsigned end_line = 0;          // the block's closing brace: where --learn adds lines
   unsigned end_column = 0;
   std::vector<SeccompRuleSource> rules;  // x86_64 rules in the order they are tried
+  // x86_64 numbers from `unknown_from` up to the x32 bit are newer than policyc's syscall table;
+  // a call of one that no rule names gets `unknown_ret` (errno(ENOSYS)), not the default.
+  // Absent when the default action lets such calls through (allow, log).
+  std::optional<std::uint32_t> unknown_from;
+  std::optional<std::uint32_t> unknown_ret;
   bool operator==(const SeccompSource&) const = default;
 };
 

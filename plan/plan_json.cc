@@ -16,6 +16,7 @@
 #include "plan/encoding.h"
 #include "plan/rules.h"
 #include "plan/strict_json.h"
+#include "plan/syscall_table.h"
 
 namespace plan {
 namespace {
@@ -219,8 +220,11 @@ ordered_json source_json(const SeccompSource& source) {
     if (!conditions.empty()) rj["conditions"] = std::move(conditions);
     rules.push_back(std::move(rj));
   }
-  return {{"file", source.file},         {"default_line", source.default_line}, {"default_ret", source.default_ret},
-          {"end_line", source.end_line}, {"end_column", source.end_column},     {"rules", std::move(rules)}};
+  ordered_json j = {{"file", source.file},         {"default_line", source.default_line}, {"default_ret", source.default_ret},
+                    {"end_line", source.end_line}, {"end_column", source.end_column},     {"rules", std::move(rules)}};
+  if (source.unknown_from) j["unknown_from"] = *source.unknown_from;
+  if (source.unknown_ret) j["unknown_ret"] = *source.unknown_ret;
+  return j;
 }
 
 ordered_json plan_json(const Plan& p) {
@@ -396,6 +400,18 @@ SeccompSource read_source(const json& value, const std::string& path) {
     }
     rr.done();
     s.rules.push_back(std::move(rule));
+  }
+  if (const auto from = r.maybe_uint("unknown_from")) {
+    if (*from == 0 || *from >= kX32SyscallBit) fail(r.path("unknown_from"), "must be an x86_64 syscall number, 1..0x3fffffff");
+    s.unknown_from = static_cast<std::uint32_t>(*from);
+  }
+  if (const auto ret = r.maybe_uint("unknown_ret")) {
+    if (*ret > UINT32_MAX) fail(r.path("unknown_ret"), "must fit in 32 bits (SECCOMP_RET_* | data)");
+    s.unknown_ret = static_cast<std::uint32_t>(*ret);
+  }
+  if (s.unknown_from.has_value() != s.unknown_ret.has_value()) {
+    fail(r.path("unknown_from"), "unknown_from and unknown_ret come together (numbers newer than the syscall table and "
+                                 "their verdict); recompile the policy");
   }
   r.done();
   return s;

@@ -4,12 +4,14 @@
 #include "plan/rules.h"
 
 #include <arpa/inet.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -481,6 +483,20 @@ void check_source_map(const Seccomp& s, const SeccompSource& source, Violations&
     if (verdict(rule.nr) != rule.ret) {
       out.push_back({key + ".ret", "the filter does not return " + std::to_string(rule.ret) + " for " + rule.syscall +
                                        ": the source map belongs to another filter; recompile the policy"});
+    }
+  }
+  // Numbers newer than the table: the first of them (when no rule names it) gets unknown_ret,
+  // errno(ENOSYS), which is what the report's reason line says.
+  if (source.unknown_from && source.unknown_ret) {
+    constexpr std::uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+    const int first = static_cast<int>(*source.unknown_from);
+    if (*source.unknown_ret != kEnosys) {
+      out.push_back({"plan.seccomp.source.unknown_ret", "must be errno(ENOSYS) (" + std::to_string(kEnosys) + "), not " +
+                                                            std::to_string(*source.unknown_ret)});
+    } else if (!named.count(first) && verdict(first) != source.unknown_ret) {
+      out.push_back({"plan.seccomp.source.unknown_ret", "the filter does not return errno(ENOSYS) for syscall " +
+                                                            std::to_string(first) +
+                                                            ": the source map belongs to another filter; recompile the policy"});
     }
   }
   int unnamed = 0;

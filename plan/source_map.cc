@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "plan/syscall_table.h"
+
 namespace plan {
 
 bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 6>& args) {
@@ -72,6 +74,27 @@ std::string describe_rule(const SeccompRuleSource& rule) {
 
 std::string describe_default(const SeccompSource& source, const std::string& default_action) {
   return source.file + ":" + std::to_string(source.default_line) + ": default " + default_action;
+}
+
+}  // namespace plan
+
+namespace plan {
+
+bool is_unknown_number(const SeccompSource& source, int nr) {
+  return source.unknown_from && source.unknown_ret && nr >= 0 &&
+         static_cast<std::uint32_t>(nr) >= *source.unknown_from && static_cast<std::uint32_t>(nr) < kX32SyscallBit;
+}
+
+Decision decide(const SeccompSource& source, const std::string& default_action, int nr,
+                const std::array<std::uint64_t, 6>& args) {
+  if (const SeccompRuleSource* rule = deciding_rule(source, nr, args)) return {rule->ret, describe_rule(*rule)};
+  if (is_unknown_number(source, nr)) {
+    return {*source.unknown_ret, source.file + ":" + std::to_string(source.default_line) + ": syscall " +
+                                     std::to_string(nr) + " is newer than policyc's syscall table (x86_64 ends at " +
+                                     std::to_string(*source.unknown_from - 1) + "): errno(ENOSYS), not the default " +
+                                     default_action};
+  }
+  return {source.default_ret, describe_default(source, default_action)};
 }
 
 }  // namespace plan

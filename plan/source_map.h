@@ -18,6 +18,21 @@ bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 
 // default action decides.
 const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args);
 
+// True when x86_64 number `nr` is newer than policyc's syscall table and the filter answers it
+// with `source.unknown_ret` (errno(ENOSYS)) when no rule names it.
+bool is_unknown_number(const SeccompSource& source, int nr);
+
+// What decides the x86_64 call `nr(args)`: its return value and the reason a report names, e.g.
+// "app.pol:23: errno(EPERM) socket if arg0 == 16", "app.pol:3: default errno(EPERM)", or for a
+// number newer than the table "app.pol:3: syscall 463 is newer than policyc's syscall table
+// (x86_64 ends at 462): errno(ENOSYS), not the default errno(EPERM)".
+struct Decision {
+  std::uint32_t ret = 0;
+  std::string reason;
+};
+Decision decide(const SeccompSource& source, const std::string& default_action, int nr,
+                const std::array<std::uint64_t, 6>& args);
+
 // "arg0 == 16", "(u32(arg1) & 0xff) != 0": one condition as the rule tests it (numbers, not names;
 // a policy's `||` has become several rules, so one rule is an AND of these).
 std::string describe_condition(const SeccompCondition& condition);

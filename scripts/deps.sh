@@ -10,6 +10,9 @@ POLICYC_PACKAGES=(
   clang libclang-rt-14-dev
 )
 POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)
+# Only the tests need these: golang-go builds the Go hello-world server --learn is proven on
+# (tests/integration/launcher_learn_test.cc; that test skips without it).
+POLICYC_TEST_PACKAGES=(golang-go)
 
 install_missing() {
   local missing=()

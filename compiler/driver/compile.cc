@@ -16,6 +16,7 @@
 #include "compiler/lower/lower_container.h"
 #include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
+#include "compiler/seccomp/abi.h"
 #include "plan/encoding.h"
 #include "plan/plan_json.h"
 
@@ -69,6 +70,11 @@ plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast:
     source.end_column = block->end.column;
   }
   source.default_ret = seccomp::seccomp_ret(filter.default_action);
+  if (const auto& unknown = seccomp::unknown_numbers(seccomp::Abi::X86_64);
+      seccomp::unknown_numbers_get_enosys(filter) && !unknown.empty()) {
+    source.unknown_from = unknown.front().lo;
+    source.unknown_ret = seccomp::seccomp_ret(seccomp::kUnknownSyscallAction);
+  }
   for (const auto& rule : filter.rules) {
     if (rule.nr < 0) continue;
     plan::SeccompRuleSource out{rule.syscall, rule.nr, rule.action.to_string(), seccomp::seccomp_ret(rule.action),

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "launcher/host/fault.h"
 #include "launcher/supervisor/syscall_names.h"
 
 namespace launcher {
@@ -237,9 +238,17 @@ std::string prot_text(std::uint64_t prot) { return prot == 0 ? "PROT_NONE" : bit
 
 std::string quoted_c_string(const std::string& text) {
   constexpr std::size_t kMax = 256;
+  // The text comes from the container (paths, argv[0]) and goes to the user's terminal or log:
+  // every control byte (ESC sequences, newlines that would fake report lines) and every byte
+  // outside ASCII (C1 controls such as 0x9b CSI) is escaped. Test switch: "report-escaping".
+  const bool escape = !defence_disabled("report-escaping");
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (!escape) {
+      out += static_cast<char>(c);
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

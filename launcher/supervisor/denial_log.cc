@@ -2,13 +2,20 @@
 
 #include <algorithm>
 
+#include "launcher/host/fault.h"
+
 namespace launcher {
 
 std::string json_string(const std::string& text) {
+  // Control bytes escaped: a newline from the container must not start a line of its own in a
+  // JSON-lines log. Test switch: "report-escaping" (with quoted_c_string's, call_format.h).
+  const bool escape = !defence_disabled("report-escaping");
   std::string out = "\"";
   for (const char ch : text) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
+    if (!escape) {
+      out += ch;
+    } else if (c == '"' || c == '\\') {
       out += '\\';
       out += ch;
     } else if (c < 0x20) {

@@ -416,10 +416,9 @@ void Supervisor::handle(int listener, void* notif_buffer, void* resp_buffer) {
   if (const auto& source = seccomp_.source) {
     if (!native) {
       d.rule = source->file + ": " + arch_name(data.arch) + " calls are not in the policy's arch list";
-    } else if (const plan::SeccompRuleSource* rule = plan::deciding_rule(*source, data.nr, data.args)) {
-      if (rule->ret == ret) d.rule = plan::describe_rule(*rule);
-    } else if (source->default_ret == ret) {
-      d.rule = plan::describe_default(*source, seccomp_.default_action);
+    } else if (const plan::Decision decision = plan::decide(*source, seccomp_.default_action, data.nr, data.args);
+               decision.ret == ret) {
+      d.rule = decision.reason;
     }
   }
   if (config_.log) config_.log->record(d);

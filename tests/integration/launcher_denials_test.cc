@@ -75,6 +75,27 @@ TEST_F(LauncherDenials, ErrnoDefaultGivesTheSameResultAndNamesCallArgumentsAndLi
       << on.err;
 }
 
+TEST_F(LauncherDenials, ANumberNewerThanTheTableGetsEnosysAndTheReportSaysWhy) {
+  const std::string plan_text = read_text(plan());
+  const std::size_t at = plan_text.find("\"unknown_from\": ");
+  ASSERT_NE(at, std::string::npos) << "an errno(EPERM) default gives numbers newer than the table ENOSYS";
+  const long first = std::stol(plan_text.substr(at + 16));
+  for (const long nr : {first, first + 40}) {
+    const ProcessResult off = run("off", {"nr", std::to_string(nr)});
+    const ProcessResult on = run("stderr", {"nr", std::to_string(nr)});
+    EXPECT_EQ(probe_value(off.out, "nr"), "-1 errno=38") << "ENOSYS, not the default EPERM\n" << off.summary();
+    EXPECT_EQ(on.out, off.out);
+    EXPECT_TRUE(has(on.err, "plan-exec: denied syscall_" + std::to_string(nr) + "() = ENOSYS  pid 1 /home/denied  [" +
+                                at_line(5) + "syscall " + std::to_string(nr) +
+                                " is newer than policyc's syscall table (x86_64 ends at " + std::to_string(first - 1) +
+                                "): errno(ENOSYS), not the default errno(EPERM)]"))
+        << on.err;
+  }
+  const ProcessResult known = run("stderr", {"nr", std::to_string(first - 1)});
+  EXPECT_EQ(probe_value(known.out, "nr"), "-1 errno=1") << "the newest known number gets the default\n" << known.summary();
+  EXPECT_TRUE(has(known.err, "  [" + at_line(5) + "default errno(EPERM)]")) << known.err;
+}
+
 TEST_F(LauncherDenials, KillProcessKillsAsBeforeAndIsReportedEvenWhenOff) {
   for (const char* mode : {"off", "stderr"}) {
     const ProcessResult r = run(mode, {"hello", "netlink", "hello"});

@@ -1,9 +1,13 @@
 // --learn end to end, as root: a workload is started under a policy that allows almost nothing,
 // learned (runs repeat while they still add lines), recompiled, and then run again with reports
-// on: it must work and see no denial. Busybox httpd and python3 -m http.server, each started and
-// asked for pages over loopback inside the container's own net namespace.
+// on: it must work and see no denial. Busybox httpd, python3 -m http.server and a Go hello-world
+// server (stdlib only, CGO_ENABLED=0, built by the test), each started and asked for pages over
+// loopback inside the container's own net namespace.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <string>
 #include <vector>
@@ -114,6 +118,64 @@ TEST_F(LauncherLearn, PythonHttpServerLearnedRunsWithNoDenial) {
   EXPECT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_TRUE(has(r.out, kPage)) << r.summary();
   EXPECT_FALSE(has(r.err, "denied")) << r.err;
+}
+
+// The issue's first user story: a small Go server. Built offline from the standard library
+// into a static binary; its build cache lives under the test scratch root (not the user's home),
+// kept between runs so that only the first run pays for compiling net/http.
+const char* kGoServer = R"(package main
+
+import (
+	"fmt"
+	"net/http"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "<h1>learned</h1>") })
+	if err := http.ListenAndServe("127.0.0.1:8081", nil); err != nil {
+		fmt.Println(err)
+	}
+}
+)";
+
+std::string go_binary() {
+  for (const char* path : {"/usr/bin/go", "/usr/local/go/bin/go"}) {
+    if (::access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+TEST_F(LauncherLearn, GoHelloWorldServerLearnedRunsWithNoDenial) {
+  const std::string go = go_binary();
+  if (go.empty()) GTEST_SKIP() << "no go toolchain (Debian: golang-go, scripts/deps.sh installs it)";
+  const std::string src = scratch_->path() + "/goserver";
+  std::filesystem::create_directories(src);
+  write_text(src + "/main.go", kGoServer);
+  const std::string cache = std::string(TEST_SCRATCH_DIR) + "/go-build-cache";
+  ProcessOptions build;
+  build.timeout_seconds = 600;  // a cold cache compiles net/http on a busy machine
+  build.env = {"CGO_ENABLED=0", "GOCACHE=" + cache + "/cache", "GOPATH=" + cache + "/path", "HOME=" + src,
+               "GOPROXY=off", "GOTOOLCHAIN=local", "GO111MODULE=off"};
+  const ProcessResult built = run_process({go, "build", "-trimpath", "-o", rootfs() + "/home/goserver", src + "/main.go"}, build);
+  ASSERT_EQ(built.exit_code, 0) << built.summary();
+
+  const std::string policy = write_policy(
+      "goserver", "",
+      "/home/goserver & "
+      "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.3; wget -q -O - http://127.0.0.1:8081/ && break; done; "
+      "for i in 1 2 3; do wget -q -O - http://127.0.0.1:8081/index.html; done; kill %1");
+  const ProcessResult before = run_plan_exec({"--denials=stderr", (compile(policy), policy + ".plan")});
+  EXPECT_FALSE(has(before.out, kPage)) << "the bare policy must not be enough\n" << before.summary();
+
+  // The Go runtime's background work (GC, preemption signals, the scavenger) makes some calls
+  // only in some runs: learning repeats until two runs add nothing.
+  const ProcessResult r = learn_then_run(policy, 10);
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(count(r.out, kPage), 4u) << r.summary();
+  EXPECT_FALSE(has(r.err, "denied")) << r.err << read_text(policy);
+  const std::string text = read_text(policy);
+  EXPECT_TRUE(has(text, "allow socket if u32(arg0) == 2  # AF_INET: ")) << text;
+  EXPECT_TRUE(has(text, "allow accept4  # ")) << text;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
  *   repeat N PATH         repeat=FAILURES              N such openat calls
  *   netlink               netlink=FD errno=N           socket(AF_NETLINK, SOCK_RAW, 0)
  *   getpriority           getpriority=R errno=N
+ *   nr N                  nr=R errno=N                 syscall number N (decimal), no arguments
  *   catch-sigsys          installs a SIGSYS handler (the next kill then cannot use SIGSYS)
  *   thread-getpriority    getpriority from a second thread; the first waits for it
  */
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     } else if (!strcmp(a, "getpriority")) {
       long r = syscall(SYS_getpriority, PRIO_PROCESS, 0);
       printf("getpriority=%ld errno=%d\n", r, r < 0 ? errno : 0);
+    } else if (!strcmp(a, "nr") && i + 1 < argc) {
+      long r = syscall(strtol(argv[++i], NULL, 10), 0, 0, 0, 0, 0, 0);
+      printf("nr=%ld errno=%d\n", r, r < 0 ? errno : 0);
     } else if (!strcmp(a, "catch-sigsys")) {
       signal(SIGSYS, on_sigsys);
       printf("catch-sigsys=1\n");

@@ -82,6 +82,36 @@ TEST(PlanJson, TheSourceMapRoundTrips) {
   EXPECT_EQ(plan::from_json(text), p);
 }
 
+TEST(PlanJson, TheNewerThanTheTableFieldsRoundTripAndComeTogether) {
+  plan::Plan p = sample_plan();
+  p.seccomp->source = sample_source();
+  EXPECT_EQ(plan::to_json(p).find("unknown_from"), std::string::npos) << "absent when not set";
+  p.seccomp->source->unknown_from = 463;
+  p.seccomp->source->unknown_ret = 0x50026;
+  // A filter that gives them errno(ENOSYS), as the plan rules check: ld nr; jge 463; ret ENOSYS; ret ALLOW.
+  auto insn = [](std::uint16_t code, std::uint8_t jt, std::uint8_t jf, std::uint32_t k) {
+    return std::vector<std::uint8_t>{static_cast<std::uint8_t>(code & 0xff), static_cast<std::uint8_t>(code >> 8), jt, jf,
+                                     static_cast<std::uint8_t>(k & 0xff), static_cast<std::uint8_t>((k >> 8) & 0xff),
+                                     static_cast<std::uint8_t>((k >> 16) & 0xff), static_cast<std::uint8_t>(k >> 24)};
+  };
+  p.seccomp->bpf.clear();
+  for (const auto& i : {insn(0x20, 0, 0, 0), insn(0x35, 0, 1, 463), insn(0x06, 0, 0, 0x50026), insn(0x06, 0, 0, 0x7fff0000)}) {
+    p.seccomp->bpf.insert(p.seccomp->bpf.end(), i.begin(), i.end());
+  }
+  p.seccomp->sha256 = plan::sha256_hex(p.seccomp->bpf);
+  const std::string text = plan::to_json(p);
+  EXPECT_NE(text.find("\"unknown_from\": 463"), std::string::npos) << text;
+  EXPECT_EQ(plan::from_json(text), p);
+  auto alone = nlohmann::json::parse(text);
+  alone["seccomp"]["source"].erase("unknown_ret");
+  EXPECT_NE(rejection(alone.dump()).find("plan.seccomp.source.unknown_from: unknown_from and unknown_ret come together"),
+            std::string::npos)
+      << rejection(alone.dump());
+  auto x32 = nlohmann::json::parse(text);
+  x32["seccomp"]["source"]["unknown_from"] = 0x40000000;
+  EXPECT_NE(rejection(x32.dump()).find("must be an x86_64 syscall number"), std::string::npos) << rejection(x32.dump());
+}
+
 TEST(PlanJson, VersionOnePlansLoadWithoutASourceMapOnly) {
   auto j = sample_json();
   j["version"] = 1;

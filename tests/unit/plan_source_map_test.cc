@@ -44,4 +44,25 @@ TEST(PlanSourceMap, RulesAreNamedWithFileLineActionAndConditions) {
   EXPECT_EQ(plan::describe_condition(big), "arg1 >= 0x40000000");
 }
 
+TEST(PlanSourceMap, NumbersNewerThanTheTableAreNamedByTheEnosysReason) {
+  plan::SeccompSource s = sample();
+  s.unknown_from = 463;
+  s.unknown_ret = 0x50026;
+  s.rules.push_back({"syscall_470", 470, "allow", 0x7fff0000, {}, "app.pol", 8});
+  const plan::Decision newer = plan::decide(s, "errno(EPERM)", 463, {});
+  EXPECT_EQ(newer.ret, 0x50026u);
+  EXPECT_EQ(newer.reason, "app.pol:3: syscall 463 is newer than policyc's syscall table (x86_64 ends at 462): "
+                          "errno(ENOSYS), not the default errno(EPERM)");
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 0x3fffffff, {}).ret, 0x50026u) << "up to the x32 bit";
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 470, {}).reason, "app.pol:8: allow syscall_470") << "a rule by number wins";
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 462, {}).reason, "app.pol:3: default errno(EPERM)");
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 0x40000000, {}).ret, 0x50001u) << "x32 numbers are not x86_64's";
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 41, {16}).reason, "app.pol:4: errno(EACCES) socket if arg0 == 16");
+
+  s.unknown_from.reset();
+  s.unknown_ret.reset();
+  EXPECT_EQ(plan::decide(s, "errno(EPERM)", 463, {}).reason, "app.pol:3: default errno(EPERM)")
+      << "without the fields (an allow or log default) the default decides";
+}
+
 }  // namespace
