@@ -7,11 +7,14 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] [--denials=MODE] [--learn POLICY]\n"
+  return "usage: plan-exec [-q|-v] [--dry-run] [--stats] [--init] [-t] [--instance K] [--denials=MODE]\n"
+         "                 [--learn POLICY]\n"
          "                 PLAN [-- COMMAND ARGS...]\n"
          "       plan-exec --cleanup | --prune-cache | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
+         "  -q, --quiet   no notes or warnings of plan-exec's own (errors, kills and --denials stay)\n"
+         "  -v, --verbose each step on stderr as it ends, with what it did and its time\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
          "  --stats       after the command, print what its cgroup measured\n"
          "  --init        run a minimal pid 1 that reaps zombies; the command is pid 2\n"
@@ -99,6 +102,10 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     if (std::strcmp(a, "--") == 0) break;
     if (std::strcmp(a, "--dry-run") == 0) {
       args.run.dry_run = true;
+    } else if (std::strcmp(a, "-q") == 0 || std::strcmp(a, "--quiet") == 0) {
+      args.run.quiet = true;
+    } else if (std::strcmp(a, "-v") == 0 || std::strcmp(a, "--verbose") == 0) {
+      args.run.verbose = true;
     } else if (std::strcmp(a, "--stats") == 0) {
       args.run.stats = true;
     } else if (std::strcmp(a, "--init") == 0) {
@@ -143,6 +150,7 @@ CliArgs parse_cli(int argc, const char* const* argv) {
                    args.run.plan_path + " -- " + a);
     }
   }
+  if (args.run.quiet && args.run.verbose) return error("-q and -v contradict each other: give one");
   if (args.run.plan_path.empty()) return error("no plan given (see plan-exec --help)");
   if (i < argc) {  // after "--"
     for (++i; i < argc; ++i) args.run.command.emplace_back(argv[i]);

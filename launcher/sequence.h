@@ -21,6 +21,8 @@ struct RunOptions {
   std::string denials_file;          // --denials=FILE or json:FILE; empty = stderr
   bool learn = false;                // --learn POLICY (learn.h)
   std::string learn_policy;
+  bool quiet = false;                // -q: no notes or warnings of plan-exec's own (errors stay)
+  bool verbose = false;              // -v: each step on stderr as it ends, with its time
 };
 
 // Runs (or, with dry_run, prints) the plan; returns plan-exec's exit code: the command's,
