@@ -699,25 +699,30 @@ std::map<std::size_t, std::size_t> line_indents(const std::vector<Token*>& token
 
 // The `{` the user most likely forgot to close. Braces pair up as the parser would pair them;
 // when a `}` that starts its line sits left of the line of the `{` it closes, that `{` is the
-// culprit (the `}` was meant for an outer block: indentation shows intent). Otherwise the
-// innermost `{` still open at the end of the file.
-const Token* unclosed_brace(const std::vector<Token*>& tokens) {
+// culprit (the `}` was meant for an outer block: indentation shows intent; `closer` is that `}`).
+// Otherwise the innermost `{` still open at the end of the file (`closer` null).
+struct UnclosedBrace {
+  const Token* opener = nullptr;   // null: every `{` is closed
+  const Token* closer = nullptr;
+};
+
+UnclosedBrace unclosed_brace(const std::vector<Token*>& tokens) {
   std::vector<const Token*> open;
   std::map<std::size_t, std::size_t> indents = line_indents(tokens);
-  const Token* misindented = nullptr;
+  UnclosedBrace misindented;
   for (const Token* t : tokens) {
     if (t->getType() == P::LBRACE) open.push_back(t);
     if (t->getType() != P::RBRACE || open.empty()) continue;
     const Token* opener = open.back();
     open.pop_back();
     bool starts_line = indents[t->getLine()] == t->getCharPositionInLine();
-    if (!misindented && starts_line && t->getLine() != opener->getLine() &&
+    if (!misindented.opener && starts_line && t->getLine() != opener->getLine() &&
         t->getCharPositionInLine() < indents[opener->getLine()]) {
-      misindented = opener;
+      misindented = {opener, t};
     }
   }
-  if (open.empty()) return nullptr;
-  return misindented ? misindented : open.back();
+  if (open.empty()) return {};
+  return misindented.opener ? misindented : UnclosedBrace{open.back(), nullptr};
 }
 
 // The words before a `{` on its line: "container hello", "limits", "seccomp default errno(EPERM)".
@@ -733,17 +738,19 @@ std::string block_name(const std::vector<Token*>& tokens, const Token* brace) {
 
 void report_unclosed_brace(const std::vector<Token*>& tokens, const std::string& file, Diagnostics& diags) {
   const Token* eof = tokens.empty() ? nullptr : tokens.back();
-  const Token* brace = unclosed_brace(tokens);
-  std::string end_line = eof ? std::to_string(eof->getLine()) : "?";
-  if (!brace) {
+  const UnclosedBrace brace = unclosed_brace(tokens);
+  if (!brace.opener) {
     diags.error(token_location(file, eof), "the file ends inside a block", "add the missing `}`");
     return;
   }
-  std::string name = block_name(tokens, brace);
-  diags.error(token_location(file, brace),
-              "this `{`" + (name.empty() ? std::string() : " of `" + name + "`") + " is never closed",
-              "add `}` where the block ends (the file ends at line " + end_line +
-                  " with a `}` missing; a `}` further down closed an outer block instead)");
+  std::string name = block_name(tokens, brace.opener);
+  std::string hint = brace.closer ? "add `}` where this block ends; the `}` on line " +
+                                        std::to_string(brace.closer->getLine()) +
+                                        ", indented as an outer block's, closed it instead"
+                                  : "add `}` where this block ends (the file ends at line " +
+                                        (eof ? std::to_string(eof->getLine()) : std::string("?")) + ")";
+  diags.error(token_location(file, brace.opener),
+              "this `{`" + (name.empty() ? std::string() : " of `" + name + "`") + " is never closed", hint);
 }
 
 // The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong forms,
@@ -815,7 +822,7 @@ std::optional<ast::Policy> parse_single(const std::string& text, const std::stri
   // A missing `}` shows as the end of the file where `}` was expected, or (when ANTLR's
   // recovery paired the braces differently) as a syntax error somewhere plus more `{` than `}`.
   if (errors.unclosed_at_eof() ||
-      (parser.getNumberOfSyntaxErrors() > 0 && unclosed_brace(tokens.getTokens()) != nullptr)) {
+      (parser.getNumberOfSyntaxErrors() > 0 && unclosed_brace(tokens.getTokens()).opener != nullptr)) {
     report_unclosed_brace(tokens.getTokens(), file_name, diags);
   }
   if (!tree || (!tree->container() && !tree->seccompBlock())) {

@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct SafetyRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -50,7 +50,7 @@ class CliSafety : public testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs policyc in dir_/work with `args`; stdout and stderr to files in dir_/logs.
-  Run policyc(const std::vector<std::string>& args) {
+  SafetyRun policyc(const std::vector<std::string>& args) {
     const fs::path out = dir_ / "logs/stdout", err = dir_ / "logs/stderr";
     pid_t pid = fork();
     if (pid == 0) {
@@ -65,7 +65,7 @@ class CliSafety : public testing::Test {
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    Run run;
+    SafetyRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     run.out = contents(out);
     run.err = contents(err);
@@ -103,7 +103,7 @@ TEST_F(CliSafety, APolicyOverTheInputLimitIsRefusedNamingFileSizeAndLimit) {
   while (big.size() <= 1024 * 1024) big += "# padding padding padding padding padding padding padding\n";
   write("big.pol", big);
   for (const auto& args : std::vector<std::vector<std::string>>{{"big.pol", "-o", "big.plan"}, {"check", "big.pol"}}) {
-    Run run = policyc(args);
+    SafetyRun run = policyc(args);
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_NE(run.err.find("big.pol"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("it holds 1.0 MiB"), std::string::npos) << run.err;
@@ -117,7 +117,7 @@ TEST_F(CliSafety, APolicyJustUnderTheLimitIsRead) {
   std::string line = "# padding padding padding padding padding padding padding\n";
   while (text.size() + line.size() <= 1024 * 1024) text += line;
   write("fits.pol", text);
-  Run run = policyc({"check", "fits.pol"});
+  SafetyRun run = policyc({"check", "fits.pol"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
 }
 
@@ -125,18 +125,18 @@ TEST_F(CliSafety, JsonOverTheLimitIsRefusedByImportAndInclude) {
   std::string json = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [], \"x\": \"";
   json += std::string(1024 * 1024, 'a') + "\"}";
   write("big.json", json);
-  Run import = policyc({"import-docker", "big.json", "-o", "big.pol"});
+  SafetyRun import = policyc({"import-docker", "big.json", "-o", "big.pol"});
   EXPECT_EQ(import.exit_code, 2) << import.err;
   EXPECT_NE(import.err.find("big.json"), std::string::npos) << import.err;
   EXPECT_NE(import.err.find("input limit of 1 MiB"), std::string::npos) << import.err;
   write("inc.pol", "seccomp default errno(EPERM) {\n  include \"big.json\"\n}\n");
-  Run include = policyc({"check", "inc.pol"});
+  SafetyRun include = policyc({"check", "inc.pol"});
   EXPECT_EQ(include.exit_code, 2) << include.err;
   EXPECT_NE(include.err.find("input limit of 1 MiB"), std::string::npos) << include.err;
 }
 
 TEST_F(CliSafety, AnEndlessInputIsCutAtTheLimit) {
-  Run run = policyc({"check", "/dev/zero"});
+  SafetyRun run = policyc({"check", "/dev/zero"});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("more than 1 MiB"), std::string::npos) << run.err;
 }
@@ -145,14 +145,14 @@ TEST_F(CliSafety, AnEndlessInputIsCutAtTheLimit) {
 
 TEST_F(CliSafety, AtMostTwentyErrorsAndTwentyWarningsByDefault) {
   write("errors.pol", policy_with(25, 0));
-  Run errors = policyc({"check", "errors.pol"});
+  SafetyRun errors = policyc({"check", "errors.pol"});
   EXPECT_EQ(errors.exit_code, 2);
   EXPECT_EQ(count_of(errors.err, ": error: "), 20u) << errors.err;
   EXPECT_NE(errors.err.find("policyc: 5 more errors not shown (--max-errors N"), std::string::npos) << errors.err;
   EXPECT_NE(errors.err.find("errors.pol: 25 errors"), std::string::npos) << errors.err;
 
   write("warnings.pol", policy_with(0, 30));
-  Run warnings = policyc({"check", "warnings.pol"});
+  SafetyRun warnings = policyc({"check", "warnings.pol"});
   EXPECT_EQ(warnings.exit_code, 0) << warnings.err;
   EXPECT_EQ(count_of(warnings.err, ": warning: "), 20u) << warnings.err;
   EXPECT_NE(warnings.err.find("more warnings not shown"), std::string::npos) << warnings.err;
@@ -160,39 +160,39 @@ TEST_F(CliSafety, AtMostTwentyErrorsAndTwentyWarningsByDefault) {
 
 TEST_F(CliSafety, MaxErrorsSetsTheLimitAndZeroShowsAll) {
   write("errors.pol", policy_with(25, 0));
-  Run three = policyc({"check", "--max-errors", "3", "errors.pol"});
+  SafetyRun three = policyc({"check", "--max-errors", "3", "errors.pol"});
   EXPECT_EQ(count_of(three.err, ": error: "), 3u) << three.err;
   EXPECT_NE(three.err.find("22 more errors not shown"), std::string::npos) << three.err;
-  Run all = policyc({"check", "--max-errors", "0", "errors.pol"});
+  SafetyRun all = policyc({"check", "--max-errors", "0", "errors.pol"});
   EXPECT_EQ(count_of(all.err, ": error: "), 25u) << all.err;
   EXPECT_EQ(all.err.find("not shown"), std::string::npos) << all.err;
-  Run compile = policyc({"--max-errors", "2", "errors.pol", "-o", "x.plan"});
+  SafetyRun compile = policyc({"--max-errors", "2", "errors.pol", "-o", "x.plan"});
   EXPECT_EQ(count_of(compile.err, ": error: "), 2u) << compile.err;
   EXPECT_EQ(compile.exit_code, 2);
 }
 
 TEST_F(CliSafety, QuietPrintsErrorsOnlyAndVerboseSaysWhatWasDone) {
   write("warnings.pol", policy_with(0, 2));
-  Run quiet = policyc({"check", "-q", "warnings.pol"});
+  SafetyRun quiet = policyc({"check", "-q", "warnings.pol"});
   EXPECT_EQ(quiet.exit_code, 0);
   EXPECT_EQ(quiet.out, "");
   EXPECT_EQ(quiet.err, "");
-  Run normal = policyc({"check", "warnings.pol"});
+  SafetyRun normal = policyc({"check", "warnings.pol"});
   EXPECT_NE(normal.err.find(": warning: "), std::string::npos) << normal.err;
   EXPECT_NE(normal.out.find("warnings.pol: ok"), std::string::npos) << normal.out;
 
   write("errors.pol", policy_with(1, 2));
-  Run quiet_error = policyc({"check", "-q", "errors.pol"});
+  SafetyRun quiet_error = policyc({"check", "-q", "errors.pol"});
   EXPECT_EQ(quiet_error.exit_code, 2);
   EXPECT_NE(quiet_error.err.find(": error: unknown rlimit"), std::string::npos) << quiet_error.err;
   EXPECT_EQ(quiet_error.err.find(": warning: "), std::string::npos) << quiet_error.err;
 
-  Run verbose = policyc({"-v", kHello, "-o", "hello.plan"});
+  SafetyRun verbose = policyc({"-v", kHello, "-o", "hello.plan"});
   EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
   EXPECT_NE(verbose.err.find("policyc: wrote hello.plan ("), std::string::npos) << verbose.err;
   EXPECT_NE(verbose.err.find("instructions (policyc backend)"), std::string::npos) << verbose.err;
 
-  Run both = policyc({"check", "-q", "-v", kHello});
+  SafetyRun both = policyc({"check", "-q", "-v", kHello});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("-q and -v"), std::string::npos) << both.err;
 }
@@ -200,17 +200,17 @@ TEST_F(CliSafety, QuietPrintsErrorsOnlyAndVerboseSaysWhatWasDone) {
 // ---- outputs -----------------------------------------------------------------------------------
 
 TEST_F(CliSafety, DashOutputIsStdoutAndNoFileNamedDash) {
-  Run run = policyc({kHello, "-o", "-"});
+  SafetyRun run = policyc({kHello, "-o", "-"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out.rfind("{", 0), 0u) << run.out.substr(0, 80);
   EXPECT_NE(run.out.find("\"seccomp\""), std::string::npos);
-  Run docker = policyc({"export-docker", kHello, "-o", "-"});
+  SafetyRun docker = policyc({"export-docker", kHello, "-o", "-"});
   EXPECT_EQ(docker.exit_code, 0) << docker.err;
   EXPECT_NE(docker.out.find("\"defaultAction\""), std::string::npos);
-  Run oci = policyc({"export-oci", kHello, "-o", "-"});
+  SafetyRun oci = policyc({"export-oci", kHello, "-o", "-"});
   EXPECT_EQ(oci.exit_code, 0) << oci.err;
   EXPECT_NE(oci.out.find("\"ociVersion\""), std::string::npos);
-  Run import = policyc({"import-docker", kDockerDefault, "-o", "-"});
+  SafetyRun import = policyc({"import-docker", kDockerDefault, "-o", "-"});
   EXPECT_EQ(import.exit_code, 0) << import.err;
   EXPECT_NE(import.out.find("seccomp default"), std::string::npos);
   EXPECT_TRUE(work_files().empty()) << work_files().front();
@@ -228,14 +228,14 @@ TEST_F(CliSafety, TheInputIsNeverOverwritten) {
            {"app.pol", "-o", "x.plan", "--emit-bpf", "app.pol"},
            {"export-docker", "app.pol", "-o", "app.pol"},
            {"export-oci", "app.pol", "-o", "./app.pol"}}) {
-    Run run = policyc(args);
+    SafetyRun run = policyc(args);
     EXPECT_EQ(run.exit_code, 2) << args.back() << ": " << run.err;
     EXPECT_NE(run.err.find("refusing to overwrite it"), std::string::npos) << run.err;
   }
   EXPECT_EQ(contents(pol), original);
   EXPECT_EQ(work_files(), (std::vector<std::string>{"app.pol", "link.pol", "sub"}));
   fs::path json = write("profile.json", contents(kDockerDefault));
-  Run import = policyc({"import-docker", "profile.json", "-o", "profile.json"});
+  SafetyRun import = policyc({"import-docker", "profile.json", "-o", "profile.json"});
   EXPECT_EQ(import.exit_code, 2) << import.err;
   EXPECT_EQ(contents(json), contents(kDockerDefault));
 }
@@ -247,7 +247,7 @@ TEST_F(CliSafety, AMissingOutputDirectoryIsAnInputErrorAndNothingIsWritten) {
            {"export-docker", kHello, "-o", "missing/profile.json"},
            {"export-oci", kHello, "-o", "missing/config.json"},
            {"import-docker", kDockerDefault, "-o", "missing/d.pol"}}) {
-    Run run = policyc(args);
+    SafetyRun run = policyc(args);
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_NE(run.err.find("its directory missing does not exist"), std::string::npos) << run.err;
     EXPECT_EQ(run.err.find("internal error"), std::string::npos) << run.err;
@@ -257,7 +257,7 @@ TEST_F(CliSafety, AMissingOutputDirectoryIsAnInputErrorAndNothingIsWritten) {
 
 TEST_F(CliSafety, AnOutputThatIsADirectoryIsRefusedBeforeCompiling) {
   fs::create_directories(dir_ / "work/out");
-  Run run = policyc({kHello, "-o", "out"});
+  SafetyRun run = policyc({kHello, "-o", "out"});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("it is a directory"), std::string::npos) << run.err;
   EXPECT_EQ(work_files(), std::vector<std::string>{"out"});
@@ -267,7 +267,7 @@ TEST_F(CliSafety, AnOutputThatIsADirectoryIsRefusedBeforeCompiling) {
 
 TEST_F(CliSafety, CheckJsonCarriesEveryDiagnosticWithItsPosition) {
   write("errors.pol", policy_with(2, 1));
-  Run run = policyc({"check", "--format", "json", "errors.pol"});
+  SafetyRun run = policyc({"check", "--format", "json", "errors.pol"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.err, "");   // the document alone, on stdout
   const auto doc = nlohmann::json::parse(run.out);
@@ -283,7 +283,7 @@ TEST_F(CliSafety, CheckJsonCarriesEveryDiagnosticWithItsPosition) {
   EXPECT_NE(first["message"].get<std::string>().find("unknown rlimit \"nofilez0\""), std::string::npos);
   EXPECT_TRUE(first.contains("hint"));
 
-  Run ok = policyc({"check", "--format", "json", kHello});
+  SafetyRun ok = policyc({"check", "--format", "json", kHello});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   const auto good = nlohmann::json::parse(ok.out);
   EXPECT_TRUE(good["ok"].get<bool>());
@@ -297,7 +297,7 @@ TEST_F(CliSafety, CheckJsonCarriesEveryDiagnosticWithItsPosition) {
 }
 
 TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
-  Run explain = policyc({"explain", "--format", "json", kHello});
+  SafetyRun explain = policyc({"explain", "--format", "json", kHello});
   EXPECT_EQ(explain.exit_code, 0) << explain.err;
   const auto e = nlohmann::json::parse(explain.out);
   EXPECT_GT(e["filter"]["instructions"].get<int>(), 10);
@@ -306,7 +306,7 @@ TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
   for (const auto& s : e["filter"]["syscalls"]) ptrace_killed |= s["name"] == "ptrace" && s["verdict"] == "kill_process";
   EXPECT_TRUE(ptrace_killed) << "hello.pol kills ptrace";
 
-  Run query = policyc({"query", "--format", "json", kHello, "ptrace(...)"});
+  SafetyRun query = policyc({"query", "--format", "json", kHello, "ptrace(...)"});
   EXPECT_EQ(query.exit_code, 0) << query.err;
   const auto q = nlohmann::json::parse(query.out);
   ASSERT_FALSE(q["answers"].empty());
@@ -314,12 +314,12 @@ TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
   EXPECT_EQ(q["answers"][0]["cases"][0]["verdict"], "kill_process");
   EXPECT_NE(q["answers"][0]["cases"][0]["rule"].get<std::string>().find("hello.pol:"), std::string::npos);
 
-  Run same = policyc({"diff", "--format", "json", kHello, kHello});
+  SafetyRun same = policyc({"diff", "--format", "json", kHello, kHello});
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_TRUE(nlohmann::json::parse(same.out)["same"].get<bool>());
   write("more.pol", "seccomp default errno(EPERM) {\n  allow read write\n}\n");
   write("less.pol", "seccomp default errno(EPERM) {\n  allow read\n}\n");
-  Run differ = policyc({"diff", "--format", "json", "more.pol", "less.pol"});
+  SafetyRun differ = policyc({"diff", "--format", "json", "more.pol", "less.pol"});
   EXPECT_EQ(differ.exit_code, 1) << differ.err;
   const auto d = nlohmann::json::parse(differ.out);
   EXPECT_FALSE(d["same"].get<bool>());
@@ -330,7 +330,7 @@ TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
   }
   EXPECT_TRUE(write_changed) << differ.out;
 
-  Run bad = policyc({"query", "--format", "json", kHello, "nosuchcall(1)"});
+  SafetyRun bad = policyc({"query", "--format", "json", kHello, "nosuchcall(1)"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_FALSE(nlohmann::json::parse(bad.out)["ok"].get<bool>());
 }
@@ -340,7 +340,7 @@ TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
 TEST_F(CliSafety, ErrnoRetAbove4095IsClampedWithAWarning) {
   write("big-errno.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
       {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5000}]})");
-  Run run = policyc({"import-docker", "big-errno.json", "-o", "-"});
+  SafetyRun run = policyc({"import-docker", "big-errno.json", "-o", "-"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("warning: syscalls[0].errnoRet: 5000 is above the largest errno (4095)"), std::string::npos)
       << run.err;
@@ -348,9 +348,23 @@ TEST_F(CliSafety, ErrnoRetAbove4095IsClampedWithAWarning) {
 
   write("huge-errno.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
       {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536}]})");
-  Run huge = policyc({"import-docker", "huge-errno.json", "-o", "-"});
+  SafetyRun huge = policyc({"import-docker", "huge-errno.json", "-o", "-"});
   EXPECT_EQ(huge.exit_code, 2) << huge.err;
   EXPECT_NE(huge.err.find("65536 is out of range"), std::string::npos) << huge.err;
+}
+
+// A profile's comment is copied into the imported policy as a `#` comment; a \r in it must not
+// end the comment and turn the rest into a rule.
+TEST_F(CliSafety, AJsonCommentCannotInjectRules) {
+  write("comment.json", R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+      {"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "innocent\rallow ptrace"}]})");
+  SafetyRun import = policyc({"import-docker", "comment.json", "-o", "-"});
+  EXPECT_EQ(import.exit_code, 0) << import.err;
+  EXPECT_EQ(import.out.find('\r'), std::string::npos);
+  EXPECT_NE(import.out.find("# innocent\\rallow ptrace"), std::string::npos) << import.out;
+  SafetyRun query = policyc({"query", "--format", "json", "comment.json", "ptrace(...)"});
+  EXPECT_EQ(query.exit_code, 0) << query.err;
+  EXPECT_EQ(nlohmann::json::parse(query.out)["answers"][0]["cases"][0]["verdict"], "errno(EPERM)") << query.out;
 }
 
 }  // namespace
