@@ -302,16 +302,19 @@ TEST_F(CliSafety, ExplainQueryAndDiffSpeakJson) {
   const auto e = nlohmann::json::parse(explain.out);
   EXPECT_GT(e["filter"]["instructions"].get<int>(), 10);
   EXPECT_GT(e["filter"]["syscalls"].size(), 300u);
-  bool ptrace_killed = false;
-  for (const auto& s : e["filter"]["syscalls"]) ptrace_killed |= s["name"] == "ptrace" && s["verdict"] == "kill_process";
-  EXPECT_TRUE(ptrace_killed) << "hello.pol kills ptrace";
+  bool ptrace_denied = false, read_allowed = false;
+  for (const auto& s : e["filter"]["syscalls"]) {
+    ptrace_denied |= s["name"] == "ptrace" && s["verdict"] == "errno(EPERM)";
+    read_allowed |= s["name"] == "read" && s["verdict"] == "allow";
+  }
+  EXPECT_TRUE(ptrace_denied && read_allowed) << "hello.pol denies ptrace (its default) and allows read";
 
   SafetyRun query = policyc({"query", "--format", "json", kHello, "ptrace(...)"});
   EXPECT_EQ(query.exit_code, 0) << query.err;
   const auto q = nlohmann::json::parse(query.out);
   ASSERT_FALSE(q["answers"].empty());
   EXPECT_EQ(q["answers"][0]["arch"], "x86_64");
-  EXPECT_EQ(q["answers"][0]["cases"][0]["verdict"], "kill_process");
+  EXPECT_EQ(q["answers"][0]["cases"][0]["verdict"], "errno(EPERM)");
   EXPECT_NE(q["answers"][0]["cases"][0]["rule"].get<std::string>().find("hello.pol:"), std::string::npos);
 
   SafetyRun same = policyc({"diff", "--format", "json", kHello, kHello});
