@@ -7,15 +7,14 @@
 namespace launcher {
 
 const char* usage_text() {
-  return "usage: plan-exec [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [-q] [--instance K]
-"
-         "                 [--denials=MODE] [--learn POLICY] PLAN [-- COMMAND ARGS...]
-"
-         "       plan-exec ps [--json] | exec NAME|PID [-t] -- COMMAND ARGS... | stop NAME|PID
-"
+  return "usage: plan-exec [-q|-v] [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [--instance K]\n"
+         "                 [--denials=MODE] [--learn POLICY] PLAN [-- COMMAND ARGS...]\n"
+         "       plan-exec ps [--json] | exec NAME|PID [-t] -- COMMAND ARGS... | stop NAME|PID\n"
          "       plan-exec --cleanup | --prune-cache | --list-steps | --help | --version\n"
          "\n"
          "Runs COMMAND (default: the plan's command) in the isolation PLAN describes (made by policyc).\n"
+         "  -q, --quiet   no notes or warnings of plan-exec's own (errors, kills and --denials stay)\n"
+         "  -v, --verbose each step on stderr as it ends, with what it did and its time\n"
          "  --dry-run     print the steps in order with their parameters; do nothing\n"
          "  --stats       after the command, print what its cgroup measured\n"
          "  --init        a minimal pid 1 that forwards signals and reaps zombies, the command\n"
@@ -143,6 +142,10 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     if (std::strcmp(a, "--") == 0) break;
     if (std::strcmp(a, "--dry-run") == 0) {
       args.run.dry_run = true;
+    } else if (std::strcmp(a, "-q") == 0 || std::strcmp(a, "--quiet") == 0) {
+      args.run.quiet = true;
+    } else if (std::strcmp(a, "-v") == 0 || std::strcmp(a, "--verbose") == 0) {
+      args.run.verbose = true;
     } else if (std::strcmp(a, "--stats") == 0) {
       args.run.stats = true;
     } else if (std::strcmp(a, "--init") == 0 || std::strcmp(a, "--no-init") == 0) {
@@ -161,8 +164,6 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       ++i;
     } else if (std::strcmp(a, "-t") == 0 || std::strcmp(a, "--tty") == 0) {
       args.run.terminal = true;
-    } else if (std::strcmp(a, "-q") == 0 || std::strcmp(a, "--quiet") == 0) {
-      args.run.quiet = true;
     } else if (std::strcmp(a, "--instance") == 0) {
       if (i + 1 >= argc || !parse_instance(argv[i + 1], &args.run.instance)) {
         return error("--instance takes a number from 0 to 65535 (the copy of the plan to run)");
@@ -201,6 +202,7 @@ CliArgs parse_cli(int argc, const char* const* argv) {
                    args.run.plan_path + " -- " + a);
     }
   }
+  if (args.run.quiet && args.run.verbose) return error("-q and -v contradict each other: give one");
   if (args.run.plan_path.empty()) return error("no plan given (see plan-exec --help)");
   if (i < argc) {  // after "--"
     for (++i; i < argc; ++i) args.run.command.emplace_back(argv[i]);

@@ -1,5 +1,5 @@
 // plan-exec's command line, parsed by hand: start-up stays lean (no CLI11, no iostreams).
-//   plan-exec [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [-q] [--instance K] PLAN [-- CMD ARGS...]
+//   plan-exec [-q|-v] [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [--instance K] PLAN [-- CMD ARGS...]
 //   (plan-exec ps | exec | stop: launcher/instances/commands.h, dispatched before this parser)
 //   plan-exec --cleanup | --prune-cache | --list-steps | --help | --version
 #pragma once

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -76,9 +77,11 @@ struct Launch : Prepared {
 
 // Runs a step, or in dry-run mode prints it (an empty description = nothing to do: not printed).
 // Parent steps are fault-injection points.
+// With -v, each parent step that did something is named on stderr with its time, as it ends.
 class Steps {
  public:
-  Steps(bool dry_run, bool parent, int depth) : dry_(dry_run), parent_(parent), depth_(depth) {}
+  Steps(bool dry_run, bool parent, int depth, bool verbose = false)
+      : dry_(dry_run), parent_(parent), verbose_(verbose && parent), depth_(depth) {}
   template <class Describe, class Act>
   void operator()(const char* name, Describe&& describe, Act&& act) {
     if (dry_) {
@@ -86,13 +89,20 @@ class Steps {
       if (!text.empty()) print_step(stdout, depth_, name, text);
       return;
     }
+    const auto start = std::chrono::steady_clock::now();
     act();
+    if (verbose_) report(name, describe(), start);
     if (parent_) fault_point(name);
   }
   bool dry() const { return dry_; }
 
  private:
-  bool dry_, parent_;
+  static void report(const char* name, const std::string& text, std::chrono::steady_clock::time_point start) {
+    if (text.empty()) return;
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "plan-exec: %s (%.1f ms): %s\n", name, ms, text.c_str());
+  }
+  bool dry_, parent_, verbose_;
   int depth_;
 };
 
@@ -107,6 +117,12 @@ std::string describe_seconds(double seconds) {
   char text[32];
   std::snprintf(text, sizeof text, "%g s", seconds);
   return text;
+}
+
+// Notes and warnings about a run that went as asked (-q drops them; errors always print).
+bool g_quiet = false;
+void print_info(const std::string& text) {
+  if (!g_quiet) print_error(text);
 }
 
 // ---- before any side effect ------------------------------------------------------------------
@@ -136,7 +152,7 @@ Launch prepare_launch(const RunOptions& options) {
   l.userns = (l.clone_flags & CLONE_NEWUSER) != 0;
   l.maps = choose_id_maps(l.plan.user, l.rootless, ::getuid(), ::getgid());
   if (l.rootless && (!l.plan.user.uid_map.empty() || !l.plan.user.gid_map.empty())) {
-    print_error("note: plan.user.uid_map/gid_map need root; this rootless run maps only your uid and gid");
+    print_info("note: plan.user.uid_map/gid_map need root; this rootless run maps only your uid and gid");
   }
   // The hooks validate their own sections without side effects (rootless + veth is theirs too).
   if (l.plan.network.mode != plan::NetworkMode::Host) {
@@ -169,10 +185,10 @@ void resolve_rootfs_and_command(Launch& l, bool dry_run) {
     } else {
       CachedRootfs cached = unpack_cached(l.plan.rootfs->path, l.rootless);
       if (cached.unpacked_now) {
-        print_error("rootfs: unpacked " + l.plan.rootfs->path + " into " + cached.dir +
+        print_info("rootfs: unpacked " + l.plan.rootfs->path + " into " + cached.dir +
                     " (once; later runs reuse it while the archive is unchanged)");
       }
-      for (const auto& old : cached.replaced) print_error("rootfs: removed " + old + ", the tree of its older version");
+      for (const auto& old : cached.replaced) print_info("rootfs: removed " + old + ", the tree of its older version");
       l.rootfs_lock = std::move(cached.lock);
       l.rootfs = RootfsSource{cached.dir, !l.plan.rootfs->readonly, cached.staging};
       tree = cached.dir;
@@ -546,7 +562,12 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
   if (options.stats) print_stats(l, report);
   // The command's own exit code, also when the OOM killer took one of its children.
   const int code = exit_code_of(status);
-  if (report.oom_killed) print_error(oom_report(report, l.plan.cgroups.value_or(plan::Cgroups{}), code));
+  if (report.oom_killed) {
+    // The command's own kill is the reason for its exit code: always said. A child's is a warning.
+    const std::string text = oom_report(report, l.plan.cgroups.value_or(plan::Cgroups{}), code);
+    if (text.rfind("warning:", 0) == 0) print_info(text);
+    else print_error(text);
+  }
   return code;
 }
 
@@ -555,9 +576,10 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
 const std::vector<std::string>& parent_step_names() { return kParentSteps; }
 
 int run_plan(const RunOptions& options) {
+  g_quiet = options.quiet;
   try {
     Launch l = prepare_launch(options);
-    Steps step(options.dry_run, true, 1);
+    Steps step(options.dry_run, true, 1, options.verbose);
     if (options.dry_run) {
       std::printf("plan-exec: dry run of %s (container \"%s\"); nothing is done\n", l.plan_path.c_str(),
                   l.plan.name.c_str());

@@ -28,11 +28,12 @@ struct RunOptions {
   double stop_timeout_seconds = kDefaultStopTimeoutSeconds;
   bool terminal = false;             // -t: a pseudo-terminal for the command (terminal.h)
   unsigned instance = 0;             // --instance K: veth addresses K subnets up
-  bool quiet = false;                // -q: no start-up line ("web: 10.200.0.2 via pe-4081")
   DenialMode denials = DenialMode::Default;
   std::string denials_file;          // --denials=FILE or json:FILE; empty = stderr
   bool learn = false;                // --learn POLICY (learn.h)
   std::string learn_policy;
+  bool quiet = false;                // -q: no notes or warnings of plan-exec's own, no start-up address line (errors stay)
+  bool verbose = false;              // -v: each step on stderr as it ends, with its time
 };
 
 // Runs (or, with dry_run, prints) the plan; returns plan-exec's exit code: the command's,

@@ -6,7 +6,7 @@ POLICYC_PACKAGES=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libnl-3-dev libnl-route-3-dev libcap-dev libarchive-dev nettle-dev zlib1g-dev
-  busybox-static iproute2 curl
+  busybox-static iproute2 curl vim-tiny
   clang libclang-rt-14-dev
 )
 POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/diag/input_file.h"
 #include "plan/syscall_table.h"
 
 namespace policyc::seccomp {
@@ -50,14 +51,12 @@ std::optional<FrequencyProfile> parse_frequency_profile(const std::string& text,
 }
 
 std::optional<FrequencyProfile> load_frequency_profile(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path);
-  if (!in) {
-    diags.error({path, 0, 0, 1}, "cannot read frequency profile \"" + path + "\"", "check the path given to --profile");
+  InputFile text = read_input_file(path);
+  if (!text.text) {
+    diags.error({path, 0, 0, 1}, "cannot read frequency profile: " + text.error, "check the path given to --profile");
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_frequency_profile(text.str(), path, diags);
+  return parse_frequency_profile(*text.text, path, diags);
 }
 
 const FrequencyProfile& default_frequency_profile() {

@@ -228,6 +228,12 @@ void check_capabilities(const ast::Container& c, Diagnostics& diags) {
   if (!c.capabilities_keep) return;
   for (const auto& cap : *c.capabilities_keep) {
     if (cap.text == "none") continue;   // reported by the parser when mixed with names
+    if (cap.text == "all") {
+      diags.error(cap.where, "\"all\" is not a capability",
+                  "name each capability to keep (capabilities(7), without CAP_), or leave the section out for the "
+                  "default set");
+      continue;
+    }
     if (!lower::capability_number(cap.text)) {
       std::string close = did_you_mean(cap.text, lower::capability_names());
       diags.error(cap.where, "unknown capability " + in_quotes(cap.text),

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "compiler/cli/commands.h"
+#include "compiler/cli/output.h"
+#include "compiler/diag/input_file.h"
 #include "compiler/docker/export.h"
 #include "compiler/docker/import.h"
 #include "compiler/driver/compile.h"
@@ -32,14 +34,9 @@ struct ExportArgs {
 };
 
 std::optional<std::string> read_file(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({path}, "cannot read the file", "check that it exists and is readable");
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  InputFile input = read_input_file(path);
+  if (!input.text) diags.error({path}, "cannot read the profile: " + input.error, "check the path and its permissions");
+  return input.text;
 }
 
 std::string directory_of(const std::string& path) {
@@ -47,24 +44,19 @@ std::string directory_of(const std::string& path) {
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-// Writes every (path, text) pair, or reports why not. Each write is atomic.
+// Writes every (path, text) pair, or reports why not: all files or none.
 int write_all(const std::vector<std::pair<std::string, std::string>>& files) {
-  try {
-    for (const auto& [path, text] : files) plan::write_file_atomically(path, text);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitInternal;
-  }
-  return kExitOk;
+  return write_outputs(files) ? kExitOk : kExitInputError;
 }
 
 int finish(const Diagnostics& diags) {
-  diags.render(std::cerr);
+  print_diagnostics(diags);
   return diags.has_errors() ? kExitInputError : kExitOk;
 }
 
 int run_import(const ImportArgs& args) {
   Diagnostics diags;
+  if (!check_output_path(args.output, {args.profile}, diags)) return finish(diags);
   auto text = read_file(args.profile, diags);
   if (!text) return finish(diags);
   docker::ImportOptions options;
@@ -93,6 +85,12 @@ void note_devices_not_exported(const plan::Plan& plan, Diagnostics& diags) {
 
 int run_export_docker(const ExportArgs& args) {
   Diagnostics diags;
+  if (!check_output_path(args.output, {args.policy}, diags)) return finish(diags);
+  if (!args.k8s_name.empty() && args.output == "-") {
+    diags.error({args.output}, "--k8s-manifest writes NAME.yaml next to the profile, and `-o -` has no directory",
+                "write the profile to a file");
+    return finish(diags);
+  }
   auto compiled = compile_for_export(args.policy, diags);
   if (!compiled || diags.has_errors()) return finish(diags);
   if (!compiled->filter) {
@@ -114,6 +112,7 @@ int run_export_docker(const ExportArgs& args) {
 
 int run_export_oci(const ExportArgs& args) {
   Diagnostics diags;
+  if (!check_output_path(args.output, {args.policy}, diags)) return finish(diags);
   auto compiled = compile_for_export(args.policy, diags);
   if (!compiled || diags.has_errors()) return finish(diags);
   const seccomp::Filter* filter = compiled->filter ? &*compiled->filter : nullptr;
@@ -133,29 +132,32 @@ std::vector<Command> add_docker_commands(CLI::App& app) {
   auto import_args = std::make_shared<ImportArgs>();
   CLI::App* import = app.add_subcommand("import-docker", "Docker/OCI seccomp profile JSON -> .pol seccomp block");
   import->add_option("profile", import_args->profile, "Docker seccomp profile (JSON)")->required();
-  import->add_option("-o,--output", import_args->output, "the .pol file to write")->required();
+  import->add_option("-o,--output", import_args->output, "the .pol file to write (`-`: stdout)")->required();
   import->add_option("--caps", import_args->caps,
                      "capabilities the container keeps, for includes/excludes (default: Docker's set; `none`)")
       ->delimiter(',');
   import->add_option("--arch", import_args->arch, "target arch for includes/excludes and names (x86_64)");
   import->add_option("--kernel", import_args->kernel, "kernel version for minKernel (default: the running one)");
+  add_output_options(*import, false);
   commands.push_back({import, [import_args] { return run_import(*import_args); }});
 
   auto docker_args = std::make_shared<ExportArgs>();
   CLI::App* docker = app.add_subcommand("export-docker", ".pol -> Docker seccomp profile JSON");
   docker->add_option("policy", docker_args->policy, "the policy (.pol)")->required();
-  docker->add_option("-o,--output", docker_args->output, "the profile to write (profile.json)")->required();
+  docker->add_option("-o,--output", docker_args->output, "the profile to write (profile.json; `-`: stdout)")->required();
   docker->add_option("--k8s-manifest", docker_args->k8s_name,
                      "also write a security-profiles-operator SeccompProfile NAME.yaml next to the profile");
+  add_output_options(*docker, false);
   commands.push_back({docker, [docker_args] { return run_export_docker(*docker_args); }});
 
   auto oci_args = std::make_shared<ExportArgs>();
   CLI::App* oci = app.add_subcommand("export-oci", ".pol -> OCI runtime-spec config.json (runc, containerd)");
   oci->add_option("policy", oci_args->policy, "the policy (.pol)")->required();
-  oci->add_option("-o,--output", oci_args->output, "the config to write (config.json)")->required();
+  oci->add_option("-o,--output", oci_args->output, "the config to write (config.json; `-`: stdout)")->required();
   oci->add_flag("--runc-compat", oci_args->runc_compat,
                 "allow the few syscalls runc's init makes under the filter (fstatfs, ...) when the policy "
                 "does not name them");
+  add_output_options(*oci, false);
   commands.push_back({oci, [oci_args] { return run_export_oci(*oci_args); }});
 
   return commands;

@@ -10,6 +10,9 @@
 #include "compiler/bpf/explain.h"
 #include "compiler/bpf/frequency.h"
 #include "compiler/cli/commands.h"
+#include "compiler/cli/output.h"
+#include "compiler/diag/printable.h"
+#include "compiler/query/describe.h"
 #include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
@@ -55,13 +58,38 @@ std::optional<std::vector<sock_filter>> load_filter(const ExplainArgs& args, con
   return bpf::decode(result->plan.seccomp->bpf);
 }
 
+// --format json: the numbers of the text report's table and summary (the listing stays text).
+nlohmann::json cost_json(const seccomp::FilterCost& cost) {
+  nlohmann::json syscalls = nlohmann::json::array();
+  for (const auto& c : cost.syscalls) {
+    syscalls.push_back({{"nr", c.nr}, {"name", c.name}, {"verdict", query::ret_text(c.ret)}, {"ret", c.ret},
+                        {"executed", c.executed}, {"worst", c.worst}, {"arg_dependent", c.arg_dependent},
+                        {"cache_allowed", c.cache_allowed}});
+  }
+  nlohmann::json doc{{"instructions", cost.instructions}, {"worst", cost.worst},
+                     {"mean", cost.mean}, {"weighted", cost.weighted},
+                     {"allowed_arg_free", cost.allowed_arg_free}, {"cache_allowed", cost.cache_allowed},
+                     {"x32_worst", cost.x32_worst}, {"i386_worst", cost.i386_worst},
+                     {"syscalls", std::move(syscalls)}};
+  if (cost.worst_nr >= 0) doc["worst_nr"] = cost.worst_nr;
+  if (!cost.valid) doc["error"] = printable(cost.error);
+  return doc;
+}
+
 int run_explain(const ExplainArgs& args) {
   Diagnostics diags;
   std::optional<seccomp::FrequencyProfile> mix = seccomp::default_frequency_profile();
   if (!args.profile.empty()) mix = seccomp::load_frequency_profile(args.profile, diags);
   std::optional<std::vector<sock_filter>> program;
   if (mix) program = load_filter(args, *mix, diags);
-  diags.render(std::cerr);
+  print_diagnostics(diags);
+  if (output_settings().json()) {
+    nlohmann::json doc{{"file", printable(args.file)}, {"ok", program.has_value()}};
+    doc.update(diagnostics_json(diags));
+    if (program) doc["filter"] = cost_json(seccomp::measure_filter(*program, *mix));
+    std::cout << doc.dump(2) << "\n";
+    return program ? kExitOk : kExitInputError;
+  }
   if (!program) return kExitInputError;
   const std::string title = args.file + (is_plan(args.file) ? "" : " (backend " + args.backend + ")");
   std::cout << seccomp::explain_filter(*program, *mix, title);
@@ -77,6 +105,7 @@ std::vector<Command> add_explain_command(CLI::App& app) {
   explain->add_option("--profile", args->profile, "syscall mix, `name count` per line (default: built-in)");
   explain->add_option("--backend", args->backend, "backend for a .pol: policyc (default) or libseccomp")
       ->check(CLI::IsMember({"policyc", "libseccomp"}));
+  add_output_options(*explain, true);
   return {{explain, [args] { return run_explain(*args); }}};
 }
 

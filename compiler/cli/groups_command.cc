@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "compiler/cli/commands.h"
+#include "compiler/cli/output.h"
+#include "compiler/diag/printable.h"
 #include "compiler/diag/diagnostics.h"
 #include "compiler/seccomp/groups.h"
 #include "plan/syscall_table.h"
@@ -40,7 +42,7 @@ int run_groups(const GroupsArgs& args) {
       std::vector<std::string> names;
       for (const auto& g : seccomp::builtin_groups()) names.emplace_back(g.name);
       const std::string guess = did_you_mean(args.name, names);
-      std::cerr << "policyc groups: no built-in group \"" << args.name << "\""
+      std::cerr << "policyc groups: no built-in group \"" << printable(args.name) << "\""
                 << (guess.empty() ? "; `policyc groups` lists them" : "; did you mean \"" + guess + "\"?") << "\n";
       return kExitInputError;
     }
@@ -61,6 +63,7 @@ std::vector<Command> add_groups_command(CLI::App& app) {
   CLI::App* groups = app.add_subcommand("groups", "list the built-in syscall groups (@default, @file-system, ...)");
   groups->add_option("name", args->name, "one group to show, e.g. @mount");
   groups->add_flag("--markdown", args->markdown, "print the table of docs/language.md");
+  add_output_options(*groups, false);
   return {{groups, [args] { return run_groups(*args); }}};
 }
 

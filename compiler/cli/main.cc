@@ -11,8 +11,11 @@
 // Exit codes (compiler/cli/commands.h): 0 ok, 2 a problem in the input, 1 an internal error
 // (and, for diff only, "the filters differ"), 3 warnings with --werror.
 // Nothing is written when there is any error: outputs are built in memory first.
-#include <algorithm>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
 
 #include <cstdio>
 #include <exception>
@@ -23,6 +26,9 @@
 
 #include "compiler/bpf/frequency.h"
 #include "compiler/cli/commands.h"
+#include "compiler/cli/output.h"
+#include "compiler/diag/input_file.h"
+#include "compiler/diag/printable.h"
 #include "compiler/driver/compile.h"
 #include "plan/plan_json.h"
 
@@ -48,20 +54,24 @@ std::string plural(std::size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// Warnings only: notes (what an import skipped, which backend ran) are information.
-std::size_t warning_count(const Diagnostics& diags) {
-  return static_cast<std::size_t>(std::count_if(diags.all().begin(), diags.all().end(),
-                                                [](const Diagnostic& d) { return d.severity == Severity::Warning; }));
+// Renders the diagnostics (within --max-errors; -q: errors only) and, when there are errors,
+// a one-line summary.
+void report(const Diagnostics& diags, const std::string& policy) {
+  print_diagnostics(diags);
+  if (output_settings().json() || !diags.has_errors()) return;
+  std::cerr << printable(policy) << ": " << plural(diags.error_count(), "error");
+  if (diags.warning_count() && !output_settings().quiet) std::cerr << ", " << plural(diags.warning_count(), "warning");
+  std::cerr << "\n";
 }
 
-// Renders every diagnostic and, when there are any, a one-line summary.
-void report(const Diagnostics& diags, const std::string& policy) {
-  diags.render(std::cerr);
-  if (diags.has_errors()) {
-    std::cerr << policy << ": " << plural(diags.error_count(), "error");
-    if (warning_count(diags)) std::cerr << ", " << plural(warning_count(diags), "warning");
-    std::cerr << "\n";
-  }
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string format_ms(double ms) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f ms", ms);
+  return buffer;
 }
 
 std::optional<CompileResult> run_compiler(const CompileArgs& args, Diagnostics& diags,
@@ -83,35 +93,33 @@ std::string bpf_bytes(const plan::Plan& plan) {
   return plan.seccomp ? std::string(plan.seccomp->bpf.begin(), plan.seccomp->bpf.end()) : std::string();
 }
 
-// Writes the filter, then the plan; if the second write fails the first is removed again,
-// so a failed run leaves neither behind.
-bool write_outputs(const CompileArgs& args, const std::string& plan_text, const std::string& bpf) {
-  bool bpf_written = false;
-  try {
-    if (!args.emit_bpf.empty()) {
-      plan::write_file_atomically(args.emit_bpf, bpf);
-      bpf_written = true;
-    }
-    if (!args.output.empty()) plan::write_file_atomically(args.output, plan_text);
-    return true;
-  } catch (const std::exception& e) {
-    if (bpf_written) std::remove(args.emit_bpf.c_str());
-    std::cerr << "error: " << e.what() << "\n"
-              << "hint: check that the output directory exists and is writable\n";
-    return false;
-  }
-}
-
 // With --werror, warnings fail the run: said on stderr, nothing written.
 bool refused_for_warnings(const CompileArgs& args, const Diagnostics& diags) {
-  if (!args.werror || warning_count(diags) == 0) return false;
-  std::cerr << args.policy << ": " << plural(warning_count(diags), "warning")
-            << ", treated as errors (--werror); nothing written\n";
+  if (!args.werror || diags.warning_count() == 0) return false;
+  if (!output_settings().json()) {
+    std::cerr << printable(args.policy) << ": " << plural(diags.warning_count(), "warning")
+              << ", treated as errors (--werror); nothing written\n";
+  }
   return true;
 }
 
+// Output paths are checked before any work: no compile for a run that cannot write.
+bool outputs_are_writable(const CompileArgs& args, Diagnostics& diags) {
+  if (args.output == "-" && args.emit_bpf == "-") {
+    diags.error({"-"}, "-o - and --emit-bpf - would both write to stdout", "write one of them to a file");
+    return false;
+  }
+  return check_output_path(args.output, {args.policy, args.profile}, diags) &&
+         check_output_path(args.emit_bpf, {args.policy, args.profile, args.output}, diags);
+}
+
 int run_compile(const CompileArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
   Diagnostics diags;
+  if (!outputs_are_writable(args, diags)) {
+    report(diags, args.policy);
+    return kExitInputError;
+  }
   std::optional<seccomp::FrequencyProfile> profile;
   auto result = run_compiler(args, diags, profile);
   report(diags, args.policy);
@@ -119,29 +127,55 @@ int run_compile(const CompileArgs& args) {
   if (refused_for_warnings(args, diags)) return kExitWarnings;
 
   if (!args.emit_bpf.empty() && !result->plan.seccomp) {
-    std::cerr << args.policy << ": error: --emit-bpf needs a policy with a seccomp block\n";
+    std::cerr << printable(args.policy) << ": error: --emit-bpf needs a policy with a seccomp block\n";
     return kExitInputError;
   }
-  // Everything is built; only now touch the disk, each file atomically.
+  // Everything is built; only now touch the disk, each file whole or not at all.
+  // That the plan written loads (plan::from_json, as plan-exec reads it) is proven by the plan
+  // round-trip tests and the CLI tests, not re-parsed here: that cost a sixth of the compile.
   std::string plan_text = plan::to_json(result->plan);
-  plan::from_json(plan_text);   // what we write must load; a throw here is a compiler bug
-  if (!write_outputs(args, plan_text, bpf_bytes(result->plan))) return kExitInputError;
-  if (args.output.empty() && args.emit_bpf.empty()) {
-    std::cout << plan_text;
-    if (!plan_text.empty() && plan_text.back() != '\n') std::cout << '\n';
+  if (!plan_text.empty() && plan_text.back() != '\n') plan_text += '\n';
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!args.emit_bpf.empty()) files.push_back({args.emit_bpf, bpf_bytes(result->plan)});
+  if (!args.output.empty() || args.emit_bpf.empty()) files.push_back({args.output.empty() ? "-" : args.output, plan_text});
+  if (!write_outputs(files)) return kExitInputError;
+  if (result->plan.seccomp) {
+    verbose(args.policy + ": seccomp filter of " + std::to_string(result->plan.seccomp->instructions()) +
+            " instructions (" + result->plan.seccomp->backend + " backend)");
   }
+  for (const auto& [path, text] : files) {
+    verbose("wrote " + (path == "-" ? std::string("stdout") : path) + " (" + describe_size(text.size()) + ")");
+  }
+  verbose(args.policy + ": done in " + format_ms(milliseconds_since(start)));
   return kExitOk;
 }
 
+nlohmann::json check_json(const CompileArgs& args, const Diagnostics& diags, const std::optional<CompileResult>& result,
+                          int exit_code) {
+  nlohmann::json doc{{"file", printable(args.policy)}, {"ok", exit_code == kExitOk}, {"exit_code", exit_code}};
+  doc.update(diagnostics_json(diags));
+  if (result && result->plan.seccomp) {
+    doc["seccomp"] = {{"instructions", result->plan.seccomp->instructions()}, {"backend", result->plan.seccomp->backend}};
+  }
+  return doc;
+}
+
 int run_check(const CompileArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
   Diagnostics diags;
   std::optional<seccomp::FrequencyProfile> profile;
   auto result = run_compiler(args, diags, profile);
   report(diags, args.policy);
-  if (!result) return kExitInputError;
-  if (refused_for_warnings(args, diags)) return kExitWarnings;
-  std::cout << args.policy << ": ok";
-  if (warning_count(diags)) std::cout << " (" << plural(warning_count(diags), "warning") << ")";
+  int code = !result ? kExitInputError : refused_for_warnings(args, diags) ? kExitWarnings : kExitOk;
+  if (output_settings().json()) {
+    std::cout << check_json(args, diags, result, code).dump(2) << "\n";
+    return code;
+  }
+  if (code != kExitOk) return code;
+  verbose(args.policy + ": checked in " + format_ms(milliseconds_since(start)));
+  if (output_settings().quiet) return kExitOk;
+  std::cout << printable(args.policy) << ": ok";
+  if (diags.warning_count()) std::cout << " (" << plural(diags.warning_count(), "warning") << ")";
   if (result->plan.seccomp) {
     std::cout << ", seccomp filter of " << result->plan.seccomp->instructions() << " instructions ("
               << result->plan.seccomp->backend << ")";
@@ -168,14 +202,17 @@ int run(int argc, char** argv) {
 
   auto compile_args = std::make_shared<CompileArgs>();
   app.add_option("policy", compile_args->policy, "the policy to compile (.pol)");
-  app.add_option("-o,--output", compile_args->output, "the plan to write (default: print it)");
-  app.add_option("--emit-bpf", compile_args->emit_bpf, "also write the raw filter (little-endian struct sock_filter[])");
+  app.add_option("-o,--output", compile_args->output, "the plan to write (default or `-`: print it)");
+  app.add_option("--emit-bpf", compile_args->emit_bpf,
+                 "also write the raw filter (little-endian struct sock_filter[]; `-`: stdout)");
   add_backend_options(app, *compile_args);
+  add_output_options(app, false);
 
   auto check_args = std::make_shared<CompileArgs>();
   CLI::App* check = app.add_subcommand("check", "report the policy's diagnostics; write nothing");
   check->add_option("policy", check_args->policy, "the policy to check (.pol)")->required();
   add_backend_options(*check, *check_args);
+  add_output_options(*check, true);
 
   std::vector<Command> commands{{check, [check_args] { return run_check(*check_args); }}};
   for (auto& c : add_docker_commands(app)) commands.push_back(c);
@@ -188,6 +225,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitInputError;
+  }
+  if (output_settings().quiet && output_settings().verbose) {
+    std::cerr << "error: -q and -v contradict each other\n";
+    return kExitInputError;
   }
   for (const auto& c : commands) {
     if (c.subcommand && c.subcommand->parsed()) return c.run();

@@ -88,21 +88,31 @@ BudgetTables budget_dp(const std::vector<Range>& ranges, const std::vector<doubl
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t b = needs[i]; b < budgets; ++b) t.cost[t.at(i, i, b)] = 0;
   }
+  // For each (i, j), the splits k go in the outer loop and the budgets in the inner one, so both
+  // operands are read contiguously (cost[i,k,*] and cost[k+1,j,*]); the first k with the least
+  // cost still wins for every budget, as in the textbook loop order. This DP was the largest
+  // part of compiling Docker's profile.
+  std::vector<double> best(budgets);
+  std::vector<int> best_choice(budgets);
   for (std::size_t length = 2; length <= n; ++length) {
     for (std::size_t i = 0; i + length - 1 < n; ++i) {
       const std::size_t j = i + length - 1;
       const double through = prefix[j + 1] - prefix[i];
+      std::fill(best.begin(), best.end(), kInfinity);
+      std::fill(best_choice.begin(), best_choice.end(), 0);
+      for (std::size_t k = i; k < j; ++k) {
+        const double* left = &t.cost[t.at(i, k, 0)];
+        const double* right = &t.cost[t.at(k + 1, j, 0)];
+        for (std::size_t b = 1; b < budgets; ++b) {
+          const double c = left[b - 1] + right[b - 1];
+          if (c < best[b]) best[b] = c, best_choice[b] = static_cast<int>(k);
+        }
+      }
+      const bool hole = length == 3 && is_hole(ranges, i);
+      const std::size_t hole_need = hole ? std::max({needs[i], needs[i + 1], needs[j]}) + 1 : 0;
       for (std::size_t b = 1; b < budgets; ++b) {
-        double best = kInfinity;
-        int best_choice = 0;
-        for (std::size_t k = i; k < j; ++k) {
-          const double c = t.cost[t.at(i, k, b - 1)] + t.cost[t.at(k + 1, j, b - 1)];
-          if (c < best) best = c, best_choice = static_cast<int>(k);
-        }
-        if (length == 3 && is_hole(ranges, i) && std::max({needs[i], needs[i + 1], needs[j]}) + 1 <= b) {
-          best = 0, best_choice = -1;
-        }
-        if (best < kInfinity) t.cost[t.at(i, j, b)] = through + best, t.choice[t.at(i, j, b)] = best_choice;
+        if (hole && hole_need <= b) best[b] = 0, best_choice[b] = -1;
+        if (best[b] < kInfinity) t.cost[t.at(i, j, b)] = through + best[b], t.choice[t.at(i, j, b)] = best_choice[b];
       }
     }
   }

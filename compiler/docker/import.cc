@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "compiler/diag/printable.h"
 #include "compiler/docker/errno_names.h"
 #include "compiler/docker/pol_text.h"
 #include "compiler/docker/profile.h"
@@ -15,10 +16,13 @@ namespace {
 
 constexpr std::size_t kWrapColumn = 100;
 
+// Comment text comes from the JSON: each line is escaped (printable.h), so a \r or another
+// control character cannot end the comment early and turn the rest of it into policy text
+// (`"comment": "x\rallow ptrace"` would otherwise add a rule), nor reach a terminal raw.
 void comment_lines(std::ostringstream& out, const std::string& text, const std::string& indent) {
   std::istringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) out << indent << "# " << line << "\n";
+  while (std::getline(lines, line)) out << indent << "# " << printable(line) << "\n";
 }
 
 // One statement per output line: a long allow-list becomes several `allow ...` lines, which

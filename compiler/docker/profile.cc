@@ -20,6 +20,9 @@ using seccomp::CmpOp;
 
 constexpr std::uint32_t kMaxErrno = 4095;      // SECCOMP_RET_DATA holds errno up to MAX_ERRNO
 constexpr std::uint32_t kMaxTraceData = 65535;
+// The action's data field: runc and libseccomp keep the low 16 bits of a larger errnoRet,
+// which would turn 65536 into "return 0": refused rather than guessed.
+constexpr std::uint64_t kMaxRetData = 0xFFFF;
 constexpr int kDockerDefaultErrno = 1;         // runc: ERRNO/TRACE without errnoRet mean EPERM
 
 // Walks the document, collecting every problem with its JSON path.
@@ -130,10 +133,21 @@ class Reader {
     if (action.kind == ActionKind::Errno || action.kind == ActionKind::Trace) {
       std::uint32_t limit = action.kind == ActionKind::Errno ? kMaxErrno : kMaxTraceData;
       std::uint64_t data = errno_value->value_or(kDockerDefaultErrno);
+      if (action.kind == ActionKind::Errno && data > kMaxErrno && data <= kMaxRetData) {
+        // Docker and libseccomp accept it; the kernel returns -MAX_ERRNO for anything above.
+        warning(path.empty() ? errno_ret_key : path + "." + errno_ret_key,
+                std::to_string(data) + " is above the largest errno (" + std::to_string(kMaxErrno) +
+                    "); the kernel returns " + std::to_string(kMaxErrno) + " for it, and so does this filter",
+                "write " + std::to_string(kMaxErrno) + " or a real errno (e.g. 1 for EPERM) to say what happens");
+        data = kMaxErrno;
+      }
       if (data > limit) {
         error(path.empty() ? errno_ret_key : path + "." + errno_ret_key,
               std::to_string(data) + " is out of range for " + *name,
-              "seccomp keeps at most " + std::to_string(limit) + " here");
+              action.kind == ActionKind::Errno
+                  ? "seccomp's data field holds 16 bits (values above 4095 return 4095); runc would keep only the "
+                    "low 16 bits of this one: write a real errno"
+                  : "seccomp keeps at most " + std::to_string(limit) + " here");
         return std::nullopt;
       }
       action.data = static_cast<std::uint32_t>(data);

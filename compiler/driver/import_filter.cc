@@ -1,7 +1,6 @@
 #include "compiler/driver/import_filter.h"
 
-#include <fstream>
-#include <sstream>
+#include "compiler/diag/input_file.h"
 
 #include "compiler/lower/lower_seccomp.h"
 #include "compiler/parse/parse.h"
@@ -10,14 +9,12 @@ namespace policyc {
 
 std::optional<seccomp::Filter> import_filter_file(const std::string& path, const docker::ImportOptions& options,
                                                   Diagnostics& diags) {
-  std::ifstream in(path);
-  if (!in) {
-    diags.error({path, 0, 0, 1}, "cannot read Docker profile \"" + path + "\"", "check the path");
+  InputFile json = read_input_file(path);
+  if (!json.text) {
+    diags.error({path, 0, 0, 1}, "cannot read Docker profile: " + json.error, "check the path");
     return std::nullopt;
   }
-  std::stringstream json;
-  json << in.rdbuf();
-  const std::optional<std::string> pol = docker::import_to_pol(json.str(), path, options, diags);
+  const std::optional<std::string> pol = docker::import_to_pol(*json.text, path, options, diags);
   if (!pol) return std::nullopt;
   const std::optional<ast::Policy> policy = parse_text(*pol, path + " (imported)", diags);
   if (!policy || !policy->seccomp_block()) return std::nullopt;

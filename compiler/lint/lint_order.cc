@@ -130,11 +130,21 @@ void lint_rule_order(const seccomp::Filter& filter, Diagnostics& diags) {
   for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
   std::map<Key, Report> reports;   // one warning per written rule and finding, in source order
   for (const auto& [nr, list] : by_nr) {
+    // The earlier rules without repeats: a rule identical (conditions and action) to an earlier
+    // one never decides a call that one does not, so the first of each is enough, and the work
+    // per rule stays bounded by the distinct rules instead of growing with the policy.
+    std::vector<const AbiRule*> distinct;
     for (std::size_t begin = 0; begin < list.size();) {
       std::size_t end = begin;
       while (end < list.size() && list[end]->source->where == list[begin]->source->where) ++end;
-      Unit unit{{list.begin(), list.begin() + static_cast<std::ptrdiff_t>(begin)},
+      Unit unit{distinct,
                 {list.begin() + static_cast<std::ptrdiff_t>(begin), list.begin() + static_cast<std::ptrdiff_t>(end)}};
+      for (const AbiRule* rule : unit.own) {
+        const bool repeat = std::any_of(distinct.begin(), distinct.end(), [&](const AbiRule* d) {
+          return d->action == rule->action && d->conditions == rule->conditions;
+        });
+        if (!repeat) distinct.push_back(rule);
+      }
       begin = end;
       const bool after_unconditional = std::any_of(unit.earlier.begin(), unit.earlier.end(),
                                                    [](const AbiRule* r) { return r->conditions.empty(); });

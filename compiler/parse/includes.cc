@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/diag/input_file.h"
 #include "compiler/docker/import.h"
 #include "compiler/parse/parse.h"
 #include "compiler/parse/parse_internal.h"
@@ -30,23 +31,9 @@ struct Frame {
 };
 
 std::optional<std::string> read_text(const std::string& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    error = "it is a directory";
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    error = "read error";
-    return std::nullopt;
-  }
-  return text.str();
+  InputFile input = read_input_file(path);
+  error = input.error;
+  return input.text;
 }
 
 std::string identity_of(const std::string& path) {
@@ -216,12 +203,13 @@ std::optional<ast::Policy> parse_text(const std::string& text, const std::string
 }
 
 std::optional<ast::Policy> parse_file(const std::string& path, Diagnostics& diags, const ParseOptions& options) {
-  std::string error;
-  auto text = read_text(path, error);
-  if (!text) {
-    diags.error({path}, "cannot read policy file: " + error, "check the path and its permissions");
+  InputFile input = read_input_file(path);
+  if (!input.text) {
+    diags.error({path}, "cannot read policy file: " + input.error,
+                input.too_large ? "" : "check the path and its permissions");
     return std::nullopt;
   }
+  std::optional<std::string> text = std::move(input.text);
   return parse_text(*text, path, diags, options);
 }
 

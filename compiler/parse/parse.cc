@@ -2,12 +2,14 @@
 // turns syntax errors into readable diagnostics, and builds our own AST from the parse tree.
 // Include resolution (other files, Docker profiles) lives in includes.cc.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "antlr4-runtime.h"
 #include "PolicyLexer.h"
 #include "PolicyParser.h"
 
+#include "compiler/diag/input_file.h"
 #include "compiler/parse/parse_internal.h"
 
 namespace policyc::parse_detail {
@@ -118,6 +120,9 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
  public:
   SyntaxErrorCollector(std::string file, Diagnostics& diags) : file_(std::move(file)), diags_(diags) {}
 
+  // The file ended where a `}` was still expected.
+  bool unclosed_at_eof() const { return unclosed_at_eof_; }
+
   void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t line, size_t column,
                    const std::string& antlr_message, std::exception_ptr error) override {
     Location where = offending ? token_location(file_, offending)
@@ -164,6 +169,10 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     } catch (...) {
     }
 
+    if (offending->getType() == Token::EOF && expected.contains(static_cast<std::size_t>(P::RBRACE))) {
+      unclosed_at_eof_ = true;   // parse_single names the brace that was left open
+      return;
+    }
     std::string found = offending->getType() == Token::EOF ? "end of file"
                         : offending->getType() == P::STRING ? "the string " + text
                                                              : in_quotes(text);
@@ -171,9 +180,12 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
       diags_.error(where, "unexpected " + found + " here", "check the statement this belongs to");
       return;
     }
-    std::string message = "expected " + list_context(parser, offending) + describe_expected(expected, vocabulary) +
-                          ", found " + found;
-    diags_.error(where, message, hint_for(text, expected, vocabulary));
+    // After a section keyword that is also a namespace name (`user`), the section decides.
+    std::string hint = section_hint(parser, offending);
+    std::string context = hint.empty() ? list_context(parser, offending) : std::string();
+    std::string message = "expected " + context + describe_expected(expected, vocabulary) + ", found " + found;
+    if (hint.empty()) hint = hint_for(text, expected, vocabulary, !context.empty());
+    diags_.error(where, message, hint);
   }
 
   // A word right after a namespace list could have been meant as one more namespace.
@@ -187,8 +199,29 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     return "a namespace (mount, pid, ipc, uts, net, user, cgroup, time) or ";
   }
 
+  // What a section takes, when the word after its keyword is not it: a keyword suggestion
+  // there would come from the wrong set (`capabilities add` is not a typo of a namespace).
+  static std::string section_hint(antlr4::Parser* parser, Token* offending) {
+    std::size_t index = offending->getTokenIndex();
+    if (index == 0 || offending->getType() == Token::EOF) return "";
+    switch (parser->getTokenStream()->get(index - 1)->getType()) {
+      case P::CAPABILITIES:
+        return "write `capabilities keep NAME ...` (the capabilities the container keeps, every other one is "
+               "dropped) or `capabilities keep none`";
+      case P::USER:
+        return "user takes numeric ids: `user UID[:GID] [groups GID ...]`, e.g. `user 0:0` for root (names are not "
+               "looked up in the rootfs)";
+      case P::GROUPS:
+        return "groups takes numeric group ids: `groups 10 20`";
+      default:
+        return "";
+    }
+  }
+
+  // `whole_language`: the word ended a list early (`namespaces mount pdi`), so it may be meant
+  // for the list or for any section; otherwise only the keywords that fit here are suggested.
   static std::string hint_for(const std::string& text, const antlr4::misc::IntervalSet& expected,
-                              const antlr4::dfa::Vocabulary& vocabulary) {
+                              const antlr4::dfa::Vocabulary& vocabulary, bool whole_language) {
     if (text == "kill" && expected.contains(static_cast<std::size_t>(P::KILL_PROCESS))) {
       return "\"kill\" is a syscall name; the actions are kill_process and kill_thread";
     }
@@ -196,7 +229,7 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     if (!is_word) return {};
     std::string suggestion = did_you_mean(text, expected_keywords(expected, vocabulary));
     // A word that ended a list early (`namespaces mount pdi`) fits the list, not what follows.
-    if (suggestion.empty()) suggestion = did_you_mean(text, keywords());
+    if (suggestion.empty() && whole_language) suggestion = did_you_mean(text, keywords());
     return suggestion.empty() ? std::string() : "did you mean " + in_quotes(suggestion) + "?";
   }
 
@@ -204,6 +237,7 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
   Diagnostics& diags_;
   std::size_t count_ = 0;
   std::set<std::pair<unsigned, unsigned>> reported_;
+  bool unclosed_at_eof_ = false;
 };
 
 // ANTLR's default strategy gives up on a whole rule when the first token of a `( ... )*` loop
@@ -653,6 +687,73 @@ bool nesting_is_sane(antlr4::CommonTokenStream& tokens, const std::string& file,
   return true;
 }
 
+// ---- an unclosed `{` -----------------------------------------------------------------------
+
+// The column of the first token on each line, from the token stream.
+std::map<std::size_t, std::size_t> line_indents(const std::vector<Token*>& tokens) {
+  std::map<std::size_t, std::size_t> indents;
+  for (const Token* t : tokens) {
+    if (t->getType() != Token::EOF) indents.emplace(t->getLine(), t->getCharPositionInLine());
+  }
+  return indents;
+}
+
+// The `{` the user most likely forgot to close. Braces pair up as the parser would pair them;
+// when a `}` that starts its line sits left of the line of the `{` it closes, that `{` is the
+// culprit (the `}` was meant for an outer block: indentation shows intent; `closer` is that `}`).
+// Otherwise the innermost `{` still open at the end of the file (`closer` null).
+struct UnclosedBrace {
+  const Token* opener = nullptr;   // null: every `{` is closed
+  const Token* closer = nullptr;
+};
+
+UnclosedBrace unclosed_brace(const std::vector<Token*>& tokens) {
+  std::vector<const Token*> open;
+  std::map<std::size_t, std::size_t> indents = line_indents(tokens);
+  UnclosedBrace misindented;
+  for (const Token* t : tokens) {
+    if (t->getType() == P::LBRACE) open.push_back(t);
+    if (t->getType() != P::RBRACE || open.empty()) continue;
+    const Token* opener = open.back();
+    open.pop_back();
+    bool starts_line = indents[t->getLine()] == t->getCharPositionInLine();
+    if (!misindented.opener && starts_line && t->getLine() != opener->getLine() &&
+        t->getCharPositionInLine() < indents[opener->getLine()]) {
+      misindented = {opener, t};
+    }
+  }
+  if (open.empty()) return {};
+  return misindented.opener ? misindented : UnclosedBrace{open.back(), nullptr};
+}
+
+// The words before a `{` on its line: "container hello", "limits", "seccomp default errno(EPERM)".
+std::string block_name(const std::vector<Token*>& tokens, const Token* brace) {
+  std::string name;
+  for (const Token* t : tokens) {
+    if (t == brace) break;
+    if (t->getLine() != brace->getLine() || t->getType() == P::LBRACE || t->getType() == P::RBRACE) continue;
+    name += (name.empty() || t->getText() == "(" || t->getText() == ")" || name.back() == '(' ? "" : " ") + t->getText();
+  }
+  return name;
+}
+
+void report_unclosed_brace(const std::vector<Token*>& tokens, const std::string& file, Diagnostics& diags) {
+  const Token* eof = tokens.empty() ? nullptr : tokens.back();
+  const UnclosedBrace brace = unclosed_brace(tokens);
+  if (!brace.opener) {
+    diags.error(token_location(file, eof), "the file ends inside a block", "add the missing `}`");
+    return;
+  }
+  std::string name = block_name(tokens, brace.opener);
+  std::string hint = brace.closer ? "add `}` where this block ends; the `}` on line " +
+                                        std::to_string(brace.closer->getLine()) +
+                                        ", indented as an outer block's, closed it instead"
+                                  : "add `}` where this block ends (the file ends at line " +
+                                        (eof ? std::to_string(eof->getLine()) : std::string("?")) + ")";
+  diags.error(token_location(file, brace.opener),
+              "this `{`" + (name.empty() ? std::string() : " of `" + name + "`") + " is never closed", hint);
+}
+
 // The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong forms,
 // no surrogates, nothing above U+10FFFF), or npos. ANTLR's input stream throws on such bytes; a
 // policy with them gets a diagnostic instead.
@@ -695,6 +796,12 @@ Location location_of_offset(const std::string& file, const std::string& text, st
 
 std::optional<ast::Policy> parse_single(const std::string& text, const std::string& file_name,
                                         Diagnostics& diags) {
+  if (text.size() > kMaxInputBytes) {
+    diags.error({file_name}, "the policy holds " + describe_size(text.size()) + ", over policyc's input limit of " +
+                                 describe_size(kMaxInputBytes),
+                "split the policy; real policies are a few KiB");
+    return std::nullopt;
+  }
   if (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
     diags.error(location_of_offset(file_name, text, bad), "the policy is not valid UTF-8 here",
                 "save the file as UTF-8 (policies are text)");
@@ -713,6 +820,12 @@ std::optional<ast::Policy> parse_single(const std::string& text, const std::stri
   parser.addErrorListener(&errors);
   parser.setErrorHandler(std::make_shared<LoopRecoveringStrategy>());
   P::PolicyFileContext* tree = parser.policyFile();
+  // A missing `}` shows as the end of the file where `}` was expected, or (when ANTLR's
+  // recovery paired the braces differently) as a syntax error somewhere plus more `{` than `}`.
+  if (errors.unclosed_at_eof() ||
+      (parser.getNumberOfSyntaxErrors() > 0 && unclosed_brace(tokens.getTokens()).opener != nullptr)) {
+    report_unclosed_brace(tokens.getTokens(), file_name, diags);
+  }
   if (!tree || (!tree->container() && !tree->seccompBlock())) {
     if (!diags.has_errors()) {
       diags.error({file_name, 1, 1, 1}, "the file holds no policy",

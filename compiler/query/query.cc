@@ -105,6 +105,8 @@ std::string source_line(const std::string& file, unsigned line) {
   return text;
 }
 
+}  // namespace
+
 std::string constraints_text(const std::string& syscall, const QueryAnswer& answer, const Case& c) {
   std::vector<std::string> parts;
   if (answer.by_bpf) {
@@ -139,8 +141,6 @@ std::string call_echo(const Call& call) {
   }
   return out + (call.written < 6 ? (call.written ? ", ...)" : "...)") : ")");
 }
-
-}  // namespace
 
 std::vector<QueryAnswer> answer_query(const FilterSource& source, const Call& call) {
   bool known_somewhere = false;

@@ -34,6 +34,13 @@ std::vector<QueryAnswer> answer_query(const FilterSource& source, const Call& ca
 
 std::string render_query(const FilterSource& source, const Call& call, const std::vector<QueryAnswer>& answers);
 
+// The argument values case `c` of `answer` covers: "arg0 == AF_NETLINK && arg1 & SOCK_RAW".
+std::string constraints_text(const std::string& syscall, const QueryAnswer& answer, const Case& c);
+// The arguments `call` leaves open: "any pointer value of arg1 and any value of arg3".
+std::string open_arguments(const Call& call);
+// The call as the query understood it: "socket(AF_INET, <any pointer>, ...)".
+std::string call_echo(const Call& call);
+
 // "app.pol:12: allow openat if arg2 == O_RDONLY" for the rule (or default) that gave `outcome`.
 std::string rule_text(const FilterSource& source, const Outcome& outcome);
 

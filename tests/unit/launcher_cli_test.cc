@@ -52,6 +52,19 @@ TEST(LauncherCli, TerminalOption) {
   EXPECT_FALSE(parse({"app.plan", "--", "/bin/sh", "-t"}).run.terminal);
 }
 
+TEST(LauncherCli, QuietAndVerbose) {
+  EXPECT_TRUE(parse({"-q", "app.plan"}).run.quiet);
+  EXPECT_TRUE(parse({"--quiet", "app.plan"}).run.quiet);
+  EXPECT_TRUE(parse({"-v", "app.plan"}).run.verbose);
+  EXPECT_TRUE(parse({"app.plan", "--verbose"}).run.verbose);
+  EXPECT_FALSE(parse({"app.plan"}).run.quiet);
+  EXPECT_FALSE(parse({"app.plan"}).run.verbose);
+  EXPECT_FALSE(parse({"app.plan", "--", "/bin/ls", "-v"}).run.verbose);   // the command's own flag
+  auto both = parse({"-q", "-v", "app.plan"});
+  EXPECT_EQ(both.mode, launcher::CliMode::Error);
+  EXPECT_NE(both.error.find("-q and -v"), std::string::npos) << both.error;
+}
+
 TEST(LauncherCli, DenialsTakeAModeOrAFile) {
   EXPECT_EQ(parse({"app.plan"}).run.denials, launcher::DenialMode::Default);
   EXPECT_EQ(parse({"--denials=off", "app.plan"}).run.denials, launcher::DenialMode::Off);
