@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "launcher/network/network.h"
+#include "launcher/network/network_forwarding.h"
 #include "launcher/network/network_netlink.h"
 #include "launcher/network/network_validate.h"
 
@@ -26,6 +27,8 @@ struct NetworkEnvironment {
   // so two plan-execs of one plan started at the same moment cannot both pass the check.
   // Empty: no lock (unit tests).
   std::string lock_path;
+  // Published ports and outbound NAT: nftables and the sysctls (unused by other plans).
+  NatHost nat;
 };
 
 inline constexpr const char kNetworkLockPath[] = "/run/plan-exec-network.lock";
