@@ -63,6 +63,10 @@ class PastaNetwork final : public ContainerNetwork {
     const pid_t starter = ::fork();
     if (starter < 0) throw StepError("network", "fork to start pasta", errno);
     if (starter == 0) {
+      // plan-exec blocks the signals it forwards; pasta gets the usual mask.
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (fd >= 0) {
         ::dup2(fd, 1);

@@ -31,6 +31,16 @@ namespace fs = std::filesystem;
 
 constexpr uid_t kUnprivileged = 65534;
 
+// pasta opens /dev/net/tun as the caller; Debian's default mode is 0666.
+bool tun_open_to_all() {
+  struct stat tun {};
+  return stat("/dev/net/tun", &tun) == 0 && (tun.st_mode & 0006) == 0006;
+}
+#define PASTA_NEEDS_TUN()                                                                            \
+  if (!tun_open_to_all())                                                                            \
+  GTEST_SKIP() << "/dev/net/tun is not open to unprivileged users on this host, so pasta cannot run " \
+                  "rootless here"
+
 plan::Network user_network(std::vector<plan::PublishedPort> ports) {
   plan::Network net;
   net.mode = plan::NetworkMode::User;
@@ -104,6 +114,7 @@ class NetworkPastaScenario : public ::testing::Test {
 };
 
 TEST_F(NetworkPastaScenario, ARootlessContainerServesThroughPastaAndPastaEndsWithIt) {
+  PASTA_NEEDS_TUN();
   PlanExecRun run(plan_for("pasta", user_network({{"tcp", "127.0.0.1", 18180, 8080}})), {}, enter_as_nobody(*host_));
   auto page = host_->inside<std::optional<std::string>>(
       [] { return test_support::wait_for_http("127.0.0.1", 18180, "", 8s); });
@@ -115,6 +126,7 @@ TEST_F(NetworkPastaScenario, ARootlessContainerServesThroughPastaAndPastaEndsWit
 }
 
 TEST_F(NetworkPastaScenario, SigkillOfPlanExecLeavesNoPasta) {
+  PASTA_NEEDS_TUN();
   PlanExecRun run(plan_for("pasta-kill", user_network({{"tcp", "127.0.0.1", 18181, 8080}})), {}, enter_as_nobody(*host_));
   ASSERT_TRUE(host_->inside<std::optional<std::string>>([] { return test_support::wait_for_http("127.0.0.1", 18181, "", 8s); }))
       << run.stderr_text();
