@@ -95,9 +95,14 @@ deviceStmt
   : DEVICE path+
   ;
 
-// network none | loopback | host | veth { ... }
+// network none | loopback | host | veth { ... } | user { ... } | join "/run/netns/NAME" | join pid 1234
 networkStmt
-  : NETWORK netMode=word vethBlock?
+  : NETWORK netMode=word (vethBlock | joinTarget)?
+  ;
+
+joinTarget
+  : PID NUMBER                           # joinPid
+  | path                                 # joinPath
   ;
 
 vethBlock
@@ -111,6 +116,16 @@ vethEntry
   | MTU NUMBER                           # vethMtu
   | HOST_NAME (STRING | word)            # vethHostName
   | CONTAINER_NAME (STRING | word)       # vethContainerName
+  | PUBLISH proto=ID? portPiece+         # vethPublish
+  | OUTBOUND how=ID?                     # vethOutbound
+  | DNS (HOST | address)                 # vethDns
+  ;
+
+// A port mapping is one run of adjacent tokens, re-joined by the AST builder and parsed there:
+// 8080:80, 5353, 127.0.0.1:8080:80, [::1]:8080:80 (the lexer cuts these in odd places, e.g.
+// ":8080:80" lexes as an IPv6 address), or the same in quotes.
+portPiece
+  : NUMBER | ADDRESS | ADDRESS6 | COLON | LBRACK | RBRACK | STRING
   ;
 
 address
@@ -237,7 +252,7 @@ containerKeyword
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
-  | DEVICE | OTHERWISE | INIT
+  | DEVICE | OTHERWISE | INIT | PUBLISH | OUTBOUND | DNS
   ;
 
 // || binds loosest, then &&, then !.
@@ -306,6 +321,9 @@ GATEWAY        : 'gateway';
 MTU            : 'mtu';
 HOST_NAME      : 'host_name';
 CONTAINER_NAME : 'container_name';
+PUBLISH        : 'publish';
+OUTBOUND       : 'outbound';
+DNS            : 'dns';
 LIMITS         : 'limits';
 CAPABILITIES   : 'capabilities';
 KEEP           : 'keep';
@@ -339,6 +357,8 @@ U32            : 'u32';
 
 LBRACE : '{';
 RBRACE : '}';
+LBRACK : '[';
+RBRACK : ']';
 LPAREN : '(';
 RPAREN : ')';
 ASSIGN : '=';

@@ -32,7 +32,8 @@ LaunchShape decide_launch_shape(const LaunchShapeInputs& in) {
 LaunchShape decide_launch_shape(const plan::Plan& plan, unsigned long long namespace_flags,
                                 const ContainerCgroup* cgroup) {
   return decide_launch_shape(
-      {namespace_flags, plan.network.mode == plan::NetworkMode::Veth, cgroup_entry_of(cgroup)});
+      {namespace_flags, plan.network.mode == plan::NetworkMode::Veth || plan.network.mode == plan::NetworkMode::User,
+       cgroup_entry_of(cgroup)});
 }
 
 std::string LaunchShape::describe() const {

@@ -24,7 +24,7 @@ CgroupEntry cgroup_entry_of(const ContainerCgroup* cgroup);
 
 struct LaunchShapeInputs {
   unsigned long long namespace_flags = 0;  // CLONE_NEW* of the plan (plus CLONE_NEWUSER rootless)
-  bool veth = false;                       // plan.network.mode == Veth: the parent moves a peer in
+  bool veth = false;                       // veth or user (pasta): the parent connects the child before release
   CgroupEntry cgroups = CgroupEntry::None;
 };
 

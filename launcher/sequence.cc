@@ -30,6 +30,7 @@
 #include "launcher/process/exec_diagnosis.h"
 #include "launcher/process/init.h"
 #include "launcher/network/network.h"
+#include "launcher/network/network_dns.h"
 #include "launcher/rootfs/rootfs_cache.h"
 #include "launcher/rootfs/rootfs_steps.h"
 #include "launcher/host/safe_path.h"
@@ -157,6 +158,8 @@ Launch prepare_launch(const RunOptions& options) {
   // The hooks validate their own sections without side effects (rootless + veth is theirs too).
   if (l.plan.network.mode != plan::NetworkMode::Host) {
     l.network = prepare_network(l.plan.network, ::getpid(), l.rootless);
+    // network join: the child is born in an existing namespace (entered around clone).
+    if (!l.network->makes_namespace()) l.clone_flags &= ~static_cast<unsigned long long>(CLONE_NEWNET);
   }
   // Usage is measured (extra hierarchies, counters read at the end) only when --stats prints it.
   // Every root run, limits or not, gets a device cgroup: whatever its capabilities and mounts,
@@ -269,6 +272,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   // Inside the new net namespace, while the host's /proc and /sys are still reachable.
   step("network-inside", [&] { return l.network ? l.network->describe() : ""; },
        [&] { if (l.network) l.network->setup_inside(); });
+  // Into the private (overlay) layer: the plan rules ask for one when `dns` is given.
+  const std::string resolv_conf = l.network ? l.network->resolv_conf() : "";
+  step("dns", [&] { return resolv_conf.empty() ? "" : "write /etc/resolv.conf in the container's private layer"; },
+       [&] { if (!resolv_conf.empty()) write_resolv_conf(real_kernel(), root, resolv_conf); });
   root_fd.reset();  // no handle on the old tree survives pivot_root
   if (l.shape.child_waits_late()) {
     // The parent made our cgroups meanwhile (overlapping our mounts); we join them before
@@ -474,8 +481,16 @@ int launch(Launch& l, Steps& step, const RunOptions& options) {
     // Only when we have work of our own before release does the child need another CPU.
     const CpuSpread spread = shape.release_early ? CpuSpread() : CpuSpread::prepare();
     const sigset_t previous = block_forwarded_signals();
-    const pid_t pid = clone_child(shape.clone_flags, cgroup_fd);
+    if (l.network) l.network->enter_for_clone();  // network join: the child is born in that namespace
+    pid_t pid = 0;
+    try {
+      pid = clone_child(shape.clone_flags, cgroup_fd);
+    } catch (...) {
+      if (l.network) l.network->leave_after_clone();
+      throw;
+    }
     if (pid == 0) child_main(l, sync, errors, previous, self, self_pidfd, spread);
+    if (l.network) l.network->leave_after_clone();
     spread.move_child(pid);
     ::close(self_pidfd);
     child.pid = pid;

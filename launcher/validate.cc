@@ -69,7 +69,7 @@ void validate_caller(const plan::Plan& plan, bool rootless) {
                              "unprivileged user namespace); remove `groups` or run as root");
   }
   if (rootless && plan.network.mode == plan::NetworkMode::Veth) {
-    fail("plan.network", "a veth pair needs root on the host; run as root, or use `network loopback` for a rootless run");
+    fail("plan.network", "a veth pair needs root on the host; run as root, or use `network user { ... }` (pasta) or `network loopback` for a rootless run");
   }
   if (rootless && plan.cgroups && !plan.cgroups->best_effort) {
     fail("plan.cgroups", "limits need root on the host (cgroup directories); run as root, mark them `best_effort` "

@@ -68,7 +68,16 @@ struct Mount {
   bool operator==(const Mount&) const = default;
 };
 
-enum class NetworkMode { Host, None, Loopback, Veth };
+enum class NetworkMode { Host, None, Loopback, Veth, Join, User };
+
+// `publish tcp 127.0.0.1:8080:80`: connections to the host's port reach the container's.
+struct PublishedPort {
+  std::string protocol = "tcp";  // "tcp" or "udp"
+  std::string host_address;      // IPv4 or IPv6 literal; empty = every address of the host
+  std::uint16_t host_port = 0;
+  std::uint16_t container_port = 0;
+  bool operator==(const PublishedPort&) const = default;
+};
 
 struct Veth {
   std::string host_ifname;       // empty = derive a unique one per running container
@@ -79,12 +88,31 @@ struct Veth {
   std::uint8_t container_prefix = 24;
   std::string gateway;           // default route inside; empty = no default route
   std::uint32_t mtu = 0;         // 0 = kernel default
+  std::vector<PublishedPort> publish;
+  bool outbound_nat = false;     // masquerade the container's traffic out of the host's default route
+  std::string dns;               // resolv.conf inside: "" = leave it, "host" = the host's, or an address
   bool operator==(const Veth&) const = default;
+};
+
+// `network join`: the container enters an existing net namespace; exactly one of the two is set.
+struct NetworkJoin {
+  std::string path;              // e.g. /run/netns/NAME (a bind-mounted nsfs file)
+  std::int32_t pid = 0;          // that process's net namespace
+  bool operator==(const NetworkJoin&) const = default;
+};
+
+// `network user { ... }`: rootless networking through pasta (passt), which plan-exec starts.
+struct UserNetwork {
+  std::vector<PublishedPort> publish;
+  bool outbound = false;         // TCP/UDP out through pasta's sockets on the host
+  bool operator==(const UserNetwork&) const = default;
 };
 
 struct Network {
   NetworkMode mode = NetworkMode::Host;
   std::optional<Veth> veth;      // present iff mode == Veth
+  std::optional<NetworkJoin> join;  // present iff mode == Join
+  std::optional<UserNetwork> user;  // present iff mode == User
   bool operator==(const Network&) const = default;
 };
 

@@ -132,6 +132,33 @@ void require_absolute(const std::string& path, const std::string& value) {
   if (value.empty() || value[0] != '/') fail(path, "\"" + value + "\" is not an absolute path");
 }
 
+ordered_json published_ports_json(const std::vector<PublishedPort>& ports) {
+  ordered_json out = ordered_json::array();
+  for (const auto& port : ports) {
+    out.push_back({{"protocol", port.protocol}, {"host_address", port.host_address},
+                   {"host_port", port.host_port}, {"container_port", port.container_port}});
+  }
+  return out;
+}
+
+// The values' own rules (protocol names, port ranges, addresses) are plan/rules.cc's.
+std::vector<PublishedPort> read_published_ports(ObjectReader& r, const std::string& key) {
+  std::vector<PublishedPort> out;
+  const json* list = r.maybe_array(key);
+  if (!list) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader pr((*list)[i], r.path(key) + "[" + std::to_string(i) + "]");
+    PublishedPort port;
+    port.protocol = pr.string_or("protocol", "tcp");
+    port.host_address = pr.string_or("host_address", "");
+    port.host_port = static_cast<std::uint16_t>(pr.uint("host_port", 65535));
+    port.container_port = static_cast<std::uint16_t>(pr.uint("container_port", 65535));
+    pr.done();
+    out.push_back(port);
+  }
+  return out;
+}
+
 // ---- enums ------------------------------------------------------------------------------
 
 const std::pair<Namespace, const char*> kNamespaceNames[] = {
@@ -144,7 +171,8 @@ const std::pair<MountKind, const char*> kMountKindNames[] = {
     {MountKind::Devpts, "devpts"}};
 const std::pair<NetworkMode, const char*> kNetworkModeNames[] = {
     {NetworkMode::Host, "host"}, {NetworkMode::None, "none"},
-    {NetworkMode::Loopback, "loopback"}, {NetworkMode::Veth, "veth"}};
+    {NetworkMode::Loopback, "loopback"}, {NetworkMode::Veth, "veth"},
+    {NetworkMode::Join, "join"}, {NetworkMode::User, "user"}};
 const std::pair<RootfsKind, const char*> kRootfsKindNames[] = {
     {RootfsKind::Directory, "directory"}, {RootfsKind::Archive, "archive"}};
 
@@ -262,6 +290,17 @@ ordered_json plan_json(const Plan& p) {
                    {"host_address", v.host_address}, {"host_prefix", v.host_prefix},
                    {"container_address", v.container_address},
                    {"container_prefix", v.container_prefix}, {"gateway", v.gateway}, {"mtu", v.mtu}};
+    // Written only when used, so plans without them read exactly as before.
+    if (!v.publish.empty()) net["veth"]["publish"] = published_ports_json(v.publish);
+    if (v.outbound_nat) net["veth"]["outbound_nat"] = true;
+    if (!v.dns.empty()) net["veth"]["dns"] = v.dns;
+  }
+  if (p.network.join) {
+    const NetworkJoin& join = *p.network.join;
+    net["join"] = join.path.empty() ? ordered_json{{"pid", join.pid}} : ordered_json{{"path", join.path}};
+  }
+  if (p.network.user) {
+    net["user"] = {{"publish", published_ports_json(p.network.user->publish)}, {"outbound", p.network.user->outbound}};
   }
   j["network"] = net;
   if (p.cgroups) j["cgroups"] = cgroups_json(*p.cgroups);
@@ -529,11 +568,38 @@ Plan read_plan(const json& root) {
       for (const auto* name : {&out.host_ifname, &out.container_ifname}) {
         if (name->size() > 15) fail("plan.network.veth", "interface name \"" + *name + "\" is longer than 15 characters");
       }
+      out.publish = read_published_ports(v, "publish");
+      out.outbound_nat = v.boolean_or("outbound_nat", false);
+      out.dns = v.string_or("dns", "");
       v.done();
       p.network.veth = out;
     }
+    if (const json* join = n.optional("join")) {
+      ObjectReader jr(*join, "plan.network.join");
+      NetworkJoin out;
+      out.path = jr.string_or("path", "");
+      out.pid = static_cast<std::int32_t>(jr.uint_or("pid", 0, INT32_MAX));
+      if (out.path.empty() == (out.pid == 0)) fail("plan.network.join", "needs exactly one of \"path\" and \"pid\"");
+      if (!out.path.empty()) require_absolute("plan.network.join.path", out.path);
+      jr.done();
+      p.network.join = out;
+    }
+    if (const json* user = n.optional("user")) {
+      ObjectReader ur(*user, "plan.network.user");
+      UserNetwork out;
+      out.publish = read_published_ports(ur, "publish");
+      out.outbound = ur.boolean_or("outbound", false);
+      ur.done();
+      p.network.user = out;
+    }
     if ((p.network.mode == NetworkMode::Veth) != p.network.veth.has_value()) {
       fail("plan.network.veth", p.network.veth ? "is given but mode is not \"veth\"" : "is required when mode is \"veth\"");
+    }
+    if ((p.network.mode == NetworkMode::Join) != p.network.join.has_value()) {
+      fail("plan.network.join", p.network.join ? "is given but mode is not \"join\"" : "is required when mode is \"join\"");
+    }
+    if ((p.network.mode == NetworkMode::User) != p.network.user.has_value()) {
+      fail("plan.network.user", p.network.user ? "is given but mode is not \"user\"" : "is required when mode is \"user\"");
     }
     n.done();
   }

@@ -257,6 +257,37 @@ void check_prefix(const Address& a, unsigned prefix, const std::string& key, Vio
   }
 }
 
+// Protocol, ports 1..65535, a host address of the container's family (0: any family), and no
+// host port twice for one protocol.
+void check_published_ports(const std::vector<PublishedPort>& ports, int family, const std::string& key,
+                           Violations& out) {
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const PublishedPort& port = ports[i];
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (port.protocol != "tcp" && port.protocol != "udp") {
+      out.push_back({at + ".protocol", quoted(port.protocol) + " is not tcp or udp"});
+    }
+    if (port.host_port == 0) out.push_back({at + ".host_port", "0 is not a port; use 1..65535"});
+    if (port.container_port == 0) out.push_back({at + ".container_port", "0 is not a port; use 1..65535"});
+    if (!port.host_address.empty()) {
+      const auto address = parse_address(port.host_address);
+      if (!address) {
+        out.push_back({at + ".host_address", quoted(port.host_address) + " is not an IPv4 or IPv6 address"});
+      } else if (family != 0 && address->family != family) {
+        out.push_back({at + ".host_address", port.host_address + " is not of the container address's IP family"});
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const PublishedPort& other = ports[j];
+      const bool overlap = other.host_address.empty() || port.host_address.empty() || other.host_address == port.host_address;
+      if (other.protocol == port.protocol && other.host_port == port.host_port && overlap) {
+        out.push_back({at + ".host_port", port.protocol + " " + std::to_string(port.host_port) +
+                                              " is published twice (also " + key + "[" + std::to_string(j) + "])"});
+      }
+    }
+  }
+}
+
 void check_veth(const Veth& v, Violations& out) {
   const std::string key = "plan.network.veth";
   check_ifname(v.host_ifname, key + ".host_ifname", true, out);
@@ -296,6 +327,19 @@ void check_veth(const Veth& v, Violations& out) {
   if (v.mtu != 0 && (v.mtu < min_mtu || v.mtu > kMaxMtu)) {
     out.push_back({key + ".mtu", std::to_string(v.mtu) + " is outside " + std::to_string(min_mtu) + ".." +
                                      std::to_string(kMaxMtu) + " (0 = the kernel's default)"});
+  }
+  check_published_ports(v.publish, host->family, key + ".publish", out);
+  if (!v.dns.empty() && v.dns != "host" && !parse_address(v.dns)) {
+    out.push_back({key + ".dns", quoted(v.dns) + " is neither \"host\" nor an IPv4 or IPv6 address"});
+  }
+}
+
+void check_join(const NetworkJoin& join, Violations& out) {
+  if (join.path.empty() == (join.pid <= 0)) {
+    out.push_back({"plan.network.join", "needs exactly one of path (a net namespace file) and pid (a process)"});
+  }
+  if (!join.path.empty() && join.path[0] != '/') {
+    out.push_back({"plan.network.join.path", quoted(join.path) + " is not an absolute path"});
   }
 }
 
@@ -594,6 +638,14 @@ std::vector<RuleViolation> check_plan(const Plan& plan) {
   check_rootfs(plan, out);
   check_mounts(plan, out);
   if (plan.network.veth) check_veth(*plan.network.veth, out);
+  if (plan.network.join) check_join(*plan.network.join, out);
+  // The name servers go into the container's private layer, never into a tree on the host.
+  if (plan.network.veth && !plan.network.veth->dns.empty() &&
+      (!plan.rootfs || plan.rootfs->readonly || plan.rootfs->writethrough)) {
+    out.push_back({"plan.network.veth.dns", "needs a writable rootfs with a private layer (no readonly, no "
+                                            "writethrough): /etc/resolv.conf is written there, never into the host's tree"});
+  }
+  if (plan.network.user) check_published_ports(plan.network.user->publish, 0, "plan.network.user.publish", out);
   if (plan.cgroups) check_cgroups(*plan.cgroups, out);
   check_user(plan.user, out);
   check_process(plan, out);

@@ -7,8 +7,13 @@ POLICYC_PACKAGES=(
   libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libnl-3-dev libnl-route-3-dev libcap-dev libarchive-dev nettle-dev zlib1g-dev
   busybox-static iproute2 curl vim-tiny
+  libnftables-dev passt nftables
   clang libclang-rt-14-dev
 )
+# libnftables-dev: published ports and outbound NAT (plan-exec loads libnftables.so.1 at run
+# time, as it does libarchive: the static plan-exec cannot link it, Debian ships no libnftables.a).
+# passt: pasta, the user-mode network of `network user`. nftables: the `nft` command, only for
+# the tests and the operator to look at plan-exec's tables; plan-exec never runs it.
 POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)
 # Only the tests need these: golang-go builds the Go hello-world server --learn is proven on
 # (tests/integration/launcher_learn_test.cc; that test skips without it).

@@ -130,6 +130,17 @@ struct MountDecl {
   Location where;
 };
 
+// `publish tcp 8080:80`: `spec` is the mapping re-joined from its tokens ("127.0.0.1:8080:80",
+// "[::1]:8080:80", "5353"); `gap` is set when the mapping was written with spaces inside it.
+struct PublishDecl {
+  std::optional<Word> protocol;       // tcp (default) or udp
+  Word spec;
+  bool gap = false;
+  Location where;
+};
+
+// The block of `network veth { ... }` and `network user { ... }` (which takes publish and
+// outbound only; the checks say so).
 struct VethDecl {
   std::optional<Word> host;           // "10.0.0.1/24"
   std::optional<Word> container;      // "10.0.0.2/24"
@@ -137,12 +148,17 @@ struct VethDecl {
   std::optional<Word> mtu;
   std::optional<Word> host_name;
   std::optional<Word> container_name;
+  std::vector<PublishDecl> publish;
+  std::vector<Word> outbound;         // "outbound nat" (veth) or bare "outbound" (user): text "nat" or ""; once
+  std::vector<Word> dns;              // "host" or an address; more than one is an error
   Location where;
 };
 
 struct NetworkDecl {
-  Word mode;                          // none, loopback, veth, host
-  std::optional<VethDecl> veth;
+  Word mode;                          // none, loopback, veth, host, user, join
+  std::optional<VethDecl> veth;       // the { ... } block of veth or user
+  std::optional<Word> join_path;      // network join "/run/netns/NAME"
+  std::optional<Word> join_pid;       // network join pid 1234
   Location where;
 };
 

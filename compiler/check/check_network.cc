@@ -9,7 +9,88 @@
 namespace policyc::check::detail {
 namespace {
 
-const std::vector<std::string> kModes = {"none", "loopback", "host", "veth"};
+const std::vector<std::string> kModes = {"none", "loopback", "host", "veth", "user", "join"};
+
+// Each `publish`: protocol, the mapping, the address family (`family_ipv6`: the container's,
+// unknown for `network user`), and no host port published twice for one protocol.
+void check_publish(const std::vector<ast::PublishDecl>& ports, std::optional<bool> family_ipv6, Diagnostics& diags) {
+  struct Seen { std::string protocol, address; unsigned port; Location where; };
+  std::vector<Seen> seen;
+  for (const auto& port : ports) {
+    const std::string protocol = port.protocol ? port.protocol->text : "tcp";
+    if (protocol != "tcp" && protocol != "udp") {
+      diags.error(port.protocol->where, "unknown protocol " + in_quotes(protocol) + " for publish",
+                  "write publish tcp 8080:80 or publish udp 5353");
+      continue;
+    }
+    if (port.gap) {
+      diags.error(port.spec.where, "publish takes one port mapping written without spaces, found " + in_quotes(port.spec.text),
+                  "write one publish per port, e.g. publish tcp 8080:80  publish tcp 8443:443");
+      continue;
+    }
+    std::string why;
+    const auto mapping = lower::parse_port_mapping(port.spec.text, why);
+    if (!mapping) {
+      diags.error(port.spec.where, "bad port mapping: " + why,
+                  "write HOSTPORT:CONTAINERPORT, PORT, ADDRESS:HOSTPORT:CONTAINERPORT or [IPv6]:HOSTPORT:CONTAINERPORT");
+      continue;
+    }
+    if (family_ipv6 && !mapping->host_address.empty() && mapping->ipv6 != *family_ipv6) {
+      diags.error(port.spec.where, "host address " + mapping->host_address + " is IPv" + (mapping->ipv6 ? "6" : "4") +
+                                       " but the container's address is IPv" + (*family_ipv6 ? "6" : "4"),
+                  "publish on an address of the container's IP version, or on all addresses (leave it out)");
+      continue;
+    }
+    for (const auto& other : seen) {
+      const bool overlap = other.address.empty() || mapping->host_address.empty() || other.address == mapping->host_address;
+      if (other.protocol == protocol && other.port == mapping->host_port && overlap) {
+        diags.error(port.spec.where, protocol + " port " + std::to_string(mapping->host_port) + " is already published at line " +
+                                         std::to_string(other.where.line),
+                    "publish each host port once");
+        break;
+      }
+    }
+    seen.push_back({protocol, mapping->host_address, mapping->host_port, port.spec.where});
+  }
+}
+
+// `network user { publish ... outbound }`: pasta chooses the addresses, so only these two.
+void check_user_block(const ast::VethDecl& block, Diagnostics& diags) {
+  const std::string hint = "network user takes only publish and outbound (pasta picks the addresses)";
+  for (const auto* key : {&block.host, &block.container, &block.gateway, &block.mtu, &block.host_name, &block.container_name}) {
+    if (*key) diags.error((*key)->where, "network user does not take " + in_quotes((*key)->text), hint);
+  }
+  for (const auto& dns : block.dns) diags.error(dns.where, "network user does not take dns", "pasta forwards DNS itself; " + hint);
+  for (std::size_t i = 0; i < block.outbound.size(); ++i) {
+    const auto& out = block.outbound[i];
+    if (i > 0) diags.error(out.where, "outbound is given twice", "write it once");
+    else if (!out.text.empty()) diags.error(out.where, "network user takes a bare `outbound`, found outbound " + in_quotes(out.text),
+                                            "write outbound");
+  }
+  check_publish(block.publish, std::nullopt, diags);
+}
+
+void check_join(const ast::NetworkDecl& net, Diagnostics& diags) {
+  if (net.veth) {
+    diags.error(net.veth->where, "network join takes no { ... } block", "write network join \"/run/netns/NAME\" or network join pid 1234");
+    return;
+  }
+  if (!net.join_path && !net.join_pid) {
+    diags.error(net.where, "network join needs the namespace to enter",
+                "write network join \"/run/netns/NAME\" or network join pid 1234");
+    return;
+  }
+  if (net.join_path && (net.join_path->text.empty() || net.join_path->text[0] != '/')) {
+    diags.error(net.join_path->where, "network join path " + in_quotes(net.join_path->text) + " is not absolute",
+                "write the net namespace file's full path, e.g. /run/netns/NAME");
+  }
+  if (net.join_pid) {
+    std::string why;
+    const auto pid = lower::parse_uint(net.join_pid->text, 0x7fffffff, why);
+    if (!pid || *pid == 0) diags.error(net.join_pid->where, "network join pid " + net.join_pid->text + " is not a process id",
+                                       "write a pid from 1 to 2147483647");
+  }
+}
 
 std::optional<lower::Cidr> checked_cidr(const std::optional<ast::Word>& word, const std::string& what,
                                         const Location& block, Diagnostics& diags) {
@@ -82,6 +163,22 @@ void check_veth(const ast::VethDecl& veth, Diagnostics& diags) {
     std::string why;
     if (*name && !lower::valid_ifname((*name)->text, why)) diags.error((*name)->where, why);
   }
+  check_publish(veth.publish, container ? std::optional<bool>(container->ipv6) : std::nullopt, diags);
+  for (std::size_t i = 0; i < veth.outbound.size(); ++i) {
+    const auto& out = veth.outbound[i];
+    if (i > 0) diags.error(out.where, "outbound is given twice", "write it once");
+    else if (out.text != "nat") diags.error(out.where, "network veth reaches out only through NAT", "write outbound nat");
+  }
+  for (std::size_t i = 0; i < veth.dns.size(); ++i) {
+    const auto& dns = veth.dns[i];
+    std::string why;
+    const auto cidr = dns.text == "host" ? std::nullopt : lower::parse_cidr(dns.text, why);
+    if (i > 0) diags.error(dns.where, "dns is given twice", "give one name server, or dns host");
+    else if (dns.text != "host" && (!cidr || dns.text.find('/') != std::string::npos)) {
+      diags.error(dns.where, "bad dns: " + (cidr ? "a name server address takes no prefix" : why),
+                  "write dns host (the host's resolv.conf) or dns \"10.0.0.53\"");
+    }
+  }
 }
 
 }  // namespace
@@ -103,12 +200,21 @@ void check_network(const ast::Container& c, Diagnostics& diags) {
     diags.error(net.mode.where, "network host shares the host's network, but the namespaces ask for net",
                 "remove `net` from the namespaces, or choose network none, loopback or veth");
   }
+  if (mode == "join") return check_join(net, diags);
+  if (net.join_path || net.join_pid) {
+    const Location& where = net.join_path ? net.join_path->where : net.join_pid->where;
+    diags.error(where, "only network join takes a namespace", "write network join \"/run/netns/NAME\"");
+  }
+  if (mode == "user") {
+    if (net.veth) check_user_block(*net.veth, diags);
+    return;
+  }
   if (mode == "veth" && !net.veth) {
     diags.error(net.where, "network veth needs its addresses",
                 "write network veth { host 10.0.0.1/24 container 10.0.0.2/24 }");
   }
   if (mode != "veth" && net.veth) {
-    diags.error(net.veth->where, "only network veth takes a { ... } block", "write network veth { ... }");
+    diags.error(net.veth->where, "only network veth and network user take a { ... } block", "write network veth { ... }");
   }
   if (mode == "veth" && net.veth) check_veth(*net.veth, diags);
 }

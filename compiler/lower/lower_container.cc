@@ -23,7 +23,21 @@ plan::NetworkMode network_mode_of(const std::string& mode) {
   if (mode == "none") return plan::NetworkMode::None;
   if (mode == "loopback") return plan::NetworkMode::Loopback;
   if (mode == "veth") return plan::NetworkMode::Veth;
+  if (mode == "join") return plan::NetworkMode::Join;
+  if (mode == "user") return plan::NetworkMode::User;
   return plan::NetworkMode::Host;
+}
+
+std::vector<plan::PublishedPort> lower_published_ports(const std::vector<ast::PublishDecl>& decls) {
+  std::vector<plan::PublishedPort> out;
+  for (const auto& decl : decls) {
+    std::string why;
+    const auto mapping = parse_port_mapping(decl.spec.text, why);  // the checks passed it
+    if (!mapping) continue;
+    out.push_back({decl.protocol ? decl.protocol->text : "tcp", mapping->host_address,
+                   static_cast<std::uint16_t>(mapping->host_port), static_cast<std::uint16_t>(mapping->container_port)});
+  }
+  return out;
 }
 
 std::uint64_t size_or_zero(const std::string& text) {
@@ -98,6 +112,23 @@ plan::Network lower_network(const ast::Container& c, bool own_netns) {
   plan::Network net;
   std::string mode = c.network ? c.network->mode.text : own_netns ? "loopback" : "host";
   net.mode = network_mode_of(mode);
+  if (net.mode == plan::NetworkMode::Join) {
+    std::string why;
+    plan::NetworkJoin join;
+    if (c.network->join_path) join.path = c.network->join_path->text;
+    if (c.network->join_pid) join.pid = static_cast<std::int32_t>(parse_uint(c.network->join_pid->text, 0x7fffffff, why).value_or(0));
+    net.join = join;
+    return net;
+  }
+  if (net.mode == plan::NetworkMode::User) {
+    plan::UserNetwork user;
+    if (c.network->veth) {
+      user.publish = lower_published_ports(c.network->veth->publish);
+      user.outbound = !c.network->veth->outbound.empty();
+    }
+    net.user = user;
+    return net;
+  }
   if (net.mode != plan::NetworkMode::Veth || !c.network->veth) return net;
   const ast::VethDecl& decl = *c.network->veth;
   plan::Veth veth;
@@ -112,6 +143,9 @@ plan::Network lower_network(const ast::Container& c, bool own_netns) {
   if (decl.mtu) veth.mtu = static_cast<std::uint32_t>(parse_uint(decl.mtu->text, 65535, why).value_or(0));
   if (decl.host_name) veth.host_ifname = decl.host_name->text;
   veth.container_ifname = decl.container_name ? decl.container_name->text : "eth0";
+  veth.publish = lower_published_ports(decl.publish);
+  veth.outbound_nat = !decl.outbound.empty();
+  if (!decl.dns.empty()) veth.dns = decl.dns.front().text;
   net.veth = veth;
   return net;
 }

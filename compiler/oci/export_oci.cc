@@ -183,7 +183,18 @@ ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location
   for (auto ns : plan.namespaces) namespaces.push_back({{"type", namespace_type(ns)}});
   bool wants_netns = plan.network.mode != plan::NetworkMode::Host;
   if (wants_netns && !plan.has_namespace(plan::Namespace::Net)) namespaces.push_back({{"type", "network"}});
+  // OCI joins a namespace by path: the runtime enters it instead of making one.
+  if (const auto& join = plan.network.join) {
+    for (auto& ns : namespaces) {
+      if (ns["type"] == "network") ns["path"] = join->path.empty() ? "/proc/" + std::to_string(join->pid) + "/ns/net" : join->path;
+    }
+  }
   linux_section["namespaces"] = namespaces;
+  if (plan.network.mode == plan::NetworkMode::User) {
+    diags.warning(where, "network user (pasta) cannot be expressed in an OCI config; the container gets an empty "
+                         "network namespace with loopback only",
+                  "use podman's --network pasta, or plan-exec");
+  }
   if (plan.network.mode == plan::NetworkMode::Veth) {
     diags.warning(where, "the veth network cannot be expressed in an OCI config; the container gets an empty "
                          "network namespace with loopback only",

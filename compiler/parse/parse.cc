@@ -47,7 +47,7 @@ bool is_name_keyword(std::size_t type) {
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
       P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE, P::WRITETHROUGH,
-      P::OTHERWISE, P::INIT};
+      P::OTHERWISE, P::INIT, P::PUBLISH, P::OUTBOUND, P::DNS};
   return kNames.count(type) > 0;
 }
 
@@ -395,6 +395,30 @@ class AstBuilder {
     decl.mode = word(n->netMode);
     decl.where = span(n);
     if (auto* block = n->vethBlock()) decl.veth = veth(block);
+    if (auto* pid = dynamic_cast<P::JoinPidContext*>(n->joinTarget())) decl.join_pid = word(pid->NUMBER());
+    if (auto* path = dynamic_cast<P::JoinPathContext*>(n->joinTarget())) decl.join_path = word(path->path());
+    return decl;
+  }
+
+  // The pieces of one mapping joined back into the text the user wrote; a space between two
+  // pieces (`publish tcp 8080 :80`, or two mappings in one publish) is reported by the checks.
+  ast::PublishDecl publish(P::VethPublishContext* p) {
+    ast::PublishDecl decl;
+    if (p->proto) decl.protocol = word(p->proto);
+    decl.where = span(p);
+    const auto pieces = p->portPiece();
+    decl.spec.where = span(pieces.front());
+    if (pieces.size() > 1) {
+      decl.spec.where.length = static_cast<unsigned>(pieces.back()->getStop()->getStopIndex() -
+                                                     pieces.front()->getStart()->getStartIndex() + 1);
+    }
+    const Token* previous = nullptr;
+    for (auto* piece : pieces) {
+      const Token* t = piece->getStart();
+      if (previous && t->getStartIndex() != previous->getStopIndex() + 1) decl.gap = true;
+      decl.spec.text += unquote(t->getText());
+      previous = t;
+    }
     return decl;
   }
 
@@ -414,6 +438,11 @@ class AstBuilder {
         decl.host_name = string_or_word(hn->STRING(), hn->word());
       else if (auto* cn = dynamic_cast<P::VethContainerNameContext*>(entry))
         decl.container_name = string_or_word(cn->STRING(), cn->word());
+      else if (auto* pub = dynamic_cast<P::VethPublishContext*>(entry)) decl.publish.push_back(publish(pub));
+      else if (auto* out = dynamic_cast<P::VethOutboundContext*>(entry))
+        decl.outbound.push_back({out->how ? out->how->getText() : "", span(out)});
+      else if (auto* dns = dynamic_cast<P::VethDnsContext*>(entry))
+        decl.dns.push_back(dns->HOST() ? word(dns->HOST()) : word(dns->address()));
     }
     return decl;
   }

@@ -204,6 +204,60 @@ std::optional<Cidr> parse_cidr(const std::string& text, std::string& why) {
   return cidr;
 }
 
+namespace {
+
+std::optional<unsigned> parse_port(const std::string& text, const std::string& which, std::string& why) {
+  std::string ignored;
+  const auto port = parse_uint(text, 65535, ignored);
+  if (!port || *port == 0 || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+    why = which + " port \"" + text + "\" is not a number from 1 to 65535";
+    return std::nullopt;
+  }
+  return static_cast<unsigned>(*port);
+}
+
+}  // namespace
+
+std::optional<PortMapping> parse_port_mapping(const std::string& text, std::string& why) {
+  PortMapping out;
+  std::string ports = text;
+  if (text.starts_with('[')) {  // [IPv6]:host:container
+    const auto close = text.find(']');
+    if (close == std::string::npos || text.compare(close, 2, "]:") != 0) {
+      why = "\"" + text + "\" has an IPv6 address without \"]:\" after it; write [::1]:8080:80";
+      return std::nullopt;
+    }
+    out.host_address = text.substr(1, close - 1);
+    ports = text.substr(close + 2);
+  } else if (std::count(text.begin(), text.end(), ':') == 2) {  // IPv4:host:container
+    const auto colon = text.find(':');
+    out.host_address = text.substr(0, colon);
+    ports = text.substr(colon + 1);
+  } else if (std::count(text.begin(), text.end(), ':') > 2) {
+    why = "\"" + text + "\": an IPv6 host address goes in brackets, e.g. [::1]:8080:80";
+    return std::nullopt;
+  }
+  if (!out.host_address.empty()) {
+    unsigned char buffer[16];
+    if (inet_pton(AF_INET, out.host_address.c_str(), buffer) == 1) {
+      out.ipv6 = false;
+    } else if (inet_pton(AF_INET6, out.host_address.c_str(), buffer) == 1) {
+      out.ipv6 = true;
+    } else {
+      why = "host address \"" + out.host_address + "\" is not an IPv4 or IPv6 address";
+      return std::nullopt;
+    }
+  }
+  const auto colon = ports.find(':');
+  const auto host = parse_port(ports.substr(0, colon), "host", why);
+  if (!host) return std::nullopt;
+  const auto container = colon == std::string::npos ? host : parse_port(ports.substr(colon + 1), "container", why);
+  if (!container) return std::nullopt;
+  out.host_port = *host;
+  out.container_port = *container;
+  return out;
+}
+
 bool in_subnet(const Cidr& network, const std::string& address) {
   int family = network.ipv6 ? AF_INET6 : AF_INET;
   unsigned char a[16] = {}, b[16] = {};

@@ -55,6 +55,16 @@ std::optional<Cidr> parse_cidr(const std::string& text, std::string& why);
 // Whether `address` (no prefix) lies in `network`'s subnet. False for mixed families.
 bool in_subnet(const Cidr& network, const std::string& address);
 
+// A published port as written after `publish [tcp|udp]`: "80" (host and container port alike),
+// "8080:80", "127.0.0.1:8080:80", "[::1]:8080:80". Ports 1..65535; the address without prefix.
+struct PortMapping {
+  std::string host_address;  // empty = every host address
+  bool ipv6 = false;         // of host_address
+  unsigned host_port = 0;
+  unsigned container_port = 0;
+};
+std::optional<PortMapping> parse_port_mapping(const std::string& text, std::string& why);
+
 // An interface name the kernel accepts: 1..15 bytes, no '/', ':' or whitespace.
 bool valid_ifname(const std::string& name, std::string& why);
 

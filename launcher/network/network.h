@@ -36,6 +36,16 @@ class ContainerNetwork {
   virtual void teardown() = 0;
   virtual std::string describe() const = 0;   // for --dry-run
   virtual std::optional<VethEnds> veth_ends() const { return std::nullopt; }  // veth mode only
+  // False for `network join`: the container enters an existing namespace, so clone() must
+  // not make one (the sequence drops CLONE_NEWNET).
+  virtual bool makes_namespace() const { return true; }
+  // Around clone() in the parent, on the thread that clones: `network join` sits in the target
+  // namespace in between, so the child is born there. Nothing for the other modes.
+  virtual void enter_for_clone() {}
+  virtual void leave_after_clone() {}
+  // `dns`: the text of the container's /etc/resolv.conf, which the sequence writes into its
+  // private layer before pivot_root; empty: the file is left as the rootfs has it.
+  virtual std::string resolv_conf() const { return ""; }
 };
 
 // Throws StepError(step "network") on invalid input. `instance` is plan-exec's pid.

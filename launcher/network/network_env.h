@@ -14,6 +14,7 @@
 
 #include "launcher/host/process_stat.h"  // process_start_time
 #include "launcher/network/network.h"
+#include "launcher/network/network_forwarding.h"
 #include "launcher/network/network_netlink.h"
 #include "launcher/network/network_validate.h"
 
@@ -27,6 +28,8 @@ struct NetworkEnvironment {
   // so two plan-execs of one plan started at the same moment cannot both pass the check.
   // Empty: no lock (unit tests).
   std::string lock_path;
+  // Published ports and outbound NAT: nftables and the sysctls (unused by other plans).
+  NatHost nat;
 };
 
 inline constexpr const char kNetworkLockPath[] = "/run/plan-exec-network.lock";

@@ -153,6 +153,21 @@ ResolvedVeth resolve_veth(const plan::Veth& veth, pid_t instance) {
   out.gateway = resolve_gateway(veth, out);
   out.mtu = veth.mtu;
   check_mtu(out.mtu, out.host_address.family);
+  for (const auto& port : veth.publish) {
+    if (port.protocol != "tcp" && port.protocol != "udp") invalid("network veth: publish protocol \"" + port.protocol + "\" is not tcp or udp");
+    if (port.host_port == 0 || port.container_port == 0) invalid("network veth: publish " + port.protocol + " port 0 is not a port; use 1..65535");
+    if (port.host_address.empty()) continue;
+    const auto address = parse_ip(port.host_address);
+    if (!address || address->family != out.container_address.family) {
+      invalid("network veth: publish address " + port.host_address + " is not an address of the container's IP family");
+    }
+  }
+  out.publish = veth.publish;
+  out.outbound_nat = veth.outbound_nat;
+  out.dns = veth.dns;
+  if (!out.dns.empty() && out.dns != "host" && !parse_ip(out.dns)) {
+    invalid("network veth: dns \"" + out.dns + "\" is neither \"host\" nor an IP address");
+  }
   return out;
 }
 

@@ -53,6 +53,10 @@ struct ResolvedVeth {
   unsigned container_prefix = 24;
   std::optional<IpAddress> gateway;  // default route inside
   std::uint32_t mtu = 0;
+  std::vector<plan::PublishedPort> publish;
+  bool outbound_nat = false;
+  std::string dns;                   // "", "host" or an address
+  bool needs_nat() const { return !publish.empty() || outbound_nat; }
 };
 
 // Pure: throws StepError(step "network") on the first broken rule. `gateway` may also be the

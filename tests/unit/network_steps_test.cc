@@ -55,7 +55,8 @@ struct Fixture : ::testing::Test {
   std::vector<pid_t> running;
   NetworkEnvironment env() {
     return {netlink, [](pid_t pid) { return InstanceId{pid, 42}; },
-            [this](const InstanceId& id) { return std::find(running.begin(), running.end(), id.pid) != running.end(); }, ""};
+            [this](const InstanceId& id) { return std::find(running.begin(), running.end(), id.pid) != running.end(); }, "",
+            {}};
   }
 };
 
