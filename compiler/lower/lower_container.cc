@@ -223,6 +223,7 @@ void lower_container(const ast::Container& c, plan::Plan& plan) {
   plan.cwd = c.cwd ? c.cwd->text : "/";
   for (const auto& arg : c.command) plan.command.push_back(arg.text);
   plan.no_new_privs = true;
+  if (c.landlock) plan.landlock = lower_landlock(*c.landlock);
 }
 
 }  // namespace policyc::lower
