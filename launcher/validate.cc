@@ -19,6 +19,7 @@
 #include "launcher/host/safe_path.h"
 #include "launcher/process/process_steps.h"
 #include "launcher/rootfs/mount_steps.h"
+#include "plan/landlock.h"
 #include "plan/rules.h"
 
 namespace launcher {

@@ -146,12 +146,18 @@ std::vector<std::string> apply_landlock(Kernel& kernel, const FittedLandlock& fi
 
 std::string describe_landlock(const FittedLandlock& fitted) {
   const plan::Landlock& r = fitted.ruleset;
-  std::string text = "ABI " + std::to_string(fitted.abi) + ":";
-  if (r.handled_fs) text += " handles every filesystem right, grants on " + std::to_string(r.paths.size()) + " path(s)";
-  if (r.handled_net) text += std::string(r.handled_fs ? ";" : "") + " handles bind/connect tcp, grants on " + std::to_string(r.ports.size()) + " port(s)";
-  if (r.scoped) text += " scoped " + plan::landlock_right_names(plan::LandlockClass::Scope, r.scoped);
-  if (!fitted.not_enforced.empty()) text += " (not enforced: " + fitted.not_enforced + ")";
-  return fitted.enforces_nothing() ? "nothing this kernel can enforce" : text;
+  if (fitted.enforces_nothing()) return "nothing this kernel can enforce (not enforced: " + fitted.not_enforced + ")";
+  std::vector<std::string> parts;
+  if (r.handled_fs) parts.push_back("every filesystem right handled, granted beneath " + std::to_string(r.paths.size()) + " path(s)");
+  if (r.handled_net) {
+    parts.push_back(plan::landlock_right_names(plan::LandlockClass::Net, r.handled_net) + " handled, granted on " +
+                    std::to_string(r.ports.size()) + " port(s)");
+  }
+  if (r.scoped) parts.push_back("scoped " + plan::landlock_right_names(plan::LandlockClass::Scope, r.scoped));
+  if (!fitted.not_enforced.empty()) parts.push_back("not enforced: " + fitted.not_enforced);
+  std::string text = "ABI " + std::to_string(fitted.abi) + ": ";
+  for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? "; " : "") + parts[i];
+  return text;
 }
 
 bool landlock_allows_exec(const plan::Landlock& ruleset, const std::string& program) {

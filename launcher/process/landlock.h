@@ -42,7 +42,8 @@ std::string require_enforceable(const FittedLandlock& fitted, bool best_effort);
 // and one policy may serve images with and without /usr or /sbin) and returned. Throws StepError("landlock") naming the path or port.
 std::vector<std::string> apply_landlock(Kernel& kernel, const FittedLandlock& fitted);
 
-// For --dry-run: "ABI 6: fs 0xffff on 3 paths, tcp 0x3 on 2 ports, scoped signals".
+// For --dry-run: "ABI 7: every filesystem right handled, granted beneath 3 path(s); connect_tcp
+// handled, granted on 1 port(s); scoped signals".
 std::string describe_landlock(const FittedLandlock& fitted);
 
 // Whether the ruleset lets execve start `program` (a path inside the container): execute and
