@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "compiler/driver/compile.h"
+#include "compiler/oci/export_oci.h"
 #include "plan/landlock.h"
 #include "plan/plan_json.h"
 
@@ -170,6 +171,19 @@ TEST_F(FrontendLandlock, LandlockWordsStayNamesElsewhere) {
   // `landlock`, `tcp`, `signals` are keywords now; as words and syscall names they still work.
   const plan::Plan p = compile("namespaces uts\nhostname tcp\nseccomp default allow { errno(EPERM) landlock_add_rule }");
   EXPECT_EQ(p.hostname, "tcp");
+}
+
+TEST_F(FrontendLandlock, ExportOciLeavesTheSectionOutSayingWhat) {
+  const plan::Plan p = compile("command \"/bin/true\"\nlandlock { read / execute /bin connect tcp 443 scope signals }");
+  Diagnostics diags;
+  const auto config = oci::export_config(p, nullptr, diags);
+  ASSERT_TRUE(config) << rendered_landlock(diags);
+  const std::string out = rendered_landlock(diags);
+  EXPECT_NE(out.find("warning: the OCI runtime spec has no Landlock field, so the landlock section is left out: "
+                     "2 path rule(s) (every other path denied), 1 TCP port rule(s), scope signals are not enforced"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(config->dump().find("andlock"), std::string::npos) << "no invented field";
 }
 
 }  // namespace
