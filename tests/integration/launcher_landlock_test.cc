@@ -37,7 +37,8 @@ class LauncherLandlock : public ::testing::TestWithParam<bool> {
     before_ = snapshot_host();
   }
   void TearDown() override {
-    if (scratch_) EXPECT_EQ(new_entries(before_.mounts, snapshot_host().mounts, scratch_->path()), std::vector<std::string>{});
+    if (!scratch_) return;
+    EXPECT_EQ(new_entries(before_.mounts, snapshot_host().mounts, scratch_->path()), std::vector<std::string>{});
   }
 
   // Loopback network of its own; the probe may run from /home, read /home and /etc/hostname,
