@@ -1,9 +1,11 @@
 // Landlock (policies/strict.pol's landlock section): the command may write only to /tmp and the
-// minimal /dev's nodes, run nothing it could write, and neither bind nor connect TCP. The probe
-// (tests/programs/probe_landlock.c) tries exactly what the section forbids and nothing else
-// stops: a file and a directory in /dev/shm (a 1777 tmpfs), a script it wrote into /tmp (no
-// noexec there), a TCP bind and a TCP connect. Held under strict.pol; the control run, with
-// the defence "landlock" switched off, must reach every one of them, or the probe could not fail.
+// minimal /dev's nodes and run nothing it could write. The probe (tests/programs/
+// probe_landlock.c) tries what the section forbids and nothing else stops: a file and a
+// directory in /dev/shm (a 1777 tmpfs), a script it wrote into /tmp (no noexec there). (The
+// section's TCP lines are not probed here: strict.pol's filter refuses socket() first; the
+// launcher's integration test proves bind and connect.) Held under strict.pol; the control run,
+// with the defence "landlock" switched off, must reach every one of them, or the probe could
+// not fail.
 #include <gtest/gtest.h>
 
 #include "tests/support/security_suite.h"
@@ -21,7 +23,7 @@ class SecurityLandlock : public security::Suite<SecurityLandlock> {
   // The script is written first (allowed: /tmp), then run (forbidden: no execute on /tmp).
   static std::vector<std::string> probe() {
     return {"/home/probe_landlock", "script", "/tmp/planted.sh", "expect-held", "write", "/dev/shm/planted",
-            "mkdir",  "/dev/shm/planted-dir", "exec", "/tmp/planted.sh", "bind", "8080", "connect", "9"};
+            "mkdir",  "/dev/shm/planted-dir", "exec", "/tmp/planted.sh"};
   }
 };
 
@@ -29,7 +31,7 @@ TEST_F(SecurityLandlock, StrictHoldsEveryPathAndPortItsSectionForbids) {
   const auto r = run(Policy::Strict, probe());
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(r.out.find("script:/tmp/planted.sh=ok"), 0u) << "writing to /tmp is granted\n" << r.summary();
-  EXPECT_EQ(security::held_lines(r.out).size(), 5u) << r.summary();
+  EXPECT_EQ(security::held_lines(r.out).size(), 3u) << r.summary();
   EXPECT_EQ(security::escaped_lines(r.out), std::vector<std::string>{}) << r.summary();
 }
 
@@ -37,9 +39,8 @@ TEST_F(SecurityLandlock, ControlWithoutLandlockTheProbeGetsThrough) {
   const auto r = run(Policy::Strict, probe(), {"landlock"});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(security::held_lines(r.out), std::vector<std::string>{}) << r.summary();
-  EXPECT_EQ(security::escaped_lines(r.out).size(), 5u) << r.summary();
+  EXPECT_EQ(security::escaped_lines(r.out).size(), 3u) << r.summary();
   EXPECT_NE(r.out.find("landlock exec /tmp/planted.sh: escaped (ok)"), std::string::npos) << r.summary();
-  EXPECT_NE(r.out.find("landlock bind 8080: escaped (ok)"), std::string::npos) << r.summary();
 }
 
 }  // namespace
