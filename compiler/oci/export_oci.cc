@@ -185,7 +185,11 @@ void warn_landlock_dropped(const plan::Plan& plan, Diagnostics& diags, const Loc
   const plan::Landlock& l = *plan.landlock;
   std::string lost;
   if (l.handled_fs) lost += std::to_string(l.paths.size()) + " path rule(s) (every other path denied)";
-  if (l.handled_net) lost += (lost.empty() ? "" : ", ") + std::to_string(l.ports.size()) + " TCP port rule(s)";
+  if (l.handled_net) {
+    lost += (lost.empty() ? "" : ", ") +
+            (l.ports.empty() ? plan::landlock_right_names(plan::LandlockClass::Net, l.handled_net) + " refused on every port"
+                             : std::to_string(l.ports.size()) + " TCP port rule(s)");
+  }
   if (l.scoped) lost += (lost.empty() ? "" : ", ") + std::string("scope ") + plan::landlock_right_names(plan::LandlockClass::Scope, l.scoped);
   diags.warning(where, "the OCI runtime spec has no Landlock field, so the landlock section is left out: " + lost +
                            " are not enforced by an OCI runtime",
