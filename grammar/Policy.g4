@@ -45,6 +45,7 @@ containerStatement
   | cwdStmt
   | commandStmt
   | initStmt
+  | landlockStmt
   | seccompBlock
   ;
 
@@ -197,6 +198,23 @@ initStmt
   : INIT word
   ;
 
+// landlock { read /usr /lib  write /tmp  execute /usr/bin/python3  bind tcp 8080
+//            connect tcp 443  scope signals abstract_unix  best_effort }
+// The right (or `scope`, `best_effort`) is a plain name, so the checks can suggest the closest
+// one for a typo; the values are never plain names (paths, numbers, and the keywords tcp, udp,
+// signals, abstract_unix), so each entry ends where the next name starts.
+landlockStmt
+  : LANDLOCK LBRACE landlockEntry* RBRACE
+  ;
+
+landlockEntry
+  : key=ID landlockValue*
+  ;
+
+landlockValue
+  : STRING | PATH | RELPATH | NUMBER | TCP | UDP | SIGNALS | ABSTRACT_UNIX
+  ;
+
 sizeValue
   : NUMBER | QUANTITY
   ;
@@ -252,7 +270,7 @@ containerKeyword
   | MOUNT | AT | SIZE | MODE | MASK | NETWORK | HOST | GATEWAY | MTU | HOST_NAME
   | CONTAINER_NAME | LIMITS | CAPABILITIES | KEEP | RLIMIT | USER | GROUPS | UIDMAP | GIDMAP
   | ENV | CWD | COMMAND | SECCOMP | DEFAULT | U32 | PID | IPC | UTS | NET | CGROUP | TIME
-  | DEVICE | OTHERWISE | INIT | PUBLISH | OUTBOUND | DNS
+  | DEVICE | OTHERWISE | INIT | PUBLISH | OUTBOUND | DNS | LANDLOCK | TCP | UDP | SIGNALS | ABSTRACT_UNIX
   ;
 
 // || binds loosest, then &&, then !.
@@ -338,6 +356,11 @@ COMMAND        : 'command';
 INIT           : 'init';
 SECCOMP        : 'seccomp';
 DEFAULT        : 'default';
+LANDLOCK       : 'landlock';
+TCP            : 'tcp';
+UDP            : 'udp';
+SIGNALS        : 'signals';
+ABSTRACT_UNIX  : 'abstract_unix';
 
 ARCH           : 'arch';
 EXPECT         : 'expect';

@@ -29,6 +29,7 @@
 #include "launcher/host/fault.h"
 #include "launcher/process/exec_diagnosis.h"
 #include "launcher/process/init.h"
+#include "launcher/process/landlock.h"
 #include "launcher/network/network.h"
 #include "launcher/network/network_dns.h"
 #include "launcher/rootfs/rootfs_cache.h"
@@ -65,6 +66,7 @@ struct Prepared {
   std::unique_ptr<ContainerNetwork> network;
   std::unique_ptr<ContainerCgroup> cgroup;
   std::unique_ptr<Supervision> supervision;  // null: the filter is loaded as the plan has it
+  std::optional<FittedLandlock> landlock;    // plan.landlock as this kernel's ABI takes it
   Supervisor* supervisor() const { return supervision ? supervision->supervisor.get() : nullptr; }
 };
 
@@ -146,6 +148,11 @@ Launch prepare_launch(const RunOptions& options) {
                 "(the policy's limits are best_effort)");
     l.plan.cgroups.reset();
   }
+  if (l.plan.landlock && !defence_disabled("landlock")) {
+    l.landlock = fit_landlock(*l.plan.landlock, landlock_abi(real_kernel()));
+    const std::string warning = require_enforceable(*l.landlock, l.plan.landlock->best_effort);
+    if (!warning.empty()) print_error(warning);
+  }
   l.supervision = prepare_supervision(l.plan, options, options.dry_run);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
   check_host_supports(namespaces, l.plan.seccomp.has_value(), l.rootless);
@@ -198,6 +205,7 @@ void resolve_rootfs_and_command(Launch& l, bool dry_run) {
     }
   }
   l.exec_path = resolve_command(tree, l.plan.command.front(), search_path(l.plan.env), l.plan.mounts);
+  if (l.landlock) check_landlock_exec(l.landlock->ruleset, tree, l.exec_path);
 }
 
 // ---- the child -------------------------------------------------------------------------------
@@ -324,6 +332,10 @@ void child_steps(const Launch& l, Steps& step, int error_fd, int sync_fd, const 
   ExecArgs args(p);
   step("no-new-privs", [&] { return p.no_new_privs ? "PR_SET_NO_NEW_PRIVS 1" : ""; },
        [&] { if (p.no_new_privs) set_no_new_privs(real_kernel()); });
+  // After no_new_privs (an unprivileged landlock_restrict_self needs it) and pivot_root (the
+  // rules' paths are the container's), before the filter, which need not allow its calls.
+  step("landlock", [&] { return l.landlock ? describe_landlock(*l.landlock) : ""; },
+       [&] { if (l.landlock) apply_landlock(real_kernel(), *l.landlock); });
   // Last: from here on every syscall of ours is judged by the policy's filter.
   // Supervised: a copy whose watched verdicts notify, its listener handed to plan-exec.
   step("seccomp", [&] { return p.seccomp ? describe_seccomp(*p.seccomp) + (l.supervision ? ", denials go to plan-exec's supervisor through a listener it takes before execve" : "") : ""; }, [&] {

@@ -13,10 +13,13 @@
 #include <cstring>
 #include <fstream>
 
+#include "launcher/process/exec_diagnosis.h"
+#include "launcher/process/landlock.h"
 #include "launcher/rootfs/devices.h"
 #include "launcher/host/safe_path.h"
 #include "launcher/process/process_steps.h"
 #include "launcher/rootfs/mount_steps.h"
+#include "plan/landlock.h"
 #include "plan/rules.h"
 
 namespace launcher {
@@ -247,6 +250,19 @@ std::string resolve_command(const std::string& root_dir, const std::string& argv
   throw CommandError("command " + argv0 + " not found " + where +
                          (argv0.find('/') == std::string::npos ? " (searched PATH=" + path + ")" : ""),
                      127, ENOENT);
+}
+
+void check_landlock_exec(const plan::Landlock& ruleset, const std::string& root_dir, const std::string& program) {
+  if ((ruleset.handled_fs & (plan::kLandlockFsExecute | plan::kLandlockFsReadFile)) == 0) return;
+  const auto chain = exec_chain(root_dir, program);
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (landlock_allows_exec(ruleset, chain[i])) continue;
+    const std::string what = i == 0 ? "the command " + chain[i] : chain[i] + " (the interpreter execve loads for " + program + ")";
+    throw CommandError("plan.landlock: " + what + " would not start: execve needs `execute` and `read` (read_file) "
+                       "beneath it, and the landlock section grants them on no path above it; add `execute " + chain[i] +
+                       "` and `read " + chain[i] + "` (shared libraries need `read` on their directories too)",
+                       126, EACCES);
+  }
 }
 
 }  // namespace launcher

@@ -44,4 +44,9 @@ std::string search_path(const std::vector<std::string>& env);
 std::string resolve_command(const std::string& root_dir, const std::string& argv0, const std::string& path,
                             const std::vector<plan::Mount>& mounts);
 
+// With a Landlock ruleset that handles execute or read_file: the program and every interpreter
+// execve opens for it (exec_chain) must lie beneath rules granting both, or the exec would fail
+// after the container is set up. Throws CommandError (126) naming the file and the rule to add.
+void check_landlock_exec(const plan::Landlock& ruleset, const std::string& root_dir, const std::string& program);
+
 }  // namespace launcher

@@ -14,7 +14,7 @@
 
 namespace plan {
 
-inline constexpr int kSchemaVersion = 2;     // 2 added seccomp.source; 1 still loads
+inline constexpr int kSchemaVersion = 3;     // 2 added seccomp.source, 3 landlock; 1 and 2 still load
 inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::size_t kMaxBpfInstructions = 4096;  // BPF_MAXINSNS
 
@@ -209,6 +209,31 @@ struct Seccomp {
   bool operator==(const Seccomp&) const = default;
 };
 
+// Landlock: the rights the ruleset handles (denied wherever no rule grants them) and the rules
+// granting them beneath paths (as the container sees them) and on TCP ports. Bits are the
+// kernel's (plan/landlock.h); plan-exec applies it after no_new_privs, before the filter.
+struct LandlockPath {
+  std::string path;               // absolute, inside the container
+  std::uint64_t access = 0;       // LANDLOCK_ACCESS_FS_* granted beneath it
+  bool operator==(const LandlockPath&) const = default;
+};
+
+struct LandlockPort {
+  std::uint16_t port = 0;
+  std::uint64_t access = 0;       // LANDLOCK_ACCESS_NET_BIND_TCP / _CONNECT_TCP
+  bool operator==(const LandlockPort&) const = default;
+};
+
+struct Landlock {
+  std::uint64_t handled_fs = 0;   // 0: no filesystem restriction
+  std::uint64_t handled_net = 0;  // 0: no network restriction
+  std::uint64_t scoped = 0;       // LANDLOCK_SCOPE_*
+  bool best_effort = false;       // rights the kernel lacks are dropped with a warning, not refused
+  std::vector<LandlockPath> paths;
+  std::vector<LandlockPort> ports;
+  bool operator==(const Landlock&) const = default;
+};
+
 struct Plan {
   int version = kSchemaVersion;
   std::string arch = "x86_64";    // the arch the filter and the numbers are for
@@ -235,6 +260,7 @@ struct Plan {
   // plan-exec starts it as the container's pid 1 instead of under its minimal init.
   bool command_is_init = false;
   bool no_new_privs = true;
+  std::optional<Landlock> landlock;  // absent: no Landlock ruleset (version 3 on)
   std::optional<Seccomp> seccomp; // absent: no filter
   bool operator==(const Plan&) const = default;
   bool has_namespace(Namespace ns) const;

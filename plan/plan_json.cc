@@ -255,6 +255,15 @@ ordered_json source_json(const SeccompSource& source) {
   return j;
 }
 
+ordered_json landlock_json(const Landlock& l) {
+  ordered_json paths = ordered_json::array();
+  for (const auto& rule : l.paths) paths.push_back({{"path", rule.path}, {"access", rule.access}});
+  ordered_json ports = ordered_json::array();
+  for (const auto& rule : l.ports) ports.push_back({{"port", rule.port}, {"access", rule.access}});
+  return {{"handled_fs", l.handled_fs}, {"handled_net", l.handled_net}, {"scoped", l.scoped},
+          {"best_effort", l.best_effort}, {"paths", std::move(paths)},    {"ports", std::move(ports)}};
+}
+
 ordered_json plan_json(const Plan& p) {
   ordered_json j;
   j["version"] = p.version;
@@ -317,6 +326,7 @@ ordered_json plan_json(const Plan& p) {
   j["command"] = p.command;
   if (p.command_is_init) j["command_is_init"] = true;  // absent: false, as in plans made before it existed
   j["no_new_privs"] = p.no_new_privs;
+  if (p.landlock) j["landlock"] = landlock_json(*p.landlock);
   if (p.seccomp) {
     j["seccomp"] = {{"default_action", p.seccomp->default_action},
                     {"backend", p.seccomp->backend},
@@ -488,6 +498,39 @@ Seccomp read_seccomp(const json& value, const std::string& path, int version) {
   return s;
 }
 
+Landlock read_landlock(const json& value, const std::string& path, int version) {
+  if (version < 3) fail(path, "needs plan version 3 (this plan says version " + std::to_string(version) + ")");
+  ObjectReader r(value, path);
+  Landlock l;
+  l.handled_fs = r.uint_or("handled_fs", 0);
+  l.handled_net = r.uint_or("handled_net", 0);
+  l.scoped = r.uint_or("scoped", 0);
+  l.best_effort = r.boolean_or("best_effort", false);
+  if (const json* paths = r.maybe_array("paths")) {
+    for (std::size_t i = 0; i < paths->size(); ++i) {
+      ObjectReader pr((*paths)[i], r.path("paths") + "[" + std::to_string(i) + "]");
+      LandlockPath rule;
+      rule.path = pr.string("path");
+      require_absolute(pr.path("path"), rule.path);
+      rule.access = pr.uint("access");
+      pr.done();
+      l.paths.push_back(std::move(rule));
+    }
+  }
+  if (const json* ports = r.maybe_array("ports")) {
+    for (std::size_t i = 0; i < ports->size(); ++i) {
+      ObjectReader pr((*ports)[i], r.path("ports") + "[" + std::to_string(i) + "]");
+      LandlockPort rule;
+      rule.port = static_cast<std::uint16_t>(pr.uint("port", 65535));
+      rule.access = pr.uint("access");
+      pr.done();
+      l.ports.push_back(rule);
+    }
+  }
+  r.done();
+  return l;
+}
+
 Plan read_plan(const json& root) {
   ObjectReader r(root, "plan");
   Plan p;
@@ -649,6 +692,10 @@ Plan read_plan(const json& root) {
   p.command = string_list(r, "command");
   p.command_is_init = r.boolean_or("command_is_init", false);
   p.no_new_privs = r.boolean_or("no_new_privs", true);
+  if (const json* ll = r.optional("landlock")) {
+    p.landlock = read_landlock(*ll, "plan.landlock", p.version);
+    if (!p.no_new_privs) fail("plan.no_new_privs", "must be true when a Landlock ruleset is applied (an unprivileged landlock_restrict_self needs it)");
+  }
   if (const json* sc = r.optional("seccomp")) {
     p.seccomp = read_seccomp(*sc, "plan.seccomp", p.version);
     if (!p.no_new_privs) fail("plan.no_new_privs", "must be true when a seccomp filter is loaded");

@@ -650,6 +650,7 @@ std::vector<RuleViolation> check_plan(const Plan& plan) {
   check_user(plan.user, out);
   check_process(plan, out);
   check_seccomp(plan, out);
+  check_landlock_rules(plan, out);
   return out;
 }
 

@@ -48,6 +48,9 @@ struct RuleViolation {
 // Every broken rule, in plan order; empty for a valid plan.
 std::vector<RuleViolation> check_plan(const Plan& plan);
 
+// landlock_rules.cc: the rules of plan.landlock, appended to `out`.
+void check_landlock_rules(const Plan& plan, std::vector<RuleViolation>& out);
+
 // Throws PlanError with the first violation ("plan.mounts[2].target: ...").
 void require_valid(const Plan& plan);
 

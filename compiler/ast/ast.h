@@ -196,6 +196,19 @@ struct EnvDecl {
   Location where;
 };
 
+// One line of `landlock { ... }`: a right or keyword and its values, as written:
+// `read /usr /lib`, `bind tcp 8080`, `scope signals abstract_unix`, `best_effort`.
+struct LandlockEntry {
+  Word key;
+  std::vector<Word> values;           // paths unquoted, numbers, tcp/udp, scope names
+  Location where;
+};
+
+struct LandlockDecl {
+  std::vector<LandlockEntry> entries;
+  Location where;                     // the `landlock` keyword
+};
+
 struct Container {
   Word name;
   std::vector<Word> namespaces;
@@ -217,6 +230,7 @@ struct Container {
   std::optional<Word> cwd;
   std::vector<Word> command;
   std::optional<Word> init;                            // `init minimal` | `init none`
+  std::optional<LandlockDecl> landlock;  // the first `landlock { }`; a second is an error
   std::optional<Seccomp> seccomp;
   Location where;
   // Added by the front end: every section keyword as written, in source order, so the checks

@@ -56,7 +56,8 @@ using namespace detail;
 // gidmap, env) add up.
 void check_sections(const ast::Container& c, Diagnostics& diags) {
   static const std::set<std::string> kOnce = {"rootfs", "namespaces", "hostname", "network", "limits",
-                                              "capabilities", "user", "cwd", "command", "init", "seccomp"};
+                                              "capabilities", "user", "cwd", "command", "init", "seccomp",
+                                              "landlock"};
   std::map<std::string, const ast::Word*> first;
   for (const auto& section : c.sections) {
     if (!kOnce.count(section.text)) continue;
@@ -358,6 +359,7 @@ bool check_container(const ast::Container& container, Diagnostics& diags) {
   check_rlimits(container, diags);
   check_user(container, diags);
   check_env_cwd_command(container, diags);
+  detail::check_landlock(container, diags);
   return diags.error_count() == errors_before;
 }
 

@@ -22,5 +22,6 @@ void require_absolute_path(const ast::Word& path, const std::string& what, Diagn
 void check_network(const ast::Container& c, Diagnostics& diags);
 void check_limits(const ast::Container& c, Diagnostics& diags);
 void check_devices(const ast::Container& c, Diagnostics& diags);   // check_devices.cc
+void check_landlock(const ast::Container& c, Diagnostics& diags);  // check_landlock.cc
 
 }  // namespace policyc::check::detail

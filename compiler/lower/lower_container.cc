@@ -258,6 +258,7 @@ void lower_container(const ast::Container& c, plan::Plan& plan) {
   for (const auto& arg : c.command) plan.command.push_back(arg.text);
   plan.command_is_init = c.init && c.init->text == "none";
   plan.no_new_privs = true;
+  if (c.landlock) plan.landlock = lower_landlock(*c.landlock);
 }
 
 }  // namespace policyc::lower

@@ -17,6 +17,9 @@ void lower_container(const ast::Container& c, plan::Plan& plan);
 // The `limits { ... }` block -> cgroup values and the files to write for v2 and for v1.
 plan::Cgroups lower_limits(const std::vector<ast::LimitDecl>& limits);
 
+// The `landlock { ... }` section -> handled rights and rules (lower_landlock.cc).
+plan::Landlock lower_landlock(const ast::LandlockDecl& decl);
+
 // runc's defaults, added when /proc is mounted unless the policy says `mask none`.
 const std::vector<std::string>& default_masked_paths();
 const std::vector<std::string>& default_readonly_paths();

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "compiler/docker/export.h"
+#include "plan/landlock.h"
 
 namespace policyc::oci {
 namespace {
@@ -177,6 +178,24 @@ void add_devices(const plan::Plan& plan, ordered_json& linux_section, Diagnostic
   linux_section["resources"]["devices"] = rules;
 }
 
+// The OCI runtime spec has no Landlock field (opencontainers/runtime-spec#1111 and #1241 are
+// open proposals; runc has no support), so the section cannot travel: say what is lost.
+void warn_landlock_dropped(const plan::Plan& plan, Diagnostics& diags, const Location& where) {
+  if (!plan.landlock) return;
+  const plan::Landlock& l = *plan.landlock;
+  std::string lost;
+  if (l.handled_fs) lost += std::to_string(l.paths.size()) + " path rule(s) (every other path denied)";
+  if (l.handled_net) {
+    lost += (lost.empty() ? "" : ", ") +
+            (l.ports.empty() ? plan::landlock_right_names(plan::LandlockClass::Net, l.handled_net) + " refused on every port"
+                             : std::to_string(l.ports.size()) + " TCP port rule(s)");
+  }
+  if (l.scoped) lost += (lost.empty() ? "" : ", ") + std::string("scope ") + plan::landlock_right_names(plan::LandlockClass::Scope, l.scoped);
+  diags.warning(where, "the OCI runtime spec has no Landlock field, so the landlock section is left out: " + lost +
+                           " are not enforced by an OCI runtime",
+                "run the policy with plan-exec to keep it, or wrap the command in a Landlock launcher inside the container");
+}
+
 ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location& where) {
   ordered_json linux_section;
   ordered_json namespaces = ordered_json::array();
@@ -213,6 +232,7 @@ ordered_json linux_of(const plan::Plan& plan, Diagnostics& diags, const Location
     if (auto resources = resources_of(*plan.cgroups, diags, where)) linux_section["resources"] = *resources;
   }
   add_devices(plan, linux_section, diags, where);
+  warn_landlock_dropped(plan, diags, where);
   return linux_section;
 }
 

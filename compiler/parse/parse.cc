@@ -47,7 +47,8 @@ bool is_name_keyword(std::size_t type) {
       P::MTU, P::HOST_NAME, P::CONTAINER_NAME, P::LIMITS, P::CAPABILITIES, P::KEEP, P::RLIMIT,
       P::USER, P::GROUPS, P::UIDMAP, P::GIDMAP, P::ENV, P::CWD, P::COMMAND, P::SECCOMP,
       P::DEFAULT, P::U32, P::PID, P::IPC, P::UTS, P::NET, P::CGROUP, P::TIME, P::DEVICE, P::WRITETHROUGH,
-      P::OTHERWISE, P::INIT, P::PUBLISH, P::OUTBOUND, P::DNS};
+      P::OTHERWISE, P::INIT, P::PUBLISH, P::OUTBOUND, P::DNS, P::LANDLOCK, P::TCP, P::UDP, P::SIGNALS,
+      P::ABSTRACT_UNIX};
   return kNames.count(type) > 0;
 }
 
@@ -352,7 +353,21 @@ class AstBuilder {
     else if (auto* cwd = s->cwdStmt()) set_once(out.cwd, word(cwd->path()));
     else if (auto* cmd = s->commandStmt()) { if (out.command.empty()) out.command = command(cmd); }
     else if (auto* init = s->initStmt()) set_once(out.init, word(init->word()));
+    else if (auto* ll = s->landlockStmt()) { if (!out.landlock) out.landlock = landlock(ll); }
     else if (auto* sc = s->seccompBlock()) { if (!out.seccomp) out.seccomp = seccomp(sc); }
+  }
+
+  ast::LandlockDecl landlock(P::LandlockStmtContext* l) {
+    ast::LandlockDecl decl;
+    decl.where = at(l->getStart());
+    for (auto* entry : l->landlockEntry()) {
+      ast::LandlockEntry e;
+      e.key = word(entry->key);
+      for (auto* value : entry->landlockValue()) e.values.push_back(word(value));
+      e.where = span(entry);
+      decl.entries.push_back(std::move(e));
+    }
+    return decl;
   }
 
   // A section given twice keeps its first value; the checks report the second one.

@@ -37,4 +37,14 @@ bool defence_disabled(const char* defence) {
 #endif
 }
 
+int test_landlock_abi_limit() {
+#ifdef PLAN_EXEC_FAULT_INJECTION
+  static const char* value = std::getenv("PLAN_EXEC_TEST_LANDLOCK_ABI");
+  if (!value || *value < '0' || *value > '9') return -1;
+  return std::atoi(value);
+#else
+  return -1;
+#endif
+}
+
 }  // namespace launcher

@@ -4,6 +4,8 @@
 // - PLAN_EXEC_TEST_DISABLE_DEFENCES=<name>[,<name>...]: the named defences are skipped, so the
 //   security suite's control runs can show that each probe really detects the escape it tries
 //   (a probe that reports "held" with its defence off proves nothing).
+// - PLAN_EXEC_TEST_LANDLOCK_ABI=<n>: plan-exec takes the kernel's Landlock ABI to be at most n,
+//   so tests on a new kernel can show what an older one does (refusal, best_effort's warning).
 #pragma once
 
 namespace launcher {
@@ -13,5 +15,8 @@ void fault_point(const char* step);
 // True when the test-only switch above names `defence` ("setsid", "device-cgroup", ...);
 // always false in a build without fault injection.
 bool defence_disabled(const char* defence);
+
+// The ABI PLAN_EXEC_TEST_LANDLOCK_ABI names, or -1 (unset, or a build without fault injection).
+int test_landlock_abi_limit();
 
 }  // namespace launcher

@@ -109,6 +109,15 @@ class RealKernel final : public Kernel {
   int seccomp(unsigned operation, unsigned flags, void* args) override {
     return static_cast<int>(::syscall(SYS_seccomp, operation, flags, args));
   }
+  int landlock_create_ruleset(const LandlockRulesetAttr* attr, std::size_t size, unsigned flags) override {
+    return static_cast<int>(::syscall(SYS_landlock_create_ruleset, attr, size, flags));
+  }
+  int landlock_add_rule(int ruleset_fd, unsigned rule_type, const void* rule_attr, unsigned flags) override {
+    return static_cast<int>(::syscall(SYS_landlock_add_rule, ruleset_fd, rule_type, rule_attr, flags));
+  }
+  int landlock_restrict_self(int ruleset_fd, unsigned flags) override {
+    return static_cast<int>(::syscall(SYS_landlock_restrict_self, ruleset_fd, flags));
+  }
 
  private:
   static std::uint64_t join_halves(std::uint32_t low, std::uint32_t high) {

@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "launcher/host/landlock_abi.h"
+
 namespace launcher {
 
 // The three capability sets of this thread, one bit per capability (bit n = capability n).
@@ -82,6 +84,12 @@ class Kernel {
   virtual pid_t setsid() = 0;
   // seccomp(2); SECCOMP_SET_MODE_FILTER takes a sock_fprog*.
   virtual int seccomp(unsigned operation, unsigned flags, void* args) = 0;
+  // landlock_create_ruleset(2) (attr NULL, size 0, LANDLOCK_CREATE_RULESET_VERSION: the ABI),
+  // landlock_add_rule(2) (rule_attr: LandlockPathBeneathAttr or LandlockNetPortAttr),
+  // landlock_restrict_self(2).
+  virtual int landlock_create_ruleset(const LandlockRulesetAttr* attr, std::size_t size, unsigned flags) = 0;
+  virtual int landlock_add_rule(int ruleset_fd, unsigned rule_type, const void* rule_attr, unsigned flags) = 0;
+  virtual int landlock_restrict_self(int ruleset_fd, unsigned flags) = 0;
 
  protected:
   // Not deletable through a Kernel*: the real one is a static, fakes live on a test's stack.

@@ -98,4 +98,16 @@ std::string explain_missing_interpreter(const std::string& root, const std::stri
   return "";
 }
 
+std::vector<std::string> exec_chain(const std::string& root, const std::string& program) {
+  std::vector<std::string> chain = {program};
+  for (int depth = 0; depth < 4; ++depth) {  // the kernel's own limit of nested interpreters
+    Fd fd = open_readable_in_root(root, chain.back());
+    if (!fd) break;
+    const auto interpreter = read_interpreter(fd.get());
+    if (!interpreter) break;
+    chain.push_back(interpreter->path);
+  }
+  return chain;
+}
+
 }  // namespace launcher

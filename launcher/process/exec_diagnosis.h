@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace launcher {
 
@@ -25,5 +26,9 @@ std::optional<Interpreter> read_interpreter(int fd);
 // sees it ("/" without a rootfs), `program` the absolute path inside it. Symlinks resolve
 // inside `root`. Follows a script's interpreter to its own loader (#!/bin/sh, /bin/sh dynamic).
 std::string explain_missing_interpreter(const std::string& root, const std::string& program);
+
+// The files execve opens to start `program` (inside `root`): the program, then each interpreter
+// in turn (a script's #! interpreter, an ELF's loader), as far as they exist; at most 5.
+std::vector<std::string> exec_chain(const std::string& root, const std::string& program);
 
 }  // namespace launcher

@@ -216,11 +216,12 @@ TEST_F(EscapeProbe, ASetuidBinaryOfTheContainersRootGivesNoPrivileges) {
 }
 
 // Control: the probe does find escapes when the plan's defences are taken out (no filter, no
-// no_new_privs), so the test above would fail if plan-exec stopped applying them. Still run
+// no_new_privs, no Landlock), so the test above would fail if plan-exec stopped applying them. Still run
 // inside plan-exec's namespaces: the probe never runs on the host.
 TEST_F(EscapeProbe, WithoutTheFilterAndNoNewPrivsTheProbeFindsEscapes) {
   nlohmann::json j = nlohmann::json::parse(testsupport::read_text(plan_path()));
   j.erase("seccomp");
+  j.erase("landlock");  // a Landlock ruleset needs no_new_privs (a plan rule): out with it
   j["no_new_privs"] = false;
   const std::string weak = scratch_->path() + "/weakened.plan";
   testsupport::write_text(weak, j.dump());

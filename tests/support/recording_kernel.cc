@@ -415,4 +415,48 @@ int RecordingKernel::seccomp(unsigned operation, unsigned flags, void* args) {
   return 0;
 }
 
+namespace {
+std::string hex_text(std::uint64_t value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+}  // namespace
+
+int RecordingKernel::landlock_create_ruleset(const launcher::LandlockRulesetAttr* attr, std::size_t size,
+                                             unsigned flags) {
+  if (!attr) {
+    const std::string flag = flags == launcher::kLandlockCreateRulesetVersion ? "LANDLOCK_CREATE_RULESET_VERSION"
+                                                                             : std::to_string(flags);
+    if (record("landlock_create_ruleset(NULL, " + std::to_string(size) + ", " + flag + ")") != 0) return -1;
+    return landlock_abi;
+  }
+  if (record("landlock_create_ruleset({fs=" + hex_text(attr->handled_access_fs) + ", net=" +
+             hex_text(attr->handled_access_net) + ", scoped=" + hex_text(attr->scoped) + "}, " + std::to_string(size) +
+             ", " + std::to_string(flags) + ")") != 0) {
+    return -1;
+  }
+  return next_fd++;
+}
+
+int RecordingKernel::landlock_add_rule(int ruleset_fd, unsigned rule_type, const void* rule_attr, unsigned flags) {
+  std::string line = "landlock_add_rule(" + std::to_string(ruleset_fd) + ", ";
+  if (rule_type == launcher::kLandlockRulePathBeneath) {
+    const auto* a = static_cast<const launcher::LandlockPathBeneathAttr*>(rule_attr);
+    const std::uint64_t access = a->allowed_access;
+    const int fd = a->parent_fd;
+    line += "PATH_BENEATH, {access=" + hex_text(access) + ", fd=" + std::to_string(fd) + "}";
+  } else if (rule_type == launcher::kLandlockRuleNetPort) {
+    const auto* a = static_cast<const launcher::LandlockNetPortAttr*>(rule_attr);
+    line += "NET_PORT, {access=" + hex_text(a->allowed_access) + ", port=" + std::to_string(a->port) + "}";
+  } else {
+    line += std::to_string(rule_type);
+  }
+  return record(line + ", " + std::to_string(flags) + ")");
+}
+
+int RecordingKernel::landlock_restrict_self(int ruleset_fd, unsigned flags) {
+  return record("landlock_restrict_self(" + std::to_string(ruleset_fd) + ", " + std::to_string(flags) + ")");
+}
+
 }  // namespace testsupport

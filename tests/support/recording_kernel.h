@@ -39,6 +39,7 @@ class RecordingKernel final : public launcher::Kernel {
   // AT_EMPTY_PATH); absent = ENOENT.
   std::map<std::string, struct stat> files;
   mode_t current_umask = 022;
+  int landlock_abi = 6;                                  // landlock_create_ruleset(VERSION) answers it
   int next_fd = 100;                                     // openat/openat2/open_tree return 100, 101, ...
   // ---- what calls handed over, beyond their line
   std::vector<std::vector<sock_filter>> filters;         // seccomp(SECCOMP_SET_MODE_FILTER) programs
@@ -78,6 +79,13 @@ class RecordingKernel final : public launcher::Kernel {
   int unshare(int flags) override;
   pid_t setsid() override;  // returns 1: the new session's id as seen in a fresh pid namespace
   int seccomp(unsigned operation, unsigned flags, void* args) override;
+  // Lines: "landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)" (returns
+  // landlock_abi), "landlock_create_ruleset({fs=0x..., net=0x..., scoped=0x...}, 24, 0)" (returns
+  // next_fd), "landlock_add_rule(100, PATH_BENEATH, {access=0x..., fd=101}, 0)",
+  // "landlock_add_rule(100, NET_PORT, {access=0x..., port=443}, 0)", "landlock_restrict_self(100, 0)".
+  int landlock_create_ruleset(const launcher::LandlockRulesetAttr* attr, std::size_t size, unsigned flags) override;
+  int landlock_add_rule(int ruleset_fd, unsigned rule_type, const void* rule_attr, unsigned flags) override;
+  int landlock_restrict_self(int ruleset_fd, unsigned flags) override;
 
  private:
   struct Failure {
