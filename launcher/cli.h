@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's command line, parsed by hand: start-up stays lean (no CLI11, no iostreams).
 //   plan-exec [--dry-run] [--stats] [--init] [-t] [--instance K] PLAN [-- CMD ARGS...]
 //   plan-exec --cleanup | --prune-cache | --list-steps | --help | --version

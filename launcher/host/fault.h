@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only switches (compiled with PLAN_EXEC_FAULT_INJECTION; a build without it has neither):
 // - PLAN_EXEC_FAULT_AFTER=<step>: plan-exec SIGKILLs itself right after that parent step, so
 //   tests can prove that a launcher killed at any point leaves no mount, veth or cgroup behind.
