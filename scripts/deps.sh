@@ -11,6 +11,13 @@ POLICYC_PACKAGES=(
   clang libclang-rt-14-dev
 )
 POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)
+# The .deb and its test (scripts/package, tests/package/test-deb): dpkg-shlibdeps, and groff/man
+# to render the man pages.
+POLICYC_PACKAGE_TEST_PACKAGES=(dpkg-dev groff-base man-db)
+# Optional: real consumers of what policyc exports (tests/integration/podman_export_test.cc,
+# containerd_export_test.cc). Installed with install_optional: when the archive cannot give
+# them, those tests skip and say why; nothing else fails.
+POLICYC_CONSUMER_PACKAGES=(podman containerd)
 
 install_missing() {
   local missing=()
@@ -23,6 +30,13 @@ install_missing() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+# Like install_missing, but a package apt cannot install is only a note.
+install_optional() {
+  if ! (install_missing "$@"); then
+    echo "note: could not install ${*}; the tests that need them skip" >&2
   fi
 }
 
