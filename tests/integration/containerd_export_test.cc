@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -83,12 +84,13 @@ class OwnContainerd {
         std::vector<std::string>{kContainerd, "--config", dir_ + "/config.toml"});
   }
   ~OwnContainerd() {
-    if (daemon_) {
+    // pid() is -1 once finish() reaped it (log()); kill(-1) would signal every process.
+    if (daemon_ && daemon_->pid() > 0) {
       ::kill(daemon_->pid(), SIGTERM);
       daemon_->finish(10);  // SIGKILLs it if it has not exited by then
     }
     for (pid_t shim : testsupport::processes_mentioning(socket())) {
-      ::kill(shim, SIGKILL);
+      if (shim > 1 && shim != ::getpid()) ::kill(shim, SIGKILL);
     }
   }
   std::string socket() const { return dir_ + "/containerd.sock"; }
@@ -105,7 +107,8 @@ class OwnContainerd {
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
-  std::string log() { return daemon_ ? daemon_->finish(0).err : ""; }
+  // Stops containerd and returns what it logged (warnings and errors), for a failure message.
+  std::string log() { return daemon_ && daemon_->pid() > 0 ? daemon_->finish(0).err : ""; }
 
  private:
   std::string dir_;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/host_traces.h"
 
-#include <dirent.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
