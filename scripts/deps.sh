@@ -11,9 +11,9 @@ POLICYC_PACKAGES=(
   clang libclang-rt-14-dev
 )
 POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)
-# The .deb and its test (scripts/package, tests/package/test-deb): dpkg-shlibdeps, and groff/man
-# to render the man pages.
-POLICYC_PACKAGE_TEST_PACKAGES=(dpkg-dev groff-base man-db)
+# The .deb and its test (scripts/package, tests/package/test-deb): dpkg-shlibdeps, groff/man to
+# render the man pages, zsh to load the zsh completion.
+POLICYC_PACKAGE_TEST_PACKAGES=(dpkg-dev groff-base man-db zsh)
 # Optional: real consumers of what policyc exports (tests/integration/podman_export_test.cc,
 # containerd_export_test.cc). Installed with install_optional: when the archive cannot give
 # them, those tests skip and say why; nothing else fails.
