@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // filter_cost: how many BPF instructions a seccomp filter executes per syscall, for
 // libseccomp's linear layout (optimize=1), its binary tree (optimize=2) and our generator,
 // on Docker's and Podman's default profiles. Syscalls cost about 1 us in our VMs and timing

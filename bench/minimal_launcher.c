@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The floor for bench/run's launch row: the "minimal static C launcher" plan-exec is compared
 // against, doing only clone + pivot_root + proc + cgroup join + seccomp + exec, with no
 // validation, no error reporting beyond a message, no cleanup watcher, no signal forwarding.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // peak_rss CMD ARGS...: runs CMD and prints the peak resident set size (KiB) that wait4 reports
 // for it. A tiny static program on purpose: the forked child's memory before exec counts too,
 // so a large parent (a Python or shell benchmark driver) would inflate the figure.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/veth_launch.sh [RUNS]: how long from "launch" until the hello-world server answers the
 # host over a veth pair, for
 #   plan-exec   plan-exec veth.plan -- /home/hello-world   (veth through netlink, pivot_root)

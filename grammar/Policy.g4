@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The policy language: one `container NAME { ... }` or a bare `seccomp default ACTION { ... }`.
 //
 // Design choices (they shape the error messages, see compiler/parse/parse.cc):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the caller hands plan-exec, checked before the first side effect: the privileges it runs
 // with and the descriptors 0, 1, 2 it inherits.
 //   privilege-check  plan-exec is never setuid and never has file capabilities: it must hold no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's command line, parsed by hand: start-up stays lean (no CLI11, no iostreams).
 //   plan-exec [-q|-v] [--dry-run] [--stats] [--init | --no-init] [--stop-timeout S] [-t] [--instance K] PLAN [-- CMD ARGS...]
 //   (plan-exec ps | exec | stop: launcher/instances/commands.h, dispatched before this parser)

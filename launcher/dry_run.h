@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Words for `plan-exec --dry-run`: one line per step with its parameters. The order comes from
 // sequence.cc (which calls these only in dry-run mode), never from here.
 #pragma once

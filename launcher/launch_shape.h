@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The start-up variant of one run, decided once before the first side effect and never changed:
 // where the container process enters its cgroups, when the parent makes them, which namespaces
 // clone makes and which the child unshares itself, and whether the "go" byte can be written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec: runs one command in the isolation a plan describes. See launcher/README.md.
 #include <unistd.h>
 

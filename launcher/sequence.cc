@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // THE order of plan-exec, and the only place that knows it. Everything is validated and
 // resolved first (prepare_launch: no side effects), then parent steps, then the child's steps,
 // each a call into its own file with only its slice of the plan. --dry-run walks the very same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launcher's one entry point for running a plan; sequence.cc alone knows the order.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether and how this run supervises the command's filter (supervisor/supervisor.h): decided
 // in prepare, before the first side effect, from --denials / --learn and the plan's filter.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything checked before plan-exec changes anything: the plan's internal consistency, the
 // caller (no setuid, rootless limits), the host (namespaces, seccomp), the rootfs and the command.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "plan/bpf_check.h"
 
 #include <linux/filter.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The structure of a classic BPF seccomp program, checked the way the kernel will check it
 // (seccomp_check_filter + bpf_check_classic + check_load_and_stores), so a damaged or hand-made
 // filter is refused before plan-exec has done anything instead of failing at the last step.

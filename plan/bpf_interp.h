@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A classic-BPF interpreter with the kernel's seccomp semantics. policyc uses it for tests,
 // `policyc explain` and the benchmark's instruction counts; plan-exec's supervisor uses it to
 // recompute the verdict of the plan's own filter for a call the kernel handed it (the loaded

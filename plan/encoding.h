@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Encodings the plan uses for its filter: base64 and sha256 (nettle, the library libarchive
 // already uses, so the launcher gains no new dependency for it).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan: the one schema policyc writes and plan-exec reads.
 //
 // Everything here is already resolved: numbers, not names; bytes, not "250M"; mount flags as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plan <-> JSON. Loading is strict: unknown or duplicate keys, wrong types, a wrong version or
 // arch, a malformed filter, a file over 16 MiB and any broken rule of plan/rules.h are errors that
 // name the key, so a plan is either wholly valid or rejected before plan-exec has done anything.

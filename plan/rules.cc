@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rules of docs/plan.md "Rules", one function per section of the plan. Each violation names
 // the key and says what to do; the compiler's located checks (compiler/check/) refuse the same
 // things in the policy, so a plan policyc writes passes and a tampered one does not.

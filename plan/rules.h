@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's rules: the one list of what a valid plan must satisfy beyond its JSON shape.
 //
 // Both binaries run check_plan(): policyc on the plan it has just lowered (a violation there is a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which line of the policy gives the verdict for a call: the source map's rules (plan.h
 // SeccompSource) tried with the compiler IR's semantics, so plan-exec can name the rule that
 // denied a call without the compiler.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON parsing for the plan loader that refuses what nlohmann would silently accept: a key given
 // twice in one object (nlohmann keeps the last, so a reviewer reading the first would be misled).
 #pragma once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes plan/syscall_table's data (cmake -P): the `#define __NR_name N` lines of the kernel's
 # UAPI headers asm/unistd_64.h, unistd_x32.h and unistd_32.h, as C++ arrays. Nothing is typed
 # by hand: the headers are the kernel's own generated tables (arch/x86/entry/syscalls/*.tbl).

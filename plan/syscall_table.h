@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // x86 system call names <-> numbers for the three ABIs an x86_64 kernel runs, generated at build
 // time from the newest kernel UAPI headers on the machine (plan/CMakeLists.txt picks them,
 // plan/syscall_table.cmake reads their `#define __NR_name N` lines): bookworm-backports'

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The build configurations the project's scripts share (sourced by scripts/test, demo, fuzz),
 # so a build directory one script made is never reconfigured, and rebuilt, by another.
 #   configure_build DIR       gcc, optimised, line tables only (the product as shipped)
 #   configure_sanitized_build DIR  clang, ASan+UBSan, libFuzzer coverage: the build scripts/test
 #                             builds and runs every test on, and scripts/fuzz fuzzes
+#   configure_release_build DIR  gcc, optimised, no tests and no GTest, no test-only switches in
+#                             plan-exec: what `cmake --install` and the .deb ship (scripts/package)
 # Line tables (-g1) instead of full debug info: backtraces, sanitizer reports and perf still name
 # functions and lines, and the build takes a quarter less time. For gdb with variables, configure
 # a directory of your own with -DCMAKE_BUILD_TYPE=Debug.
@@ -34,4 +37,13 @@ configure_sanitized_build() {
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
     -DPOLICYC_FUZZ=ON -DPOLICYC_SANITIZE=ON >/dev/null
+}
+
+# CMAKE_DISABLE_FIND_PACKAGE_GTest proves the release build needs no GTest at all.
+configure_release_build() {
+  local dir=$1
+  cmake -S . -B "$dir" $(_generator_for "$dir") -DCMAKE_BUILD_TYPE=RelWithDebInfo "${_UNITY[@]}" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+    --no-warn-unused-cli -DBUILD_TESTING=OFF -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the project needs, only those missing (sourced by scripts/*).
 set -euo pipefail
 POLICYC_PACKAGES=(
@@ -18,6 +19,13 @@ POLICYC_BENCH_PACKAGES=(bubblewrap runc hyperfine valgrind)
 # Only the tests need these: golang-go builds the Go hello-world server --learn is proven on
 # (tests/integration/launcher_learn_test.cc; that test skips without it).
 POLICYC_TEST_PACKAGES=(golang-go)
+# The .deb and its test (scripts/package, tests/package/test-deb): dpkg-shlibdeps, groff/man to
+# render the man pages, zsh to load the zsh completion.
+POLICYC_PACKAGE_TEST_PACKAGES=(dpkg-dev groff-base man-db zsh)
+# Optional: real consumers of what policyc exports (tests/integration/podman_export_test.cc,
+# containerd_export_test.cc). Installed with install_optional: when the archive cannot give
+# them, those tests skip and say why; nothing else fails.
+POLICYC_CONSUMER_PACKAGES=(podman containerd)
 
 install_missing() {
   local missing=()
@@ -30,6 +38,13 @@ install_missing() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+# Like install_missing, but a package apt cannot install is only a note.
+install_optional() {
+  if ! (install_missing "$@"); then
+    echo "note: could not install ${*}; the tests that need them skip" >&2
   fi
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The policy as plain structs with source locations. The parse tree stops at
 // compiler/parse/: everything downstream (checks, lowering, exporters) sees only these types.
 // Values are kept as written (names, "250M" already split into number + unit is the parser's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compile(): one entry point, two backends with identical verdicts.
 #include "compiler/backend/backend.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IR -> BPF, the one entry point above both backends. Two backends give identical verdicts (the differential tests prove it):
 //   libseccomp: libseccomp 2.5 with its binary-tree layout (optimize=2); the oracle.
 //   policyc:    our own generator (range IR, frequency-weighted search, cache-friendly paths).

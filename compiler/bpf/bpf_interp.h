@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The classic-BPF interpreter lives in plan/ (plan/bpf_interp.h), so that plan-exec, which links
 // no compiler code, can run a plan's filter too. The compiler keeps calling it policyc::bpf.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a compiled seccomp filter costs and what the kernel makes of it, for `policyc explain`,
 // the benchmark and the code generator's tests. Works on any BPF (either backend, or a plan's).
 //   - cost: instructions executed per x86_64 syscall (the BPF interpreter), worst, mean and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Syscall frequency profiles: how often a workload makes each syscall. The code generator
 // weights its search tree with them; `explain` and the benchmark report costs weighted by them.
 // File format, one syscall per line: `name<TAB>count` or `name count`; `#` starts a comment.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Semantic checks of a policy's container part, run after parsing and before lowering. Every
 // problem is added to `diags` (nothing stops at the first), each pointing at the word it is
 // about, with what to do. Lowering may assume a container that passed these checks.

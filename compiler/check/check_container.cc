@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of the container's sections other than network and limits: sections given twice,
 // namespaces, rootfs, mounts and paths, hostname, capabilities, rlimits, user and id maps,
 // env, cwd, command.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of `device /dev/fuse ...`: host device nodes granted by name, which plan-exec puts into
 // the minimal /dev. Each must be a plain path under /dev that the minimal /dev does not make
 // itself, granted once, with `mount dev at /dev` to put it into.

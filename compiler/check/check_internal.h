@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the check files (check_container.cc, check_network.cc, check_limits.cc).
 #pragma once
 

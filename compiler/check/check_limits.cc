@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of the `limits { ... }` block: known keys, one value each, and values the kernel's
 // cgroup files accept (memory a process can start with, cpu > 0, weights 1..10000, ...).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of the `network` section: the mode, the namespace it needs, and a veth's addresses,
 // gateway, MTU and interface names.
 #include <algorithm>

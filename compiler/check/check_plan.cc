@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The last check of policyc: the lowered plan against the rules plan-exec enforces on load.
 #include "compiler/check/check.h"
 #include "plan/rules.h"

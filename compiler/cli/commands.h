@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc's subcommands come in families, each in its own file; main.cc only wires them:
 //   main.cc              compile (default), check, --emit-bpf          (the front end)
 //   docker_commands.cc   import-docker, export-docker, export-oci      (Docker/OCI bridges)

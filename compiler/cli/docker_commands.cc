@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // import-docker, export-docker, export-oci: the bridges between .pol policies and the Docker /
 // OCI world. Each command validates everything and builds every output in memory first; files
 // are written (atomically) only when there is no error, so a failed run leaves nothing behind.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc explain FILE [--profile mix.tsv] [--backend policyc|libseccomp]
 // Shows a seccomp filter as the kernel runs it: the BPF listing with labels and comments,
 // each x86_64 syscall's verdict and path length, which syscalls the kernel's seccomp cache

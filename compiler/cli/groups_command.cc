@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc groups [NAME] [--markdown]
 // Lists the built-in syscall groups (compiler/seccomp/groups.h) a policy can name: each with
 // its purpose and members, members of the i386 ABI only marked (x86), those newer than this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc: the command line. Compiling is the default command; `check` runs the same pipeline
 // without writing anything; other families (Docker/OCI, explain) are wired from their files.
 //

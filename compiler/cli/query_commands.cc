@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc query FILE 'CALL'     the verdict of one call, per arch, with the deciding rule
 // policyc diff A B              the calls A and B decide differently; exit 0 same, 1 different
 // FILE, A and B are each a policy (.pol), a plan, or a Docker/OCI seccomp profile (JSON with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc's own seccomp code generator (Backend::Policyc): Filter -> range IR -> BPF.
 //
 //   1. ranges.h: the rules become disjoint [lo, hi] syscall-number ranges covering 0..2^32-1,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Argument decisions: the ordered rules of one syscall, compiled into chains of 32-bit word
 // tests. BPF sees one 32-bit word at a time, so a 64-bit compare is a test on the high word
 // then one on the low word; width-32 compares test the low word only. Every jump tells the

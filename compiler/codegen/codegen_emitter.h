@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to the code generator: builds a BPF program from its END backwards, so every jump
 // target already has a position when the jump is written (classic BPF jumps only forward).
 //   - Returns are shared: one `ret` per distinct value, copied only when the nearest copy is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to the code generator: which of one syscall's ordered rules can change a verdict,
 // decided on the rules alone (so every backend or IR pass may use it), provably equal:
 //   - a rule that can never hold, also across widths (a 64-bit range that fixes the high

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Condition simplification for the range IR: the ordered comparisons of one argument (one
 // width) in one rule are an interval with some excluded points, so `arg1 >= 5 && arg1 <= 9`
 // is tested once as an interval, `arg0 > 9 && arg0 < 3` drops the rule, and a repeated

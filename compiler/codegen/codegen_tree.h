@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to the code generator: the search tree over syscall-number ranges. Each inner node
 // is one `jge` (ranges at or above a bound go right), so reaching a range costs its depth in
 // compares; a three-range interval [A][x][A] with a single-number hole x is one `jeq x`.

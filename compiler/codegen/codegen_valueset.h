@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to the code generator: value-set tests. Consecutive rules of one syscall with the
 // same action whose conditions each compare one argument (same argument and width, no mask)
 // say "the argument lies in a set of intervals", whatever their order (first match wins, and

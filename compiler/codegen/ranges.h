@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The range IR of our code generator: the rules of a Filter for one audit arch (abi.h), as disjoint
 // syscall-number ranges [lo, hi] that together cover 0..2^32-1. Each range has one Outcome:
 // a constant action, or the ordered argument rules of one syscall with a fallback action.

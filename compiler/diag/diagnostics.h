@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Diagnostics: every stage adds to one list instead of stopping at the first problem, so the
 // user sees all errors of a policy at once, each as file:line:col with the source line and a
 // caret under the spot.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Conjunctions of argument comparisons as Docker/libseccomp can hold them: at most one
 // comparison per argument, 64-bit (u32 equality becomes a masked compare). Used by the exporter
 // to simplify, detect contradictions and negate when turning first-match into libseccomp's model.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // errno names <-> numbers for the Docker bridges ("defaultErrno": "ENOSYS", errno(EPERM) in the
 // generated .pol). Taken from the C library (strerrorname_np), so the table is never hand-kept.
 #pragma once

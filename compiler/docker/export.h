@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // seccomp IR (compiler/seccomp/ir.h, first-match per syscall) -> Docker's seccomp JSON, which
 // runc/containerd feed to libseccomp (one tree per syscall: the unconditional rule wins,
 // conditional rules are an OR per action). The exporter rewrites first-match order into rules

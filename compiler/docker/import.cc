@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The importer: JSON -> checked Profile (profile.cc) -> resolved for one container
 // (resolve.cc) -> .pol text (here). The text is what a person would write: one statement per
 // line, allow-lists wrapped at ~100 columns, each JSON comment above its rule.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Docker/OCI seccomp JSON -> .pol text (a bare `seccomp default ... { ... }` block): used by
 // `policyc import-docker` and by `include "profile.json"` inside a policy, which parses the
 // returned text as if it were an included .pol file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Spelling IR actions and conditions in the policy language (the agreed seccomp syntax), for
 // the importer's output and for messages.
 #pragma once

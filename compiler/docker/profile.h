@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Docker/OCI seccomp profile JSON -> a checked in-memory profile. Shared by the importer
 // (import-docker, `include "x.json"`). Every field of the format is read and type-checked;
 // errors name the JSON path ("syscalls[12].args[0].op") or, for syntax errors, line:column.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A checked Docker profile, resolved the way Docker (moby's seccomp_linux.go) and runc
 // (libcontainer/seccomp) would for one container: includes/excludes by caps, arch and kernel
 // applied, names neither libseccomp nor the generated syscall table (plan/syscall_table.h) knows

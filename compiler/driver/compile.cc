@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compile_policy: parse -> checks -> container lowering -> seccomp lowering -> backend -> plan.
 // Each stage adds to one Diagnostics; the next stage runs only when the previous one left no
 // error, so a broken policy gives the errors of its first broken stage, all of them at once,

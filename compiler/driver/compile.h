@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole compiler as one call: parse -> checks -> lowering -> backend. Used by every
 // policyc subcommand (compile, check, --emit-bpf, export-docker, export-oci, explain).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "compiler/driver/import_filter.h"
 
 #include "compiler/diag/input_file.h"

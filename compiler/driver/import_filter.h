@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Docker profile file straight to the seccomp IR, through the same stages a policy's
 // `include "profile.json"` takes (import to .pol text, parse, lower), with the profile's own
 // arches: what the benchmark and the differential tests compare backends on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "compiler/expect/check_expect.h"
 
 #include <linux/seccomp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `expect` lines checked against the compiled filter: every call the line describes is run
 // through the BPF interpreter (compiler/bpf/bpf_interp.h) on every arch the filter serves
 // (x86_64; x32 and x86 when the `arch` list has them, with that ABI's numbers, and for i386's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libseccomp backend: the IR's rules, made order-independent by
 // libseccomp_backend_rules.h, are handed to libseccomp 2.5 (binary tree layout), exported as
 // BPF through a memfd (2.5.4 has no export-to-memory), decoded, and checked against the IR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libseccomp backend (Backend::Libseccomp): the IR handed to libseccomp 2.5, the oracle
 // our own generator is tested against. The result is checked against the IR in the BPF
 // interpreter (libseccomp_backend_verify.h) before it is returned.

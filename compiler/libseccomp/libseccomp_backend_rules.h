@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns the IR's first-match rule list into rules libseccomp merges the way we mean.
 //
 // libseccomp does not keep rule order: an unconditional rule for a syscall replaces all its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "compiler/libseccomp/libseccomp_backend_verify.h"
 
 #include <linux/seccomp.h>

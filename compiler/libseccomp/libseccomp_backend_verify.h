@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Translation validation: runs a compiled filter in the BPF interpreter on argument values
 // chosen around every constant the rules compare with, and checks each verdict against the
 // IR's first-match semantics (ir.h). Any backend may call it; the libseccomp backend always

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "compiler/libseccomp/libseccomp_stub.h"
 
 #include <linux/audit.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What libseccomp 2.5.4 cannot say itself, in a stub put before its program (the way runc
 // patches its filters, libcontainer/seccomp/patchbpf):
 //   - errno(ENOSYS) for syscall numbers newer than the syscall tables (abi.h unknown_numbers);

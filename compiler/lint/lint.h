@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The linter: warnings about seccomp blocks that compile but are probably not what their author
 // wants. It works on the lowered filter (compiler/seccomp/ir.h) and the rules' source locations,
 // and decides exactly, over every argument value (compiler/seccomp/arg_space.h), not by sampling:

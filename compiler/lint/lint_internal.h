@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the linter's files: the x86_64 rules of one syscall and their verdict.
 #pragma once
 

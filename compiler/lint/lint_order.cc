@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rules that can never decide. Per syscall, the rules of one written rule (a `||` lowers to
 // several) form a unit; a unit never decides when no call satisfies it (a condition that can
 // never hold) or when every call it matches is already decided by an earlier rule (shadowed;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Allows that open known escape or kernel attack surface. Each family is a list of calls, some
 // narrowed to dangerous argument values (clone with CLONE_NEWUSER, ioctl TIOCSTI); for each, the
 // exact argument space (arg_space.h) finds whether some such call is let through (allow or log)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Policy conditions -> disjunctive normal form over resolved argument comparisons.
 //
 // `!` is pushed down to the comparisons (De Morgan; !(a == b) is a != b, !(a < b) is a >= b,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The container part of a checked policy -> the plan: every name resolved to a number, every
 // size to bytes, every default filled in, so plan-exec has nothing left to interpret.
 #pragma once

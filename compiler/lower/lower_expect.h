@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `expect` lines of a seccomp block -> seccomp::Expectation: the verdict, the syscall name and
 // the argument values resolved (numbers, constants, A|B), each problem reported at its word.
 #pragma once

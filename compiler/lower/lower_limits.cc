@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // limits { ... } -> plan::Cgroups: the resolved values, then the same limits spelled for each
 // cgroup hierarchy, in the order they must be written.
 #include <functional>

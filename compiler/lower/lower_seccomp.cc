@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AST seccomp block -> IR. The steps, in order: arches, default action, groups, rules (names
 // expanded and resolved, conditions in DNF), then the checks that need the whole rule list
 // (shadowed rules, conflicting unconditional actions, rules that equal the default).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AST seccomp block -> seccomp IR: groups expanded, syscall names resolved to numbers with
 // libseccomp's resolver, constants resolved, conditions lowered to DNF (one ir::Rule per
 // conjunction), and every semantic check of the block (unknown names with did-you-mean,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan + seccomp IR -> an OCI runtime-spec 1.0.2 config.json, so a policy reaches runc,
 // containerd and Kubernetes. Everything comes from the resolved plan (numbers, bytes, MS_*
 // flags), not from the policy text, so the config means what plan-exec would do.

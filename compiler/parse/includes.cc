@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // parse_file / parse_text: reads files, parses them (parse.cc), and resolves `include`
 // statements in seccomp blocks: another .pol file's seccomp rules, or a Docker seccomp profile
 // turned into .pol text by the Docker importer. Included rules are spliced in right after

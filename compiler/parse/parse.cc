@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The only file that includes ANTLR headers: runs the generated lexer and parser on one text,
 // turns syntax errors into readable diagnostics, and builds our own AST from the parse tree.
 // Include resolution (other files, Docker profiles) lives in includes.cc.

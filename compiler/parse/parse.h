@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The front end's entry point: policy text -> AST. parse.cc is the only file in the project
 // that includes ANTLR-generated headers; nothing downstream sees ANTLR types.
 #pragma once

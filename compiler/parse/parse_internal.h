@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Between the two halves of the parser: parse.cc (the only ANTLR-facing file: text -> AST for
 // one file) and includes.cc (files, include resolution, cycles, Docker profiles).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exploring BPF programs (a plan's filter, which carries no IR) the same way as the IR: the
 // 32-bit words of seccomp_data are the variables, the tests a program can reach given the words
 // already fixed are collected by following every path abstractly (a word loaded, maybe ANDed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The call a query asks about, written as strace prints calls:
 //   openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC)      numbers, constants, A|B flags
 //   socket(AF_INET6, ...)                                    `...`: the rest unspecified

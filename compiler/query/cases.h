@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The answer of a query or a diff: cases, each a set of calls (constraints on some variables,
 // every other variable free) with the outcome each filter gives them. Built bottom-up while a
 // variable's classes are explored: a case found under several classes of a variable is kept

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How query and diff print what they found: verdicts as the policy language writes actions,
 // argument values with the constant names a reader knows for that syscall and argument
 // (AF_NETLINK, O_RDONLY|O_CLOEXEC, CLONE_VM|SIGCHLD), and a case's constraints as conditions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc diff: the calls two filters decide differently, per syscall, as argument ranges
 // (`socket: arg0 == AF_NETLINK  allow -> errno(EPERM)`), plus default-action and arch changes.
 // Exact, not sampled: from the IR when both inputs have one (each syscall's argument space cut

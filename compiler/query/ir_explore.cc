@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "compiler/query/ir_explore.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exploring the IR's rules for one syscall number of one ABI (abi.h's renumbered rules): the
 // arguments are split one at a time by the conditions the remaining rules test, each class
 // settles those conditions (rules whose test fails drop out), until every side's first rule

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The value space of one variable (a syscall argument, or one 32-bit word of seccomp_data) cut
 // into classes on which every given test has one truth value, with a witness per class. Query
 // and diff are exact because a filter's decision cannot change inside a class: evaluating one

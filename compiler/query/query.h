@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc query: the verdict a filter gives one call, per arch it serves, with the rule that
 // decides it. Arguments the call leaves open (pointers, `...`) are explored exactly: when the
 // verdict depends on them the answer lists the cases.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A filter as query and diff see it: always its BPF program, and its IR when the input has
 // one (a policy, or a Docker profile imported into the IR). A plan carries only BPF, so
 // answers about a plan come from the BPF interpreter and name no rule.

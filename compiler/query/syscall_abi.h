@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Syscall names and numbers on the three ABIs an x86_64 filter can serve, through libseccomp's
 // tables (abi.h renumbers rules the same way).
 #pragma once

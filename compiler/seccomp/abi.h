@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The filter's rules as the calls of one ABI see them, and the reference verdict every backend
 // must give. Both backends, the libseccomp translation check and the differential tests use
 // these, so "what a filter means" on x32 and i386 is written down once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exact answers to "is there a call of this syscall, with these arguments free, that the filter
 // gives verdict V?" without trying 2^64 values per argument. The verdict of a call depends on its
 // arguments only through the truth of the conditions of that syscall's rules (each condition tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The constant tables. Each entry is C(NAME): the name as text and the header's value, so a
 // typo here fails to compile instead of silently giving a wrong number. Negative values
 // (AT_FDCWD) are stored as their two's complement 64-bit pattern, as the kernel sees a long.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Named constants for seccomp conditions and errno actions, taken from the system headers'
 // own macros (never hand-written numbers), so a policy's AF_INET is exactly what libc and the
 // kernel mean.

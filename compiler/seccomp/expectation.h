@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An `expect` line of a seccomp block, resolved: what the compiled filter must answer to every
 // call of a syscall whose written arguments have the given values (the others are free).
 // Checked at compile time (compiler/expect/); it never changes the filter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The built-in syscall groups (@default, @file-system, @mount, ...), in the spirit of systemd's
 // SystemCallFilter= sets but our own lists, for x86_64 containers. A rule names them like a
 // policy's own groups; docs/language.md's table is generated from this list (`policyc groups

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two views of an action that leave the compiler: the kernel's return value and the text
 // humans read in plans and messages.
 #include "compiler/seccomp/ir.h"

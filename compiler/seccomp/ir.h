@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seccomp filter as the compiler understands it once names are resolved: what every
 // backend (libseccomp, our own code generator), the Docker exporter and the OCI exporter
 // consume. It knows nothing of ANTLR or of the .pol syntax.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Syscall names <-> numbers on x86_64. libseccomp's resolver first (what Docker and runc use),
 // then the table generated from the newest kernel UAPI headers on the build machine
 // (plan/syscall_table.h) for the names libseccomp 2.5.4 does not know yet (mseal, listmount,

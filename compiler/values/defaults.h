@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The container's defaults that the checks, the include resolver (an included Docker profile
 // is resolved for the capabilities the container keeps) and lowering must agree on.
 #pragma once

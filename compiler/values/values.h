@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsers for the values a policy writes as text: sizes, durations, CPU shares, addresses,
 // capability, rlimit and namespace names. The checks use them to report bad values (with the
 // reason in `why`); lowering uses them to produce the plan's numbers, so both agree.

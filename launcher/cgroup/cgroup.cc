@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Entry points of the cgroup step: backend choice, `--cleanup`, and the OOM and --stats texts.
 #include "launcher/cgroup/cgroup.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's limits, on cgroup v1, v2 and hybrid hosts (one backend per file behind this
 // interface: cgroup_v1.cc, cgroup_v2.cc; cgroup_layout.cc detects the layout from
 // /proc/self/mountinfo and /proc/self/cgroup). The sequence calls, in this order:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the v1 and v2 backends share: the directories to make (one per hierarchy), the order of
 // create/attach/finish, best-effort handling, rollback and the cleanup watcher. Each backend
 // (cgroup_v1.cc, cgroup_v2.cc) adds only what its hierarchy needs: v2 enables controllers in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The few filesystem operations the cgroup backends need, behind an interface so unit tests
 // run the backends against a fake cgroupfs (a temp directory whose mkdir also creates the
 // control files, as the kernel would) and record every write in order.

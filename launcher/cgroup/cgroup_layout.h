@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which cgroup hierarchies this host mounts, and where the caller sits in each.
 //
 // Read from /proc/self/mountinfo (the mounts: cgroup2 and each v1 hierarchy with its

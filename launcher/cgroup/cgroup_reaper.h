@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Removes the container's cgroups even when plan-exec is SIGKILLed.
 //
 // create() starts one small watcher (terminal signals blocked, stdio on /dev/null, every other

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cgroup v1 backend (legacy and hybrid hosts): one directory per mounted hierarchy the plan
 // uses, plus the memory, cpuacct and pids hierarchies for the --stats report, plus (root runs,
 // limits or not) the devices hierarchy: "a" into devices.deny, then the allow-list, one

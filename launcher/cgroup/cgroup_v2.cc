@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cgroup v2 backend (unified hosts): one directory, controllers enabled top-down in each
 // ancestor's cgroup.subtree_control, a directory fd for clone3(CLONE_INTO_CGROUP), and for
 // root runs (limits or not) a BPF_CGROUP_DEVICE program attached to it (device_bpf.h) before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cgroup v2 device controller: a BPF_PROG_TYPE_CGROUP_DEVICE program generated here from
 // DeviceRules (no compiler, no libbpf), loaded with bpf(BPF_PROG_LOAD) and attached with
 // bpf(BPF_PROG_ATTACH) to the container's cgroup2 directory. cgroup v2 has no devices.allow:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which device nodes a container may use, as rules both device-cgroup backends apply: v1
 // writes them to devices.deny/devices.allow, v2 compiles them into a BPF_CGROUP_DEVICE program
 // (device_bpf.h). Everything not allowed by a rule is denied, whatever the container's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One error type for every launcher step (crun's error.c idea): what failed, on which input,
 // the errno, and the step, so the parent can print
 //   plan-exec: mount /proc at /var/lib/x/proc: permission denied (step: mounts)

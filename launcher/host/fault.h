@@ -1,4 +1,7 @@
-// Test-only switches (compiled with PLAN_EXEC_FAULT_INJECTION; a build without it has neither):
+// SPDX-License-Identifier: Apache-2.0
+// Test-only switches (compiled with PLAN_EXEC_FAULT_INJECTION, i.e. the CMake option
+// POLICYC_FAULT_INJECTION: on by default in builds with tests, off without them and refused by
+// `cmake --install`; a build without it has none of them):
 // - PLAN_EXEC_FAULT_AFTER=<step>: plan-exec SIGKILLs itself right after that parent step, so
 //   tests can prove that a launcher killed at any point leaves no mount, veth or cgroup behind.
 // - PLAN_EXEC_TEST_DISABLE_DEFENCES=<name>[,<name>...]: the named defences are skipped, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real Kernel: each method is the plain system call (glibc's wrapper where it has one).
 #include "launcher/host/kernel.h"
 

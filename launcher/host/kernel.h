@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel as the launcher's steps see it: every system call a step makes goes through one
 // Kernel, passed to the step as a parameter, so unit tests can hand it a recording fake
 // (tests/support/recording_kernel.h) and check each step's calls and their order without root.

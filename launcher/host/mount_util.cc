@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/host/mount_util.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small mount helpers shared by the mount steps.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // System calls without glibc's wrappers, for code that runs in another process on plan-exec's
 // own memory and thread pointer (the cgroup watcher, cloned with CLONE_VM: see
 // cgroup_reaper.cc). A wrapper that fails writes errno, which there is plan-exec's errno,

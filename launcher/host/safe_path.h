@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Opening paths inside a container root without letting its symlinks lead out of it.
 // A rootfs is untrusted input: /proc in it may be a symlink to /etc, so every mount target is
 // resolved with openat2(RESOLVE_IN_ROOT) and the mount goes to /proc/self/fd/N (what runc does).

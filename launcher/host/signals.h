@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Signal forwarding: SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH go to the container.
 // They are blocked before clone (so none is lost or run a handler in the child), then the parent
 // installs forwarding handlers and unblocks: a signal that came in between is forwarded then.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's network section: which ContainerNetwork each mode gets, and the veth's steps.
 // Validation lives in network_validate.cc, netlink calls in network_netlink.cc.
 #include "launcher/network/network.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's network section: veth through netlink (libnl-route-3), never the `ip` command.
 // The sequence calls these, in this order:
 //   prepare()      parent, before any side effect: validate everything (pinned names free,

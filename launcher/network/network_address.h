@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IP addresses of the plan's veth section: parsing and subnet arithmetic, no side effects.
 // Kept apart from netlink so validation is unit-testable without root.
 #pragma once

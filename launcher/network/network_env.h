@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the network step consults on the host, injectable so the step's logic runs in unit
 // tests against a recording fake (prepare_network() and cleanup_network_leftovers() in
 // network.h use the real environment).

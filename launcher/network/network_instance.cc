@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec --instance K`: several copies of one plan, each on its own subnet.
 #include "launcher/host/error.h"
 #include "launcher/network/network.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NetlinkOps through libnl-route-3. Each call opens its own socket (see network_netlink.h: a
 // socket is bound to the net namespace it was created in), frees every libnl object through
 // RAII holders, and turns libnl error codes into StepError messages that say what was tried.

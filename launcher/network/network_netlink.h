@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The few netlink operations the network step needs, behind an interface so the step's logic
 // (validation, order of calls, rollback, cleanup) is unit-tested with a recording fake, and
 // runs for real through libnl-route-3 (never the `ip` command).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of the plan's veth section, without side effects: names, addresses, and the
 // host's current interfaces (read through NetlinkOps::interfaces()). prepare_network() runs
 // all of it before anything is created, so a bad plan changes nothing on the host.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Capabilities: every set becomes the plan's `keep` list. Bounding first (it needs CAP_SETPCAP,
 // which the last step drops), ambient cleared, then permitted/effective/inheritable in one call,
 // then the kept ones raised in ambient so a non-root command still has them after execve.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Groups, gid, uid: in that order (after setuid we could no longer change groups).
 // PR_SET_KEEPCAPS keeps the permitted set across setuid so drop_capabilities, which runs next,
 // decides what remains; the effective set the kernel cleared is raised again from it.

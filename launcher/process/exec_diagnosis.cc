@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/process/exec_diagnosis.h"
 
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why an execve failed with ENOENT although the file is there: the kernel says "No such file
 // or directory" when the program's ELF interpreter (PT_INTERP, the dynamic loader) or its
 // script's #! interpreter is missing, which names the wrong file. The parent, after the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Close every inherited descriptor but 0, 1, 2 (runc CVE-2024-21626: a leaked directory fd is a
 // way out of the rootfs). The kept ones (the error channel, the supervisor's channel) are
 // O_CLOEXEC, so execve closes them too.

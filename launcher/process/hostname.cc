@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The container's hostname, in its own UTS namespace (validation refuses it without one).
 #include "launcher/host/error.h"
 #include "launcher/host/kernel.h"

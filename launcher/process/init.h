@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec --init`: a minimal pid 1 in the container. It forks the command (pid 2), forwards
 // the forwarded signals to it, reaps every zombie, and exits with the command's status
 // (128+signal when it was killed), so orphans never pile up and signals are never lost to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pid 1's own seccomp filter under `plan-exec --init` (init.cc). The init process only waits,
 // forwards signals and reaps, so it gets a filter that allows exactly the calls of that loop and
 // kills on anything else: a command that somehow reached into it (ptrace and /proc/1/mem are

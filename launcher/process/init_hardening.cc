@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/process/init_hardening.h"
 
 #include <linux/capability.h>

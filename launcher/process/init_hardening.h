@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec --init`: pid 1 is no easier a target than the command it runs (as tini under
 // runc). Right after it forked the command, the init process
 //   - drops every capability: bounding (while it still may), ambient, permitted, effective,

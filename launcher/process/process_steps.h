@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The steps that shape the container's process (hostname, rlimits, credentials, capabilities,
 // descriptors, no_new_privs and the filter, the user namespace's maps), one file each. Each takes
 // only its slice of the plan and makes every system call through the Kernel (host/kernel.h), so

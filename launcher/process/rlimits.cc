@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resource limits, applied before the uid switch (raising a hard limit needs privilege).
 #include <sys/resource.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's filter, compiled by policyc, loaded as is with seccomp(2): the launcher links no
 // libseccomp. It is the very last step before execve so it never judges the launcher's own
 // syscalls; execve must be allowed by it (policyc checks that).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Creating the child and talking to it before it execs.
 //   sync channel  parent -> child: one byte "go" once the parent has written the id maps,
 //                 attached the cgroup and made the veth. EOF (parent died) -> the child exits.

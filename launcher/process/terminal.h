@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec -t`: the command gets a pseudo-terminal of its own, like runc's `terminal: true`
 // or `docker run -t`. Without -t the command has no terminal at all (the `setsid` step): it
 // can neither push input into the caller's terminal (TIOCSTI/TIOCLINUX, CVE-2017-5226) nor

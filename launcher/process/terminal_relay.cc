@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's side of -t (terminal.h): the caller's terminal raw, a poll loop copying bytes
 // between it and the pty's master, window sizes forwarded, and the caller's settings restored
 // on every way out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // User namespace id maps, written by the parent while the child waits on the sync pipe.
 // setgroups is denied before gid_map (required when unprivileged: otherwise dropping groups
 // could bypass negative group permissions). Root keeps setgroups allowed when the plan has

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/rootfs/archive_record.h"
 
 #include <fcntl.h>

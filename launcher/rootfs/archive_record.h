@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The archive cache's index: which unpacked tree an archive path stands for, checked cheaply.
 // Hashing a 400 MiB archive costs seconds; stat() costs microseconds. So each archive path has
 // a record, written after its content was hashed:

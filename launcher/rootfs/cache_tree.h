@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The unpacked trees of the archive cache as files: made, locked while a container uses them,
 // and removed only when no container does.
 //   <cache>/<sha256>/             a tree (its name is the archive content's sha256)

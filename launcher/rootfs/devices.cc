@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The minimal /dev: a tmpfs holding only the harmless device nodes and those the plan grants by
 // name (plan.devices), copied from the host's /dev (mknod as root without a user namespace) or
 // bound from it (mknod is refused in a user namespace; a bind of the host node works

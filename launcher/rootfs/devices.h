@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's granted device nodes (plan.devices, `device /dev/fuse` in a policy): checked here
 // before any side effect, made by mount_minimal_dev (steps.h) next to the default nodes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The child's mount steps, one file each (mounts.cc, devices.cc, paths.cc, pivot.cc, rootfs.cc).
 // Each makes its system calls through the Kernel it is given (real_kernel() in the sequence, the
 // recording fake in unit tests), takes only its slice of the plan and throws StepError naming

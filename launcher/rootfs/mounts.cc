@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's mounts, in plan order, each one mount(2) call (plus a read-only pass for binds).
 // Targets are resolved inside the new root (safe_path.h), so a symlink in the image cannot
 // redirect a mount onto the host. Every mount but the minimal /dev and devpts is nodev, even

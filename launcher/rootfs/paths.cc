@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Masked and read-only paths (runc's defaults are added by the lowering, not here).
 // Masking a file binds /dev/null over it (a device node: that bind is not nodev); a directory
 // gets an empty read-only tmpfs. That tmpfs and the read-only binds are nodev.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Making the new root "/": pivot_root(".", ".") then detach the old root stacked on top of it
 // (no need for a put_old directory inside the image). chroot only when the plan asks: a root
 // process can leave a chroot, not a pivot_root whose old root is gone.

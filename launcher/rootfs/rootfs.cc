@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The container's root, made a mount point of its own inside the child's mount namespace.
 //   writable (directory or archive): an overlay whose lower layer is the tree and whose upper
 //       layer is a private tmpfs discarded at exit, so nothing a container writes (setuid-root

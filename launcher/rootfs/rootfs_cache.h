@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Archive rootfs: a .tar/.tar.gz unpacked once into a cache keyed by the archive's sha256 and
 // reused by every later run while the archive is unchanged.
 //   root:     /var/cache/plan-exec/rootfs/<sha256>/

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec --prune-cache (rootfs_cache.h): the archive records brought up to date, then every
 // tree no record names removed unless a running container holds its lock (cache_tree.h).
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rootfs as the child mounts it (see rootfs.cc); rootfs_cache.h makes archive trees.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Progress of a long unpack on the caller's terminal, like tar with a progress bar:
 //   plan-exec: unpacking rootfs.tar.gz: 45% of the archive, 183.2 MiB in 10234 files
 // updated in place (\r) at most 10 times a second, and erased when the unpack ends. Only when

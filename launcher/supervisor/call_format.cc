@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/supervisor/call_format.h"
 
 #include <fcntl.h>

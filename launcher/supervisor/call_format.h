@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A system call as a report line shows it: `openat(AT_FDCWD, "/dev/null", O_RDONLY|O_CLOEXEC)`.
 // Names for the flags rules usually test (O_*, AF_*/SOCK_*, CLONE_*, ioctl requests, PR_*,
 // PROT_*/MAP_*), strings read from the caller's memory through a reader the caller supplies (the

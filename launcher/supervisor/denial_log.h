@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The denials one run saw: each different one printed when it first happens, repeats counted
 // (one key: syscall + verdict + deciding rule), a summary at exit. Text lines for people,
 // JSON lines (one object per line) for tools.

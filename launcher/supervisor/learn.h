@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --learn: the calls a run needed beyond what the policy allows, turned into allow lines and
 // written into the policy's seccomp block, before its closing brace (where the plan's source map
 // says it is), inside one marked block that later runs extend:

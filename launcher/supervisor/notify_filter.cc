@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/supervisor/notify_filter.h"
 
 #include <linux/filter.h>

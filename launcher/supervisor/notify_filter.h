@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The copy of the plan's filter that plan-exec loads when it reports denials or learns: every
 // return of a verdict it watches becomes SECCOMP_RET_USER_NOTIF, so those calls wait for the
 // supervisor (supervisor.h), which recomputes the original verdict with the plan's own filter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's seccomp supervisor: it holds the listener of the filter copy notify_filter.h makes
 // and decides every call that copy hands it, as the plan's own filter would, after reporting it.
 //

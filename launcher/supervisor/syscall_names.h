@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // x86_64 syscall names by number, for denial reports and --learn: plan/syscall_table.h's table,
 // generated at build time from the newest kernel headers on the machine (not typed by hand).
 #pragma once

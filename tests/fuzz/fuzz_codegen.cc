@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the differential test of our seccomp code generator, driven by the fuzzer.
 // The input picks a random filter (tests/support/random_policy: rules, actions with trap(N) and
 // notify, conditions with every operator on plain and masked arguments at both widths, ranges,

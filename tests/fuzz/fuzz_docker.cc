@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the Docker seccomp JSON importer. Any bytes end in .pol text or in
 // diagnostics, never in a crash.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the strict plan loader must reject or accept any bytes without crashing,
 // and whatever it accepts must survive a save/load round trip unchanged.
 #include <cstddef>

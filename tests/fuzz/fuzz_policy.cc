@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the whole compiler (parse -> checks -> lowering -> backend) on arbitrary
 // policy text. Any input must end in a plan or in diagnostics, never in a crash; a plan it
 // produces must pass the launcher's strict loader.

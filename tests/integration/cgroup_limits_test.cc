@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cgroup backend on this host's real cgroups (root; hybrid here, and unchanged on pure v1
 // or v2 hosts): the seed's scenarios with the static stress program in a forked child.
 //   memory 250M + 500 MB touched -> OOM-killed, reported from the cgroup's counters

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cgroup scenarios end to end through plan-exec (root, this host's real cgroups): the OOM
 // message and exit 137, a workload that fits, --stats, and no cgroup left after plan-exec is
 // SIGKILLed mid-run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Escape probes: tests/programs/escape_probe runs inside policies/strict.pol (pointed at
 // a test rootfs) as uid 1000 and tries the classic ways out: ptrace, the x32 and i386 ABIs,
 // mount, unshare, keyctl, syslog, /proc/sysrq-trigger, pivot_root, chroot, the host's

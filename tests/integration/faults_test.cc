@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults: plan-exec killed with SIGKILL right after each of its parent steps
 // (PLAN_EXEC_FAULT_AFTER, the names `plan-exec --list-steps` prints) while running the full
 // hello-world plan (policies/hello.pol: veth, cgroups, mounts, seccomp) leaves no veth, netns,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the launch-speed work changed, end to end (root, this host's real cgroups), so that a
 // faster start never costs a property:
 //   - on v1 the container joins its cgroups by itself, in every hierarchy of the plan, both

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Archive rootfs (as root): a .tar.gz is unpacked once into the cache keyed by its sha256,
 // reused unchanged by later runs, never written to by a container (overlay), and a changed
 // archive gets a new cache entry. Later runs check the archive by stat, not by hash; a new

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Denial reports end to end, as root: a policy compiled by policyc, the command run by plan-exec
 // with reports on and off. The verdict never changes (same output, same exit status); the report
 // names the call with its arguments, the verdict, the caller and the policy line that decided.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What plan-exec says when the command cannot start because its interpreter is missing from
 // the rootfs: the kernel's ENOENT names the program, plan-exec names the missing loader or #!
 // interpreter (exit 127 as before).

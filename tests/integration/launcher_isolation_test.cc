@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec end to end, as root: the container sees only itself, keeps only what the plan
 // keeps, and exits the way its command did. Plans are built in C++ (tests/support).
 #include <fcntl.h>

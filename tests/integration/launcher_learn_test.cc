@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --learn end to end, as root: a workload is started under a policy that allows almost nothing,
 // learned (runs repeat while they still add lines), recompiled, and then run again with reports
 // on: it must work and see no denial. Busybox httpd, python3 -m http.server and a Go hello-world

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's life cycle, as root: exit codes and signals propagate, init mode, child-step
 // errors reach the user, bad plans are refused with nothing created, and a plan-exec killed
 // after any of its steps leaves no mount and no process behind.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rootless: plan-exec run by an unprivileged uid (65534) adds a user namespace, maps that uid
 // to the plan's user (root inside), and refuses what needs host root (veth, limits) clearly.
 #include <gtest/gtest.h>

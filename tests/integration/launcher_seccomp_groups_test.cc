@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shipped policies under a real kernel, as a user meets them: a program stopped in a sleep
 // and continued (Ctrl-Z, fg) resumes through restart_syscall, which the filter sees; before
 // @default, hello.pol and strict.pol answered it with EPERM and the sleep failed. Also: a

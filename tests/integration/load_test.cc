@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load: the veth plan (policies/hello.pol pointed at a test rootfs) run 100 times in a
 // row and 20 times at once, each run's hello-world page fetched by the host over TCP through the
 // run's own host-side veth end: zero failures, nothing left behind, bounded total time. Prints

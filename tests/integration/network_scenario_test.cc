@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The acceptance scenario: plan-exec runs the static hello-world server behind a veth,
 // the host fetches http://<container address>:8080/, and after the container stops (SIGTERM,
 // or SIGKILL of plan-exec itself) no veth is left. Addresses: 10.200.111-119.x.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // setup_host()/setup_inside()/teardown() for real, without the launcher: a forked child
 // unshares only its net namespace (no mounts, nothing else) and plays the container.
 // The host talks to the container only at addresses inside that namespace (10.200.101-110.x).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `policyc export-oci` proven with a real OCI runtime: Debian's runc runs the exported
 // config.json of policies/strict.pol and policies/hello.pol on the test rootfs. The hostname
 // is the plan's, a denied syscall fails exactly as under plan-exec, and the memory and pids

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security suite, class "archive": unpacking a rootfs archive never writes outside its cache
 // entry. Each crafted archive (tests/support/crafted_tar.h) tries one way out and names a host
 // path it would write or change; plan-exec must refuse the archive (exit 125, nothing

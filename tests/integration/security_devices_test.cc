@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Devices: whatever its capabilities and mounts, a container opens no device node beyond
 // Docker's default list and the ones its plan grants (plan.devices). tests/programs/
 // probe_devices.c makes block 8:0, the disk holding "/", /dev/mem and /dev/kmsg with mknod in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The init process of `plan-exec --init` is no easier a target than the command: the command
 // (pid 2, tests/programs/probe_init.c) can neither ptrace pid 1, nor read its memory, nor take
 // its descriptors, under both suite policies; pid 1 runs with no_new_privs, its own seccomp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security suite, class "devices" (nodev and mknod): a container must not reach host hardware
 // through a device node it makes itself. tests/programs/probe_nodev.c mknods a copy of
 // /dev/null and the host's disk on /tmp and opens them.

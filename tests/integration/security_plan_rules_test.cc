@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "The plan is the plan": a tampered plan is refused by plan-exec, in a dry run and in a real
 // run, with exit 125 naming the key, before any side effect (no veth, cgroup, mount or process
 // left, no dry-run step printed). Each case starts from a real plan compiled by policyc

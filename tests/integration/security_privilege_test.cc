@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Setuid-free means privilege-free: plan-exec run by an unprivileged user must not hold any
 // privilege root did not give it. File capabilities (setcap) on a copy of the binary give an
 // unprivileged caller CAP_SYS_ADMIN on the host, before any namespace exists; plan-exec

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security suite, class "rootfs": nothing a container does reaches the host's copy of a
 // directory rootfs unless the policy says `writethrough`. The probe (probe_rootfs.c) plants a
 // setuid-root copy of itself, a char device node and a marker file in "/"; only the host can

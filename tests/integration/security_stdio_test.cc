@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Inherited descriptors (runc CVE-2024-21626): close-fds keeps 0, 1 and 2 for the command, so a
 // directory there (plain or O_PATH) would be a handle outside the container's root, and
 // openat(fd, "..") walks up the host's tree from it. plan-exec refuses such stdio before any

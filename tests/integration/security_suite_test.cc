@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The security suite's own footing: both policies compile and run a command, the strict one as
 // an unprivileged user in a user namespace, the permissive one as root without one. The probes
 // (security_*_test.cc) rely on exactly that difference.

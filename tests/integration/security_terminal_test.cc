@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The terminal (bubblewrap CVE-2017-5226): a command that shares the caller's session can push
 // bytes into the caller's terminal with TIOCSTI (on an inherited descriptor or /dev/tty), and
 // the caller's shell then runs them. plan-exec starts the container in a session of its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* denied: makes the calls the denial-report tests need, one action per argument group, and
  * prints what each returned as key=value lines on stdout:
  *   hello                 hello=1                      (only write and exit: nothing to deny)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // escape_probe: run inside a container, tries the classic ways out and prints one line per
 // attempt:
 //   <name>: refused (<how>)        the sandbox stopped it

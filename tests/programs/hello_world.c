@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* hello_world: the seed scenario's server. A static HTTP server that answers "Hello, World" to
  * GET / on port 8080 (--port N to change it), one connection at a time, and exits 0 on SIGTERM.
  * It runs inside minimal rootfs images, so it needs nothing but the kernel: no libc files,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* probe: a static program run inside containers by the tests; it reports what it sees as
  * key=value lines on stdout, one action per argument group, in order:
  *   status              pid ppid uid gid euid egid groups hostname cwd + Cap*, NoNewPrivs, Seccomp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // probe_devices: run inside a container, tries to reach a device node beyond the default list
 // (Docker's: c 1:3 1:5 1:7 1:8 1:9 5:0 5:2 136:*) and prints one line per attempt:
 //   <attempt>: held (<how>)       the container could not open it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* probe_init: run as the command under `plan-exec --init` (pid 2; pid 1 is plan-exec's init).
  * Tries to reach into the init process the ways a debugger or an exploit would, one attempt per
  * line, "<attempt>: held (<how>)" or "<attempt>: escaped (<what>)"; exit code = number escaped.

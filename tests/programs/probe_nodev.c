@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security probe "nodev": can the container make a device node of its own and open it?
 // Usage: probe_nodev [DIR]   (DIR: a writable mount of the container, default /tmp)
 //   mknod-char:  a copy of /dev/null (char 1:3) in DIR, opened read-write

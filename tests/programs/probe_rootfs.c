@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security probe, class "rootfs": plants in the container's root what a container could use
 // against host users if it reached the host's copy of a directory rootfs:
 //   setuid-file   a setuid-root copy of this program at DIR/probe-rootfs-suid

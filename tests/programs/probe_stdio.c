@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // probe_stdio: can the command leave its root through an inherited descriptor 0-2 (runc
 // CVE-2024-21626)? A directory descriptor from outside the container's root leads out:
 // openat(fd, "..") is not stopped at the container's root, which that descriptor is not under.

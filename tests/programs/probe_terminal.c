@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // probe_terminal: can the command push input into the caller's terminal (bubblewrap
 // CVE-2017-5226)? TIOCSTI queues bytes as if typed; TIOCLINUX's paste does the same on a
 // virtual console. Tried on the inherited descriptors 0-2 and on /dev/tty (the controlling

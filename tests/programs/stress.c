@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* stress MB [cpu_work_units] [forks]
  *
  * The cgroup tests' workload, static so it runs inside any rootfs:

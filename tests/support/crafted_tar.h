@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile tar archives for the archive-unpacking tests, written byte by byte (ustar headers):
 // a real tar writer would refuse or clean up exactly the names these tests need ("../x",
 // "/abs", hard links behind a symlinked directory).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/support/docker_oracle.h"
 
 #include <seccomp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test oracle for the Docker importer: a Docker seccomp profile compiled straight through
 // libseccomp the way Docker + runc do it (moby's includes/excludes, runc's per-name
 // seccomp_rule_add with libseccomp's name resolution), written independently of

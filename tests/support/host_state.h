@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a test may leave behind on the host, to assert it left nothing: mounts in the host's
 // mount namespace (/proc/1/mountinfo), network interfaces, named netns, and cgroup
 // directories named plan-exec* (two levels deep in each hierarchy). Other tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host-side observations for network tests: fetch a page over TCP, look at /sys/class/net.
 // Only ever pointed at loopback or at addresses inside namespaces the test made.
 #pragma once

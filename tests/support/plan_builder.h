@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan::Plan values for tests, without policyc: a typical container plan, mount helpers,
 // small hand-written seccomp filters, and writing a plan to a file as plan-exec reads it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running plan-exec (or any program) from a test: captured stdout/stderr and exit status,
 // optional extra environment, optional unprivileged uid (rootless tests), a timeout, and a
 // background mode for signal tests. Kills only the processes it started, by pid.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helpers from policy text to the seccomp IR and BPF, through the real front end
 // (parse_text) and the real lowering, keeping every diagnostic for the test to inspect.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers of the proof tests (escape, faults, load): a policy of policies/ made to point at a
 // test rootfs and test addresses, compiled by the real policyc; and a search of the host for
 // whatever one plan-exec instance (known by its pid) may have left behind: veths, named netns,

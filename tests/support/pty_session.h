@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A program run on a pseudo-terminal as if from an interactive shell: the test holds the
 // master (a terminal emulator's side) and a slave descriptor (to read the terminal's settings
 // and what is queued for its reader); the program is a session leader whose controlling

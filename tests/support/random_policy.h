@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Random seccomp Filters (the IR, after lowering) for the code generator's differential tests
 // and fuzzing: every operator, masked or not, at both widths; ranges and several tests of one
 // argument in a rule; trap(N) and a random action for other arches; and the calls to probe a compiled filter with: every x86_64 syscall number,

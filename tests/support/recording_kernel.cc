@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/support/recording_kernel.h"
 
 #include <linux/close_range.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A launcher::Kernel for unit tests: makes no system call, records each call as one readable
 // line ("mount(NULL, /, NULL, MS_REC|MS_PRIVATE, NULL)"), and answers from a script: success by
 // default, or -1 with an errno for the calls a test names with fail(). Unit tests run a step

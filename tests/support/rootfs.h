@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test rootfs built from what the machine has, no downloads: Debian's busybox-static at
 // /bin/busybox with applet symlinks, the project's static test programs (TEST_PROGRAMS_DIR)
 // in /home, a minimal /etc, and empty mount points. Plus a .tar.gz of it (libarchive).

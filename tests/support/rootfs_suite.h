@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fixture the launcher's integration tests share: a root-only suite with one test rootfs
 // (rootfs.h) in a scratch directory, built once for the suite and removed after it.
 //   class MyTest : public testsupport::RootfsSuite<MyTest> {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/support/seccomp_kernel.h"
 
 #include <linux/seccomp.h>

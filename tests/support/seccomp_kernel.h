@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs one syscall under a seccomp filter in the real kernel: a forked child sets
 // no_new_privs, loads `program` with seccomp(2), makes the call with syscall(2) and raw
 // arguments, and reports the result through shared memory, so the filter does not have to

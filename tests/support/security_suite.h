@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The security suite's fixture: one test rootfs (rootfs.h) and the two policies every probe
 // runs under, compiled once per suite by the real policyc:
 //   Strict      policies/strict.pol pointed at the test rootfs (user namespace, uid 1000,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Expectations on the StepError a launcher step throws, shared by the unit tests that run steps
 // against the recording kernel.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fake cgroupfs for the cgroup backends' unit tests: a temp directory where make_dir also
 // creates the control files the kernel would (per hierarchy), remove_dir deletes them, every
 // write is recorded in order, kills are recorded (and drop the pid from cgroup.procs), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Layout detection from /proc/self/mountinfo and /proc/self/cgroup texts: pure v2, hybrid (like
 // this project's CI hosts), pure v1, and the corner cases (escapes, bind mounts, namespaces).
 #include <gtest/gtest.h>

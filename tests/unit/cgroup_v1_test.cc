@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cgroup v1 backend against a fake cgroupfs laid out like a hybrid host: every directory
 // made, every file written with its value and in order, the cpuset copy, attach, the OOM and
 // stats reading, cleanup, best effort, and leftover removal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cgroup v2 backend against a fake unified cgroupfs: subtree_control enabling top-down,
 // every limit file and value in order, the CLONE_INTO_CGROUP fd, attach, OOM from
 // memory.events, stats, cleanup via cgroup.kill, best effort, and the parent choice.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Differential proof of the policyc seccomp backend: on random filters (every operator, masked
 // or not, ranges and several tests of one argument, any action for other arches), the Docker/Podman
 // profiles and every policy in policies/, our BPF and libseccomp's (the oracle, optimize=2)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of the policyc seccomp generator's parts: the range IR, condition simplification,
 // the frequency profile reader, jump trampolines, the kernel-cache emulation and `explain`.
 #include <gtest/gtest.h>

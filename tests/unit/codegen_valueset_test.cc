@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of the code generator's worst-case work: value-set leaves
 // (codegen_valueset.h: one membership test for runs of one-argument rules, cubes, the high
 // word tested once) and the search tree's looser budget for x32 numbers (codegen_tree.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device cgroup without a kernel: the allow-list, the v1 lines, the cgroup v2 program run
 // in a small eBPF interpreter (only the opcodes the generator may emit; anything else fails the
 // test) over a decision table, and both backends against the fake cgroupfs. The kernel cannot

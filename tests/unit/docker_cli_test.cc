@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The policyc subcommands import-docker, export-docker and export-oci as a user runs them:
 // exit codes (0 ok, 2 bad input), outputs written only on success, and the imported .pol
 // compiling on its own (plan and --emit-bpf).

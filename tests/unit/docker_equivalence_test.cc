@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Equivalence of the Docker bridges, proven by verdicts: for both real profiles,
 //   (a) the JSON compiled straight through libseccomp the way Docker + runc do (the oracle in
 //       tests/support/docker_oracle, independent of compiler/docker),

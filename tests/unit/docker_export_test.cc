@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // export-docker on hand-made filters: first-match order rewritten into libseccomp's merge
 // model, proven by running the exported JSON through the Docker oracle (libseccomp as runc
 // uses it) against the IR compiled by our libseccomp backend; plus the shapes of the JSON,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Docker profile importer on its own (JSON -> .pol text): both real profiles from
 // shared/testdata with golden lines, every class of JSON error with its path, and Docker's
 // resolution rules (caps, arches, minKernel, names unknown on the arch, libseccomp's merge).

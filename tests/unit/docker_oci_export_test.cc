@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // export-oci on hand-built plans: every section of the OCI runtime-spec config from the
 // plan's resolved values, what OCI cannot say reported as warnings, and the errors.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The policyc binary as a user runs it: exit codes (0 ok, 2 input error), atomic outputs that
 // are never written on error (no plan, no temporary file, no half of a pair), --emit-bpf,
 // check, --version, --help, backend and profile options.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A policy whose filter would exceed the kernel's 4096 instructions is refused at compile time,
 // rather than producing a plan the kernel would reject at run time.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden diagnostics: every tests/golden/NAME.pol is a broken policy, and NAME.expected holds
 // exactly what the compiler must print for it (file:line:col, message, source line, caret,
 // hint), within policyc's default limits (--max-errors 20). The policies are compiled from inside tests/golden, so file names in the messages are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lowering: a checked policy -> plan fields. Sizes, cpu, weights, mount flags, masked-path
 // defaults, network defaults, cgroup writes for v1 and v2 (exact files, values and order),
 // capabilities, rlimits, user, env; the shipped policies compile, their filters decide the

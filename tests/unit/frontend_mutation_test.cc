@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Robustness of the whole front end on damaged input: deterministic random edits of the
 // shipped policies (characters and whole words dropped, duplicated, swapped for keywords or
 // junk). Every variant must end in diagnostics or in a plan the launcher's strict loader

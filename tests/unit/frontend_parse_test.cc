@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parser: text -> AST for every section of the language, keywords usable as syscall
 // names, condition precedence, includes (.pol and Docker JSON) with cycle detection, and
 // syntax errors reported with position, wording and did-you-mean, several at once.

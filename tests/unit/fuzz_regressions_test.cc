@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every input a fuzzer once crashed on (tests/fuzz/regressions/), replayed through the same
 // entry point as its fuzz target on every test run: policy-*.pol through compile_policy,
 // plan-*.json through the strict plan loader, docker-*.json through the Docker importer. Each

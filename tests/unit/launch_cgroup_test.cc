@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launch-speed changes to the cgroup backends, against the fake cgroupfs:
 //   - v1: the container joins by itself, writing "0" into each hierarchy's `tasks` through a
 //     descriptor opened at create() (no pid written into cgroup.procs by the parent);

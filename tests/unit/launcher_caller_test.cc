@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The caller checks (launcher/caller.h): privileges a non-root caller must not hold, and
 // directory descriptors on stdio.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's hand-written command line parser.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan-exec's checks of plan.devices before any side effect, and the nodev it adds to mounts:
 // each refusal names plan.devices[i] and what is wrong (the process then exits 125); no root
 // needed.

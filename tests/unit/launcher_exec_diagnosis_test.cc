@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Naming the missing interpreter behind an exec's ENOENT: the ELF's PT_INTERP and a script's
 // #! line read from files, and the message for a rootfs that lacks them.
 #include <elf.h>

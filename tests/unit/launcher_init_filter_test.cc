@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The init process's own seccomp filter (launcher/init_filter.h), decided by the project's BPF
 // interpreter (every call the init loop makes allowed, everything else, other architectures and
 // x32 killed), and the real init (launcher/init.h) run under it in a forked child: exit codes,

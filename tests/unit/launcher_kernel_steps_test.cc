@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launcher steps that call the kernel through launcher::Kernel, run against the recording
 // fake: for each one the exact calls, their arguments and their order for representative plan
 // slices, and what a failing call becomes (a StepError naming the step, the input and the errno).

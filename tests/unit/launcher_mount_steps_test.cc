@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The mount steps (rootfs/mounts.cc, paths.cc, devices.cc, rootfs.cc and the host/ helpers they
 // share: safe_path.cc, mount_util.cc) run against the recording fake: the exact calls, their
 // arguments and their order, and what a failing call becomes (a StepError naming the step, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launch shape: every start-up variant decided by one pure function, and --dry-run prints
 // the very value the run uses.
 #include <gtest/gtest.h>

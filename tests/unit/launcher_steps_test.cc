@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pure parts of the launcher steps, no root needed: id maps, command resolution, plan
 // validation, the child's error channel, the dry-run's order against the fault-injection list.
 #include <gtest/gtest.h>

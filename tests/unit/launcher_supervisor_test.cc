@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor's pure parts: the filter copy that notifies instead of denying, the names and
 // arguments a report shows, and the counting of repeats.
 #include <fcntl.h>

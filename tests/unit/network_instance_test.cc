@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec --instance K`: the address shift of the per-instance scheme, and its option.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The network step's logic against a recording fake of netlink: which calls each mode makes,
 // in which order, rollback on failure, idempotent teardown, and leftover cleanup. No root.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of the veth section: addresses, names, and collisions with the host's interfaces.
 // Pure functions only: no root, no netlink.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan schema: save/load round trip and the strict loader's rejections, each naming the key.
 #include <gtest/gtest.h>
 

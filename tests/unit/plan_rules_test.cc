@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's rules (plan/rules.h), the loader's refusals around them (duplicate keys at any level,
 // oversized files) and the BPF structure checker (plan/bpf_check.h): each rule refuses the plan
 // naming the key, and the good plan it was made from passes, so the refusal is the rule's.

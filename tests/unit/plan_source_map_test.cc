@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The source map as plan-exec reads it: the first rule of the syscall whose conditions all hold
 // decides (width 32 compares the low words, a mask applies before the comparison), and a rule
 // is named with its file, line, action and conditions.

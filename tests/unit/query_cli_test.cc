@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc query and policyc diff as a user runs them: the output format (verdict, rule line,
 // open arguments, cases), plans answered by BPF, Docker profiles, and the exit codes (query: 0
 // or 2; diff: 0 same, 1 different, 2 bad input).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // query and diff against the BPF interpreter on random filters (the codegen differential
 // tests' generator): every case they report holds for every call it covers (its witness and
 // random fillings of the open arguments, run through the compiled BPF), the cases cover every

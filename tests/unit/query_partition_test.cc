@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The value classes query and diff are exact by: every test has one truth value per class,
 // the classes cover every value, and the IR's conditions read as the tests they are.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The archive cache's record of an archive path (stat key + content hash) and the unpack
 // progress line: their text forms, and when a stat key is too fresh to trust.
 #include <gtest/gtest.h>

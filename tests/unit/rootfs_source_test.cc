@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How a directory rootfs is mounted (launcher/rootfs_steps.h): a private overlay whenever it is
 // writable, a bind when read-only, the host directory itself only with `writethrough`.
 #include <gtest/gtest.h>

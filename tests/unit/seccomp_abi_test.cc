@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // abi.h: how the rules of an x86_64 policy reach x32 and i386 callers (renumbering by name,
 // 32-bit argument compares, i386's socketcall/ipc multiplexers), the reference verdict, and
 // what `explain` reports for those ABIs. The differential tests compare whole filters with

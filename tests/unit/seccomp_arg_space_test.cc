@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // arg_space.h: one representative per class of argument values the conditions tell apart. The
 // property that makes the linter and `expect` exact: every value's truths are those of some
 // representative, checked against random values on random condition sets.

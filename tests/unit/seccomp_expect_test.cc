@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `expect` lines (compiler/expect/check_expect.h) through the whole compiler: they pass when the
 // compiled filter gives the verdict for every call they describe, on every arch the filter
 // serves; a failure is an error at the line with the arch, the call, the verdict and the rule

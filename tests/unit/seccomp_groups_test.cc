@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The built-in syscall groups (compiler/seccomp/groups.h), the generated syscall table
 // (plan/syscall_table.h) and the ENOSYS verdict for numbers newer than it (abi.h): what the
 // groups hold, how rules expand them, that docs/language.md shows exactly the code's table, that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libseccomp backend: first-match order kept although libseccomp merges rules its own
 // way (random overlapping rule lists against the IR's semantics), its limits reported as
 // errors, the translation check catching a wrong program, the optimize levels, and a big

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The linter (compiler/lint/lint.h): each warning fires on a policy that has the problem, at the
 // rule's line:column, says what to write instead, and stays silent once the policy is fixed the
 // way the hint says.

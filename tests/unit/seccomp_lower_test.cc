@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // seccomp lowering: the IR it produces (groups, numbers, DNF, widths, actions, arches) and
 // every error and warning of the seccomp block, with its text and source location.
 #include <gtest/gtest.h>

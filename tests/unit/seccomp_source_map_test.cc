@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan's source map names the rule that decides a call exactly as the filter decides it:
 // on random filters, for every probe call of x86_64, the rule plan/source_map.h picks (or the
 // default) carries the very return value the compiled BPF gives; and the plan rules refuse a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every rule form of the seccomp block (compiled by libseccomp's backend, and by ours where
 // libseccomp cannot express it or both should), decided twice: by running the compiled BPF in the
 // interpreter and by loading it with seccomp(2) in a forked child that makes the real call.
