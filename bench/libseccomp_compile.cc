@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libseccomp_compile PROFILE.json [OUT.bpf]: the baseline of the "policyc compile time" row in
 // bench/run. Does what runc does with a Docker seccomp profile, with libseccomp alone: reads the
 // JSON, keeps the rules Docker's default capabilities and amd64 select (includes/excludes by caps

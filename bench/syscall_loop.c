@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* syscall_loop: the per-call cost of one syscall inside a container, for bench/run's supervisor
  * rows. `syscall_loop denied N` calls getpriority (which the bench policy refuses with
  * errno(EPERM)) N times; `syscall_loop allowed N` calls getppid (allowed) N times. Prints

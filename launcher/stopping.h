@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stopping a running container, as `docker stop` and Ctrl-C do:
 //   1. SIGINT or SIGTERM to plan-exec is forwarded to the container's first process (host/
 //      signals.h): plan-exec's minimal init, which passes it on to the command (process/init.h),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock's access rights as both binaries name them: policyc turns the policy's keywords into
 // these bits, plan-exec compares them with the running kernel's ABI and names the ones it cannot
 // enforce. The bit values are the kernel's (include/uapi/linux/landlock.h, Linux 6.12): they are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rules of plan.landlock (docs/plan.md, "Rules"): only rights the kernel's Landlock defines,
 // every rule granting some handled right, paths plain and absolute, each path and port once.
 #include <set>

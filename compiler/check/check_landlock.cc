@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of `landlock { ... }`: every line a known right (or `bind`/`connect`, `scope`,
 // `best_effort`) with the values it takes; paths absolute and plain, ports 0..65535, nothing
 // granted twice; and a command the section lets execve start.

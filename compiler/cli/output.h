@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What every policyc subcommand shares about its output: the options that shape it (-q, -v,
 // --max-errors, --format), how diagnostics are printed (text on stderr, or JSON on stdout),
 // and how output files are checked before any work and written after it (`-` is stdout, the

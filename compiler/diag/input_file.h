@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every file policyc reads as input (policies, included files, Docker/OCI JSON, plans,
 // frequency profiles) is read through read_input_file: at most kMaxInputBytes, so a huge or
 // endless input (a 10 MB policy, /dev/zero) is refused up front with a message instead of

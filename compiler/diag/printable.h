@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text from a policy, a JSON profile or a file name is untrusted: an ESC sequence in a comment
 // could rewrite the user's terminal when a diagnostic quotes that line. Everything policyc
 // prints about its inputs goes through printable() first.

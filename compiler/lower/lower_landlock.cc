@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `landlock { ... }` -> plan.landlock. What the section handles (docs/language.md, "landlock"):
 // a section with a path rule handles every filesystem right Landlock has, so whatever it does
 // not grant is denied everywhere; a `bind` line handles bind_tcp and a `connect` line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock's system call interface, as in the kernel's include/uapi/linux/landlock.h (Linux
 // 6.12, ABI 6). Spelled out because Debian 12's <linux/landlock.h> (6.1) lacks the network and
 // scope fields, and the UAPI headers scripts/deps.sh fetches hold only the syscall tables. The

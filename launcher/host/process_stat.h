@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What /proc/PID/stat tells about a process that the launcher keeps to recognise it later.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The instance subcommands, dispatched before plan-exec's own options are parsed:
 //   plan-exec ps [--json]
 //   plan-exec exec NAME|PID [-t] -- COMMAND ARGS...

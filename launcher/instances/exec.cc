@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec exec`: see exec.h for the three processes and what each does.
 #include "launcher/instances/exec.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec exec NAME|PID [-t] -- COMMAND ARGS...`: a command inside a running container, set up
 // exactly as the container's first command was, by the same step functions (process_steps.h):
 //

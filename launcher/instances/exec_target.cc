@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/instances/exec_target.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `plan-exec exec` resolves on the host before it creates anything (exec.h): the record,
 // the plan as the container started with it, and descriptors of the container's first process.
 #pragma once

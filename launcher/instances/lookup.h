@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding a running instance by what the user typed: its name ("web", "web-3" for --instance 3)
 // or a pid (plan-exec's or the container process's, as `plan-exec ps` shows them).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A pidfd of a recorded process, opened so that it surely is that process: the start time is
 // checked after pidfd_open (a pid reused before the open would show another start time), so
 // signals and setns through the descriptor never reach a stranger.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec ps [--json]`: the caller's running instances.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A run's own entry in the registry (registry/registry_dir.h): written once its command runs,
 // removed once the container has ended, and in any case when plan-exec ends (also on failure;
 // a killed plan-exec leaves a stale record that `plan-exec --cleanup` removes). A registry that

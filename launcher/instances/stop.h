@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan-exec stop NAME|PID`: what Ctrl-C on that plan-exec does. It sends SIGTERM to the
 // instance's plan-exec (through a pidfd checked against the recorded start time), which forwards
 // it to the container and ends as it ends, then waits for that plan-exec to exit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `dns "10.0.0.53"` / `dns host`: the container's /etc/resolv.conf, written into its private
 // (overlay) layer before pivot_root; the rootfs tree on the host is never written.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host side of published ports and outbound NAT: the instance's nftables table and the
 // forwarding sysctls it needs, shared between runs by reference counting through the state in
 // the tables (network_nat.h). Every call runs under the network lock (network.cc's HostLock),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Joining works from the parent: its thread enters the target namespace just for clone() and
 // returns right after, so the child is born inside it. The child cannot do it itself: once in
 // its own user namespace (rootless, or `namespaces user`) it holds no capability over a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `network join "/run/netns/NAME"` and `network join pid N`: the container is born in an
 // existing net namespace instead of a new one, and nothing of it is torn down at exit.
 #pragma once

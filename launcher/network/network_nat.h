@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Published ports and outbound NAT of a veth network: one nftables table per plan-exec run,
 // named after the run ("plan_exec_<pid>_<start time>") so `plan-exec --cleanup` finds the
 // tables of runs that are gone. The table carries, besides its chains, the state other runs

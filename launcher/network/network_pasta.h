@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `network user { publish tcp 8080:80  outbound }`: a network for rootless runs through pasta
 // (Debian's passt package, podman's user-mode network), which plan-exec starts attached to the
 // container's namespaces and stops at exit. pasta gives the container an interface with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nftables through libnftables (the library nft(8) itself uses), never the `nft` command.
 // Behind an interface so the rules plan-exec writes are unit-tested with a recording fake.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock with the raw system calls (the launcher links no liblandlock): the kernel's ABI
 // decides which of the plan's rights can be enforced, the ruleset is built from the container's
 // own paths after pivot_root, and landlock_restrict_self binds it to this process and

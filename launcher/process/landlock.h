@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Landlock step: plan.landlock as a ruleset the running kernel takes, applied to the
 // container's process after no_new_privs and before the seccomp filter (launcher/sequence.cc),
 // once pivot_root made the plan's paths the container's. Every call goes through the Kernel.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/registry/instance_record.h"
 
 #include <linux/sched.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One running plan-exec instance as `plan-exec ps`, `exec` and `stop` find it: the record each
 // run writes into the registry (registry_dir.h) once its command runs, and removes at exit.
 //

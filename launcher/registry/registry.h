@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading the registry as a whole: the records of running instances, and `--cleanup` of stale
 // ones. Liveness is asked through `start_time_of` (live_process_start_time in real runs: a zombie
 // runs no more) so unit tests decide which pids run.

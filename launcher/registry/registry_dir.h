@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The registry of running instances: one file per run, "<plan-exec pid>.json", in
 //   /run/plan-exec/              (root)
 //   $XDG_RUNTIME_DIR/plan-exec/  (rootless; no registry when XDG_RUNTIME_DIR is unset)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The example policies run as their comments, the README and docs/language.md say, with only
 // their rootfs pointed at a test tree (the demo's /var/lib/policyc trees may not exist here):
 //   policies/strict.pol  `policyc policies/strict.pol -o strict.plan; plan-exec strict.plan`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running containers seen and entered, as root: every run registers in /run/plan-exec while it
 // runs (plan-exec ps, table and --json) and not after; a killed run's stale record goes with
 // --cleanup; plan-exec exec runs a command inside with exactly the first command's seccomp

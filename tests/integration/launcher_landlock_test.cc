@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock on this kernel, as root and rootless: reads, directory listings, writes, exec, TCP
 // bind and connect inside and outside the plan's rules (the probe, tests/programs/
 // probe_landlock.c, prints what each attempt got); a section needing more than the kernel's ABI

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stopping a container, as root: Ctrl-C (SIGINT) and SIGTERM to plan-exec stop `sleep`, busybox
 // httpd and python's http.server, none of which installs a SIGTERM handler of its own, because
 // by default plan-exec's minimal init is pid 1 and the command its child; a command that ignores

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `network join`: the container is born in a net namespace the test made (a peer process),
 // serves there, and at exit (SIGTERM or SIGKILL of plan-exec) the namespace is left as it was.
 // Traffic: loopback inside the test's own namespace only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Outbound NAT and dns, for real: plan-exec runs inside a "host" namespace the test made, whose
 // default route leads to a peer namespace running the hello-world server. The peer has no
 // route back to the container's subnet, so only masquerading lets the container's request be

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `network user` (pasta), rootless for real: plan-exec runs as uid 65534 inside a "host" net
 // namespace the test made (linked to a peer namespace that holds its default route, which
 // pasta copies); the container's server is reached through the port pasta publishes on the

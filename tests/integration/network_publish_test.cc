@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Published ports, for real: plan-exec runs inside a "host" net namespace the test made (so the
 // machine's own nftables, sysctls and interfaces are never touched), with a second test
 // namespace, the peer, linked to it. The container's server is reached through the published

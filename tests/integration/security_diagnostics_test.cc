@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Terminal injection through diagnostics: an untrusted policy or profile (downloaded, generated,
 // attached to a bug report) holds terminal control sequences in comments, strings, JSON keys and
 // file names. Everything policyc prints about it - text on stderr, JSON on stdout, every

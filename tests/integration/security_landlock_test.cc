@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock (policies/strict.pol's landlock section): the command may write only to /tmp and the
 // minimal /dev's nodes and run nothing it could write. The probe (tests/programs/
 // probe_landlock.c) tries what the section forbids and nothing else stops: a file and a

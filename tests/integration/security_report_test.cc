@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor's surface: denial reports and --learn's comments print text the container
 // chose (the paths it passes to denied calls, its argv[0]). A container must not reach the host
 // user's terminal through them (ESC sequences: clear the screen, set the title, 8-bit CSI), fake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* probe_landlock: tries file and network accesses inside a container and prints one line per
  * attempt, "ACTION:ARG=ok" or "ACTION:ARG=ERRNO_NAME", for the Landlock tests:
  *   read PATH        open O_RDONLY and read a byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* probe_report: what a container can put into plan-exec's denial reports (and --learn's
  * comments): paths it passes to denied calls and its own argv[0]. Each action makes denied
  * calls and prints one key=value line with what the call returned; the test reads the report

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scaffolding of the network integration tests (join, published ports, outbound NAT, pasta):
 // a scratch rootfs with the hello-world server, plan-exec in the background, and peer net
 // namespaces the test makes itself. Everything removes what it made in its destructor, so a

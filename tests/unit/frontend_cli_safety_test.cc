@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // policyc on any input and any arguments: the input size limit, --max-errors, -q/-v, `-o -`,
 // the input never overwritten, exit 2 for every input or argument error (a missing output
 // directory too), nothing written on failure, --format json, and Docker's errnoRet above 4095.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The landlock section through the real front end: parsing, the located checks (unknown
 // rights, bad paths, duplicates, ports, scopes, a command the section would not let execve
 // start) and the lowering into handled rights and merged rules.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The network statement's newer forms: `network join`, `publish`, `outbound`, `dns` and
 // `network user { ... }`: what they lower to, and the located errors of bad keys, ports,
 // addresses and duplicates.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The editor syntax files under share/ (vim, TextMate/VS Code) against the grammar: every
 // keyword grammar/*.g4 defines must be highlighted by both, the TextMate grammar must be valid
 // JSON whose patterns compile, and vim must load the syntax file without an error and colour a

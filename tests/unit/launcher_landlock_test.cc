@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Landlock step against the recording kernel: the ABI query, cutting the plan to an older
 // ABI (what is lost, refused without best_effort, a warning with it), the exact calls that build
 // and apply the ruleset (file rules keep only file rights, missing paths grant nothing), failures

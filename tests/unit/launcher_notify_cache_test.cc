@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reports cost nothing for allowed calls: the filter plan-exec loads when it reports denials or
 // learns (launcher/supervisor/notify_filter.h) leaves the kernel's seccomp action cache exactly
 // as the plan's own filter has it, so every call the cache skipped before is still skipped

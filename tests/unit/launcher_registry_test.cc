@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The instance registry (launcher/registry/): records as JSON (strict), liveness by pid AND
 // start time, the directory's refusal of anything it did not write (symlinks, foreign owners),
 // atomic writes, and --cleanup of stale records. No root needed: a temporary directory stands

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // prepare_join() refuses, before any side effect, what it cannot join: a missing path or
 // process, a file that is no namespace, and plan-exec's own namespace (that is network host).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Published ports and outbound NAT, without root: the nftables commands of one run, the state
 // read back from `list ruleset` JSON, busy ports from /proc/net text, and the reference
 // counting of forwarding sysctls across runs (a fake nftables and fake sysctl files).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan.landlock: the JSON round trip, loading old versions, the version gate, and the rules
 // both binaries enforce (rights Landlock defines, rules within the handled rights, each path and
 // port once), each rejection naming the key; plus the rights table the two binaries share.
