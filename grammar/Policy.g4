@@ -118,7 +118,7 @@ vethEntry
   | MTU NUMBER                           # vethMtu
   | HOST_NAME (STRING | word)            # vethHostName
   | CONTAINER_NAME (STRING | word)       # vethContainerName
-  | PUBLISH proto=ID? portPiece+         # vethPublish
+  | PUBLISH proto=(ID | TCP | UDP)? portPiece+  # vethPublish
   | OUTBOUND how=ID?                     # vethOutbound
   | DNS (HOST | address)                 # vethDns
   ;

@@ -3,8 +3,8 @@
 # The build configurations the project's scripts share (sourced by scripts/test, demo, fuzz),
 # so a build directory one script made is never reconfigured, and rebuilt, by another.
 #   configure_build DIR       gcc, optimised, line tables only (the product as shipped)
-#   configure_sanitized_build DIR  clang, ASan+UBSan, libFuzzer coverage: the build scripts/test
-#                             builds and runs every test on, and scripts/fuzz fuzzes
+#   configure_sanitized_build DIR  clang, ASan+UBSan, libFuzzer coverage (the unit tests under
+#                             the sanitizers, and fuzzing)
 #   configure_release_build DIR  gcc, optimised, no tests and no GTest, no test-only switches in
 #                             plan-exec: what `cmake --install` and the .deb ship (scripts/package)
 # Line tables (-g1) instead of full debug info: backtraces, sanitizer reports and perf still name

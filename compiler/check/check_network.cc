@@ -15,8 +15,8 @@ const std::vector<std::string> kModes = {"none", "loopback", "host", "veth", "us
 // Each `publish`: protocol, the mapping, the address family (`family_ipv6`: the container's,
 // unknown for `network user`), and no host port published twice for one protocol.
 void check_publish(const std::vector<ast::PublishDecl>& ports, std::optional<bool> family_ipv6, Diagnostics& diags) {
-  struct Seen { std::string protocol, address; unsigned port; Location where; };
-  std::vector<Seen> seen;
+  struct Published { std::string protocol, address; unsigned port; Location where; };
+  std::vector<Published> seen;
   for (const auto& port : ports) {
     const std::string protocol = port.protocol ? port.protocol->text : "tcp";
     if (protocol != "tcp" && protocol != "udp") {

@@ -40,11 +40,6 @@ std::optional<std::string> read_file(const std::string& path, Diagnostics& diags
   return input.text;
 }
 
-std::string directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
-}
-
 // Writes every (path, text) pair, or reports why not: all files or none.
 int write_all(const std::vector<std::pair<std::string, std::string>>& files) {
   return write_outputs(files) ? kExitOk : kExitInputError;

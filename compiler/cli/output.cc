@@ -21,11 +21,6 @@ const char* severity_name(Severity s) {
   return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note";
 }
 
-std::string directory_of(const std::string& path) {
-  fs::path parent = fs::path(path).parent_path();
-  return parent.empty() ? std::string(".") : parent.string();
-}
-
 // The same file as `input`, whether the output exists yet or not (then: the same path).
 bool same_file(const std::string& output, const std::string& input) {
   std::error_code ec;
@@ -68,6 +63,12 @@ std::string stage(const std::string& path, const std::string& text, std::string&
 }
 
 }  // namespace
+
+std::string directory_of(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
 
 RenderLimits OutputSettings::limits() const {
   RenderLimits limits;

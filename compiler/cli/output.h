@@ -53,4 +53,7 @@ bool check_output_path(const std::string& output, const std::vector<std::string>
 // false (after printing why) on failure.
 bool write_outputs(const std::vector<std::pair<std::string, std::string>>& files);
 
+// The directory a file is (or will be) written in: "." for a bare name.
+std::string directory_of(const std::string& path);
+
 }  // namespace policyc::cli

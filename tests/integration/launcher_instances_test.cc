@@ -177,7 +177,8 @@ TEST_F(LauncherInstances, PsListsARunningContainerAndNotAfterItsExit) {
   ASSERT_FALSE(record["cgroups"].empty());
   for (const auto& dir : record["cgroups"]) EXPECT_TRUE(std::filesystem::is_directory(dir.get<std::string>())) << dir;
   const pid_t container = record["container_pid"].get<pid_t>();
-  EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(container) + "/exe").filename(), "busybox");
+  // The container's pid 1: plan-exec's minimal init (the default), the command its child.
+  EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(container) + "/exe").filename(), "plan-exec");
 
   const std::string file = std::string(kRegistry) + "/" + std::to_string(run->pid()) + ".json";
   struct stat st {};

@@ -51,7 +51,9 @@ class LauncherLearn : public RootfsSuite<LauncherLearn> {
                      extra +
                      "  command \"/bin/sh\" \"-c\" \"" + command + "\"\n"
                      "  seccomp default errno(EPERM) {\n"
-                     "    allow execve exit exit_group\n"
+                     // sched_yield: Go's runtime yields only under lock contention, which a few
+                     // learning runs may never hit; allowed up front so the re-run is deterministic.
+                     "    allow execve exit exit_group sched_yield\n"
                      "  }\n"
                      "}\n");
     return path;

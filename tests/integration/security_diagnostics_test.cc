@@ -56,7 +56,7 @@ std::string first_unsafe(const std::string& text) {
   return "";
 }
 
-class DiagnosticsInjection : public testing::Test {
+class DiagnosticsInjection : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("security_diagnostics_" + std::to_string(getpid()));

@@ -130,7 +130,7 @@ TEST_F(SecurityReport, TheProgramNameIsEscapedToo) {
   const auto r = report({"rename"});
   EXPECT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(testsupport::probe_value(r.out, "renamed"), "-1 errno=1") << r.summary();
-  EXPECT_TRUE(has(r.err, "plan-exec: denied mknod(\"/tmp/renamed\", 0600, 0) = EPERM  pid 1 \"/tmp/\\x1b[2J")) << r.err;
+  EXPECT_TRUE(has(r.err, "plan-exec: denied mknod(\"/tmp/renamed\", 0600, 0) = EPERM  pid 2 \"/tmp/\\x1b[2J")) << r.err;  // pid 2: the command under plan-exec's init
   EXPECT_TRUE(only_printable(r.err)) << r.err;
   EXPECT_FALSE(has_line_starting(r.err, kForged)) << r.err;
 

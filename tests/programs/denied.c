@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       long r = syscall(SYS_getpriority, PRIO_PROCESS, 0);
       printf("getpriority=%ld errno=%d\n", r, r < 0 ? errno : 0);
     } else if (!strcmp(a, "nr") && i + 1 < argc) {
-      long r = syscall(strtol(argv[++i], NULL, 10), 0, 0, 0, 0, 0, 0);
+      long r = syscall(strtol(argv[++i], NULL, 10), 0L, 0L, 0L, 0L, 0L, 0L);  /* 0L: every register 0 */
       printf("nr=%ld errno=%d\n", r, r < 0 ? errno : 0);
     } else if (!strcmp(a, "catch-sigsys")) {
       signal(SIGSYS, on_sigsys);

@@ -45,7 +45,9 @@ static int allocate_and_touch(long mib) {
     fflush(stdout);
     return 0;
   }
-  char* memory = malloc(size);
+  /* volatile: the pages must really be written, and clang elides a malloc whose memory is
+     written but never read. */
+  volatile char* memory = malloc(size);
   if (memory == NULL) {
     printf("malloc of %ld MiB failed: %s\n", mib, strerror(errno));
     return -1;

@@ -59,7 +59,7 @@ TEST(DockerCli, BadJsonExitsTwoAndWritesNothing) {
 
   r = testsupport::run_policyc({"import-docker", dir / "missing.json", "-o", dir / "out.pol"});
   EXPECT_EQ(r.exit_code, 2) << r.summary();
-  EXPECT_NE(r.err.find("missing.json: error: cannot read the file"), std::string::npos) << r.summary();
+  EXPECT_NE(r.err.find("missing.json: error: cannot read the profile"), std::string::npos) << r.summary();
 }
 
 TEST(DockerCli, ExportDockerWritesProfileAndManifestThatImportBack) {

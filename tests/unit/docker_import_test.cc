@@ -274,7 +274,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"defaultAction": 3})", "defaultAction: expected a string, found the number 3"},
         BadCase{R"({"defaultAction": "SCMP_ACT_NOTIFY"})", "defaultAction: SCMP_ACT_NOTIFY cannot be the default"},
         BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": "1"})", "defaultErrnoRet: expected an unsigned number"},
-        BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 5000})", "defaultErrnoRet: 5000 is out of range"},
+        BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 70000})", "defaultErrnoRet: 70000 is out of range"},
         BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrno": "ENOPE"})", "defaultErrno: unknown errno name \"ENOPE\""},
         BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": "SCMP_ARCH_X86_64"})", "architectures: expected an array"},
         BadCase{R"({"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"subArchitectures": []}]})", "archMap[0].architecture: missing"},

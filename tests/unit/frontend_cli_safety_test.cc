@@ -40,7 +40,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 const std::string kHello = std::string(SOURCE_DIR) + "/policies/hello.pol";
 const std::string kDockerDefault = std::string(SHARED_TESTDATA_DIR) + "/seccomp/docker-default.json";
 
-class CliSafety : public testing::Test {
+class CliSafety : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("cli_safety_" + std::to_string(getpid()));
@@ -90,7 +90,7 @@ class CliSafety : public testing::Test {
 
 // A policy with `errors` unknown rlimits and `warnings` duplicate allow lines.
 std::string policy_with(int errors, int warnings) {
-  std::string text = "container web {\n  rootfs \"/srv/rootfs\"\n";
+  std::string text = "container web {\n  namespaces mount\n  rootfs \"/srv/rootfs\"\n";
   for (int i = 0; i < errors; ++i) text += "  rlimit nofilez" + std::to_string(i) + " 10\n";
   text += "  seccomp default errno(EPERM) {\n";
   for (int i = 0; i < warnings; ++i) text += "    allow read\n";
@@ -279,7 +279,7 @@ TEST_F(CliSafety, CheckJsonCarriesEveryDiagnosticWithItsPosition) {
   const auto& first = doc["diagnostics"][0];
   EXPECT_EQ(first["severity"], "error");
   EXPECT_EQ(first["file"], "errors.pol");
-  EXPECT_EQ(first["line"], 3);
+  EXPECT_EQ(first["line"], 4);
   EXPECT_EQ(first["column"], 10);
   EXPECT_NE(first["message"].get<std::string>().find("unknown rlimit \"nofilez0\""), std::string::npos);
   EXPECT_TRUE(first.contains("hint"));

@@ -24,7 +24,7 @@ struct CliRun {
   std::string err;
 };
 
-class FrontendCli : public testing::Test {
+class FrontendCli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("frontend_cli_" + std::to_string(getpid()));

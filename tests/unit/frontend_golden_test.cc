@@ -52,7 +52,7 @@ GoldenRun compile_golden(const std::string& name) {
   return run;
 }
 
-class Golden : public testing::TestWithParam<std::string> {};
+class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, PrintsExactlyTheExpectedDiagnostics) {
   const std::string& name = GetParam();
@@ -70,7 +70,7 @@ TEST_P(Golden, PrintsExactlyTheExpectedDiagnostics) {
   EXPECT_EQ(testsupport::read_text(expected_path), run.rendered) << "diagnostics of " << name << ".pol changed";
 }
 
-INSTANTIATE_TEST_SUITE_P(BrokenPolicies, Golden, testing::ValuesIn(golden_names()),
+INSTANTIATE_TEST_SUITE_P(BrokenPolicies, Golden, ::testing::ValuesIn(golden_names()),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(GoldenSet, HasAtLeastTwentyBrokenPolicies) { EXPECT_GE(golden_names().size(), 20u); }

@@ -34,7 +34,7 @@ std::uint64_t bits(std::initializer_list<const char*> names) {
 
 constexpr std::uint64_t kAllFs = (1ULL << 16) - 1;  // the 16 filesystem rights through ABI 5
 
-class FrontendLandlock : public testing::Test {
+class FrontendLandlock : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("frontend_landlock_" + std::to_string(getpid()));

@@ -19,7 +19,7 @@ namespace {
 using namespace policyc;
 namespace fs = std::filesystem;
 
-class FrontendNetwork : public testing::Test {
+class FrontendNetwork : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(TEST_SCRATCH_DIR) / ("frontend_network_" + std::to_string(getpid()));
@@ -34,7 +34,7 @@ class FrontendNetwork : public testing::Test {
   }
   plan::Plan compile_ok(const std::string& body) {
     fs::path path = dir_ / "net.pol";
-    std::ofstream(path) << "container n {\n  namespaces net\n" << body << "\n  command /bin/true\n}\n";
+    std::ofstream(path) << "container n {\n" << (body.find("namespaces") == std::string::npos ? "  namespaces net\n" : "") << body << "\n  command /bin/true\n}\n";
     Diagnostics diags;
     auto result = compile_policy(path.string(), CompileOptions{}, diags);
     EXPECT_TRUE(result) << render(diags);
@@ -43,7 +43,7 @@ class FrontendNetwork : public testing::Test {
   // The rendered errors of a policy that must not compile.
   std::string compile_errors(const std::string& body) {
     fs::path path = dir_ / "net.pol";
-    std::ofstream(path) << "container n {\n  namespaces net\n" << body << "\n  command /bin/true\n}\n";
+    std::ofstream(path) << "container n {\n" << (body.find("namespaces") == std::string::npos ? "  namespaces net\n" : "") << body << "\n  command /bin/true\n}\n";
     Diagnostics diags;
     EXPECT_FALSE(compile_policy(path.string(), CompileOptions{}, diags)) << body;
     return render(diags);
@@ -121,11 +121,14 @@ TEST_F(FrontendNetwork, PublishErrorsNameTheKeyAndPlace) {
 }
 
 TEST_F(FrontendNetwork, OutboundAndDns) {
-  plan::Plan p = compile_ok(std::string("  network veth { ") + kVeth + " outbound nat dns \"10.0.0.53\" }");
+  // dns writes resolv.conf into the rootfs's private layer, so it needs a rootfs (mount namespace).
+  plan::Plan p = compile_ok(std::string("  namespaces net mount\n  rootfs \"/srv/r\"\n  network veth { ") + kVeth +
+                            " outbound nat dns \"10.0.0.53\" }");
   ASSERT_TRUE(p.network.veth);
   EXPECT_TRUE(p.network.veth->outbound_nat);
   EXPECT_EQ(p.network.veth->dns, "10.0.0.53");
-  plan::Plan host = compile_ok(std::string("  network veth { ") + kVeth + " outbound nat dns host }");
+  plan::Plan host = compile_ok(std::string("  namespaces net mount\n  rootfs \"/srv/r\"\n  network veth { ") + kVeth +
+                               " outbound nat dns host }");
   EXPECT_EQ(host.network.veth->dns, "host");
   EXPECT_EQ(plan::from_json(plan::to_json(p)).network, p.network);
   const std::string veth = std::string("  network veth { ") + kVeth + "\n";
@@ -149,7 +152,7 @@ TEST_F(FrontendNetwork, UserNetworkTakesPublishAndOutboundOnly) {
   plan::Plan bare = compile_ok("  network user");
   ASSERT_TRUE(bare.network.user);
   EXPECT_FALSE(bare.network.user->outbound);
-  EXPECT_NE(compile_errors("  network user {\n  host 10.0.0.1/24 }").find("4:3: error: network user does not take \"host\""),
+  EXPECT_NE(compile_errors("  network user {\n  host 10.0.0.1/24 }").find("error: network user does not take \"10.0.0.1/24\""),
             std::string::npos);
   EXPECT_NE(compile_errors("  network user {\n  outbound nat }").find("4:3: error: network user takes a bare `outbound`"),
             std::string::npos);

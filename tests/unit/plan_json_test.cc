@@ -105,12 +105,12 @@ TEST(PlanJson, TheNewerThanTheTableFieldsRoundTripAndComeTogether) {
   EXPECT_EQ(plan::from_json(text), p);
   auto alone = nlohmann::json::parse(text);
   alone["seccomp"]["source"].erase("unknown_ret");
-  EXPECT_NE(rejection(alone.dump()).find("plan.seccomp.source.unknown_from: unknown_from and unknown_ret come together"),
+  EXPECT_NE(testsupport::plan_rejection(alone.dump()).find("plan.seccomp.source.unknown_from: unknown_from and unknown_ret come together"),
             std::string::npos)
-      << rejection(alone.dump());
+      << testsupport::plan_rejection(alone.dump());
   auto x32 = nlohmann::json::parse(text);
   x32["seccomp"]["source"]["unknown_from"] = 0x40000000;
-  EXPECT_NE(rejection(x32.dump()).find("must be an x86_64 syscall number"), std::string::npos) << rejection(x32.dump());
+  EXPECT_NE(testsupport::plan_rejection(x32.dump()).find("must be an x86_64 syscall number"), std::string::npos) << testsupport::plan_rejection(x32.dump());
 }
 
 TEST(PlanJson, VersionOnePlansLoadWithoutASourceMapOnly) {

@@ -14,10 +14,11 @@ syn iskeyword @,48-57,_,192-255
 
 " Sections of a container.
 syn keyword polSection container rootfs namespaces hostname mount mask readonly device network
-syn keyword polSection limits capabilities rlimit user groups uidmap gidmap env cwd command
+syn keyword polSection limits capabilities rlimit user groups uidmap gidmap env cwd command init landlock
 " Words inside sections: options, namespace names, network settings.
 syn keyword polOption archive readwrite chroot writethrough at size mode keep
 syn keyword polOption pid ipc uts net cgroup time host gateway mtu host_name container_name
+syn keyword polOption publish outbound dns tcp udp signals abstract_unix
 " The seccomp block and its statements.
 syn keyword polSeccomp seccomp default arch otherwise include group expect if u32
 " Actions.
