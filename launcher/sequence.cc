@@ -53,6 +53,7 @@ namespace {
 struct Prepared {
   plan::Plan plan;
   std::string plan_path;
+  std::string plan_text;  // the file's bytes, which the registry record hashes once the command runs
   bool rootless = false;
   bool userns = false;
   bool init = false;
@@ -136,7 +137,8 @@ Launch prepare_launch(const RunOptions& options) {
   check_caller();  // no privilege root did not give us, no directory on stdio
   Prepared l;
   l.plan_path = options.plan_path;
-  l.plan = plan::load_file(options.plan_path);
+  l.plan_text = plan::read_plan_text(options.plan_path);
+  l.plan = plan::load_text(options.plan_path, l.plan_text);
   if (!options.command.empty()) l.plan.command = options.command;
   shift_to_instance(l.plan.network, options.instance);
   l.rootless = ::geteuid() != 0;
@@ -450,7 +452,7 @@ int report_child_failure(const StepError& failure, const Launch& l) {
 
 // What `plan-exec ps` and `exec` learn of this run (instances/registration.h).
 RunFacts facts_of(const Launch& l, const RunOptions& options, pid_t child) {
-  RunFacts facts{&l.plan, l.plan_path, options.instance, child, l.clone_flags, std::nullopt, {}};
+  RunFacts facts{&l.plan, l.plan_path, l.plan_text, options.instance, child, l.clone_flags, std::nullopt, {}};
   if (auto ends = l.network ? l.network->veth_ends() : std::nullopt) {
     facts.veth = VethRecord{ends->host_ifname, ends->container_ifname, ends->host_address, ends->container_address};
   }

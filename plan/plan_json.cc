@@ -754,7 +754,7 @@ Plan from_json(std::string_view text) {
 
 // The whole file, refusing one over kMaxPlanFileBytes before reading it (fstat) and, for files
 // whose size fstat cannot tell (a pipe, /dev/zero), as soon as the read passes the limit.
-static std::string read_plan_text(const std::string& path) {
+std::string read_plan_text(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw PlanError(path + ": cannot open plan: " + std::strerror(errno));
   struct stat st {};
@@ -787,14 +787,15 @@ static std::string read_plan_text(const std::string& path) {
   return text;
 }
 
-Plan load_file(const std::string& path) {
-  const std::string text = read_plan_text(path);
+Plan load_text(const std::string& path, std::string_view text) {
   try {
     return from_json(text);
   } catch (const PlanError& e) {
     throw PlanError(path + ": " + e.what());
   }
 }
+
+Plan load_file(const std::string& path) { return load_text(path, read_plan_text(path)); }
 
 void write_file_atomically(const std::string& path, std::string_view text) {
   std::string dir = ".";

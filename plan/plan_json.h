@@ -25,6 +25,10 @@ std::string host_arch();
 std::string to_json(const Plan& plan);                 // pretty-printed, stable key order
 Plan from_json(std::string_view text);                 // throws PlanError
 Plan load_file(const std::string& path);               // throws PlanError (also for I/O errors)
+// The two halves of load_file, for a caller that also needs the file's bytes (to hash them):
+// the whole file (at most 16 MiB), and the plan in `text` with errors naming `path`.
+std::string read_plan_text(const std::string& path);    // throws PlanError
+Plan load_text(const std::string& path, std::string_view text);
 
 // Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename.
 // Throws std::runtime_error naming the path on failure; never leaves a partial file.

@@ -18,6 +18,7 @@
 #include "launcher/instances/lookup.h"
 #include "launcher/instances/pidfd.h"
 #include "launcher/instances/registration.h"
+#include "plan/encoding.h"
 #include "plan/plan_json.h"
 
 namespace launcher {
@@ -119,17 +120,13 @@ ExecTarget resolve_exec_target(const std::string& name_or_pid) {
   const InstanceRecord& r = t.record;
   // The settings the first command got are the plan's as it was then: a changed plan file
   // would give this command others.
-  const PlanFile file = read_plan_file(r.plan_path);
-  if (file.sha256 != r.plan_sha256) {
+  const std::string text = plan::read_plan_text(r.plan_path);
+  if (plan::sha256_hex(text.data(), text.size()) != r.plan_sha256) {
     throw RegistryError("the plan " + r.plan_path + " changed since " + r.name +
                         " started (its sha256 differs), so exec cannot give the command the container's settings; "
                         "restore that plan or restart the container");
   }
-  try {
-    t.plan = plan::from_json(file.text);
-  } catch (const plan::PlanError& e) {
-    throw plan::PlanError(r.plan_path + ": " + e.what());
-  }
+  t.plan = plan::load_text(r.plan_path, text);
   t.join_flags = namespace_flags(r.namespaces);
   t.pidfd = open_recorded_pidfd(r.container_pid, r.container_start,
                                 "the container process " + std::to_string(r.container_pid) + " of " + r.name);

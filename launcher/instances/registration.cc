@@ -21,8 +21,6 @@ namespace launcher {
 
 namespace {
 
-constexpr std::size_t kMaxPlanBytes = 16u << 20;
-
 std::string absolute(const std::string& path) {
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved)) return resolved;
@@ -40,36 +38,11 @@ std::string bare(const std::string& address) { return address.substr(0, address.
 
 }  // namespace
 
-PlanFile read_plan_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw RegistryError("open the plan " + path + ": " + std::strerror(errno));
-  PlanFile file;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw RegistryError("read the plan " + path + ": " + std::strerror(err));
-    }
-    if (n == 0) break;
-    file.text.append(buf, static_cast<std::size_t>(n));
-    if (file.text.size() > kMaxPlanBytes) {
-      ::close(fd);
-      throw RegistryError("the plan " + path + " is larger than 16 MiB");
-    }
-  }
-  ::close(fd);
-  file.sha256 = plan::sha256_hex(file.text.data(), file.text.size());
-  return file;
-}
-
 InstanceRecord record_for(const RunFacts& facts) {
   InstanceRecord r;
   r.name = instance_name(facts.plan->name, facts.instance);
   r.plan_path = absolute(facts.plan_path);
-  r.plan_sha256 = read_plan_file(r.plan_path).sha256;
+  r.plan_sha256 = plan::sha256_hex(facts.plan_text.data(), facts.plan_text.size());
   r.instance = facts.instance;
   r.pid = ::getpid();
   r.pid_start = start_time_or_throw(r.pid, "plan-exec");

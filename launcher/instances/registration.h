@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "launcher/registry/instance_record.h"
@@ -22,6 +23,7 @@ namespace launcher {
 struct RunFacts {
   const plan::Plan* plan = nullptr;
   std::string plan_path;               // as given on the command line
+  std::string_view plan_text;          // the plan file's bytes as plan-exec read them
   unsigned instance = 0;
   pid_t container_pid = 0;
   unsigned long long namespaces = 0;   // CLONE_NEW* of the container
@@ -29,8 +31,8 @@ struct RunFacts {
   std::vector<std::string> cgroups;
 };
 
-// The record of this plan-exec (getpid()) for `facts`: plan path made absolute, the plan file
-// hashed, both start times read. Throws RegistryError when the plan file or a process is gone.
+// The record of this plan-exec (getpid()) for `facts`: plan path made absolute, the plan's
+// bytes hashed, both start times read. Throws RegistryError when the plan file or a process is gone.
 InstanceRecord record_for(const RunFacts& facts);
 
 // The line plan-exec prints to stderr at start when the container has a veth (not with -q):
@@ -60,13 +62,5 @@ class InstanceRegistration {
 
 // `plan-exec --cleanup`: the stale records of the caller's registry (registry.h); one line each.
 std::vector<std::string> cleanup_stale_records();
-
-// The plan file's bytes (at most 16 MiB, as the loader reads) and their sha256. Throws
-// RegistryError naming the file.
-struct PlanFile {
-  std::string text;
-  std::string sha256;
-};
-PlanFile read_plan_file(const std::string& path);
 
 }  // namespace launcher

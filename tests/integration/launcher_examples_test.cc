@@ -30,7 +30,6 @@ using namespace testsupport;
 
 namespace launcher_examples_test {
 
-constexpr int kUnprivilegedUid = 65534;
 
 class LauncherExamples : public RootfsSuite<LauncherExamples> {
  public:
@@ -84,7 +83,7 @@ TEST_F(LauncherExamples, StrictRunsAsRoot) {
 TEST_F(LauncherExamples, StrictRunsRootlessAsShipped) {
   if (!unprivileged_userns_available()) GTEST_SKIP() << "unprivileged user namespaces are disabled here";
   const std::string plan = compile_example("strict", "/var/lib/policyc/busybox");
-  const ProcessResult r = run_plan_exec({plan}, ProcessOptions{{"HOME=/nonexistent"}, kUnprivilegedUid, 30});
+  const ProcessResult r = run_plan_exec({plan}, ProcessOptions{{"HOME=/nonexistent"}, testsupport::kNobody, 30});
   EXPECT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(r.out, "hi\n") << r.summary();
   EXPECT_NE(r.err.find("warning: limits need root on the host (cgroup directories): this rootless run has none"),

@@ -21,7 +21,6 @@ namespace {
 
 using namespace testsupport;
 
-constexpr int kNobodyUid = 65534;
 constexpr std::uint64_t kReadRights = (1ULL << 2) | (1ULL << 3);
 constexpr std::uint64_t kExecRight = 1ULL << 0;
 
@@ -61,7 +60,7 @@ class LauncherLandlock : public ::testing::TestWithParam<bool> {
     ::chmod(file.c_str(), 0644);
     std::vector<std::string> args = {file, "--"};
     args.insert(args.end(), command.begin(), command.end());
-    return run_plan_exec(args, ProcessOptions{std::move(env), rootless() ? kNobodyUid : -1, 30});
+    return run_plan_exec(args, ProcessOptions{std::move(env), rootless() ? testsupport::kNobody : -1, 30});
   }
 
   std::unique_ptr<ScratchDir> scratch_;
@@ -111,13 +110,13 @@ TEST_P(LauncherLandlock, ScopedSignalsCannotLeaveTheSandbox) {
   const auto file = write_plan(p, scratch_->path() + "/plan.json");
   ::chmod(file.c_str(), 0644);
   const auto r = run_plan_exec({"--init", file, "--", "/home/probe_landlock", "kill", "1"},
-                               ProcessOptions{{}, rootless() ? kNobodyUid : -1, 30});
+                               ProcessOptions{{}, rootless() ? testsupport::kNobody : -1, 30});
   ASSERT_EQ(r.exit_code, 0) << r.summary();
   EXPECT_EQ(probe_value(r.out, "kill:1"), "EPERM") << r.summary();
   p.landlock->scoped = 0;
   write_plan(p, file);
   const auto control = run_plan_exec({"--init", file, "--", "/home/probe_landlock", "kill", "1"},
-                                     ProcessOptions{{}, rootless() ? kNobodyUid : -1, 30});
+                                     ProcessOptions{{}, rootless() ? testsupport::kNobody : -1, 30});
   EXPECT_EQ(probe_value(control.out, "kill:1"), "ok") << control.summary();
 }
 

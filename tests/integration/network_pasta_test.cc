@@ -21,6 +21,7 @@
 #include "launcher/network/network_netlink.h"
 #include "tests/support/net_peer.h"
 #include "tests/support/network_probe.h"
+#include "tests/support/plan_exec_runner.h"
 
 namespace network_pasta_itest {
 namespace {
@@ -29,8 +30,8 @@ using namespace std::chrono_literals;
 using net_peer::PeerNamespace;
 using net_peer::PlanExecRun;
 namespace fs = std::filesystem;
+constexpr uid_t kUnprivileged = static_cast<uid_t>(testsupport::kNobody);
 
-constexpr uid_t kUnprivileged = 65534;
 
 // pasta opens /dev/net/tun as the caller; Debian's default mode is 0666.
 bool tun_open_to_all() {
