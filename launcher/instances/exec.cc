@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "launcher/host/error.h"
+#include "launcher/host/fault.h"
 #include "launcher/host/kernel.h"
 #include "launcher/host/signals.h"
 #include "launcher/instances/exec_target.h"
@@ -97,6 +98,14 @@ struct ExecLine {
   try {
     if (sync.read_fd >= 0 && !wait_for_release(sync.read_fd)) _exit(125);
     apply_rlimits(real_kernel(), t.plan.rlimits);
+    // Non-dumpable until execve resets it: from setns on, this process and the command process
+    // it forks are visible inside the container while they still hold plan-exec's memory, its
+    // host binary (/proc/PID/exe) and descriptors; no container process may ptrace them or open
+    // their /proc files (runc CVE-2016-9962). Changing uid would reset the flag only for plans
+    // whose user differs from the caller's.
+    if (!defence_disabled("exec-nondumpable")) {
+      check(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "exec", "make the exec helper non-dumpable");
+    }
     if (t.join_flags != 0 && ::setns(t.pidfd, static_cast<int>(t.join_flags)) != 0) {
       throw StepError("namespaces", "join the namespaces of " + t.record.name + " (setns through a pidfd)", errno);
     }
