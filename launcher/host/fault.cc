@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/host/fault.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +18,18 @@ void fault_point(const char* step) {
   if (target && std::strcmp(target, step) == 0) ::kill(::getpid(), SIGKILL);
 #else
   (void)step;
+#endif
+}
+
+void fault_pause(const char* point) {
+#ifdef PLAN_EXEC_FAULT_INJECTION
+  static const char* target = std::getenv("PLAN_EXEC_TEST_PAUSE");
+  if (!target || std::strcmp(target, point) != 0) return;
+  timespec left{3, 0};
+  while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+#else
+  (void)point;
 #endif
 }
 

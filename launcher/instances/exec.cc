@@ -77,6 +77,7 @@ struct ExecLine {
     close_inherited_fds(kernel, error_fd);
     check(kernel.chdir(p.cwd.c_str()), "cwd", "chdir to " + p.cwd);
     if (p.no_new_privs) set_no_new_privs(kernel);
+    fault_pause("exec-before-filter");
     if (p.seccomp) load_seccomp_filter(kernel, p.seccomp->bpf);
   } catch (const StepError& e) {
     send_child_error(error_fd, e);

@@ -70,17 +70,11 @@ TEST_F(SecurityInit, InitRunsWithNoNewPrivsItsOwnFilterAndNoCapabilities) {
 // the permissive command, which runs as the same uid with the same capabilities.
 // Yama's ptrace_scope >= 1 (Ubuntu's default; 0 or absent here) refuses attaching to anything
 // but a descendant, which pid 1 is not, whatever init does; reading /proc/1/environ is not an attach.
-int yama_ptrace_scope() {
-  std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
-  int scope = 0;
-  return in >> scope ? scope : 0;
-}
-
 TEST_F(SecurityInit, ControlWithoutInitHardeningThePermissiveCommandGetsIn) {
   const auto r = probe(Policy::Permissive, {"init-hardening"});
   const auto escaped = security::escaped_lines(r.out);
   EXPECT_NE(security::probe_line(r.out, "proc-environ").find(": escaped ("), std::string::npos) << r.summary();
-  if (yama_ptrace_scope() == 0) {
+  if (security::yama_ptrace_scope() == 0) {
     EXPECT_NE(security::probe_line(r.out, "ptrace-attach").find(": escaped ("), std::string::npos) << r.summary();
     EXPECT_NE(security::probe_line(r.out, "proc-mem").find(": escaped ("), std::string::npos) << r.summary();
     EXPECT_NE(security::probe_line(r.out, "inject").find(": escaped ("), std::string::npos) << r.summary();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/security_suite.h"
 
+#include <fstream>
 #include <sstream>
 
 #include "tests/support/proof_env.h"
@@ -39,6 +40,12 @@ testsupport::ProcessResult run_under(const std::string& dir, Policy policy, cons
   args.push_back("--");
   args.insert(args.end(), command.begin(), command.end());
   return testsupport::run_plan_exec(args, options);
+}
+
+int yama_ptrace_scope() {
+  std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
+  int scope = 0;
+  return in >> scope ? scope : 0;
 }
 
 namespace {

@@ -47,6 +47,11 @@ std::vector<std::string> escaped_lines(const std::string& probe_output);
 std::string probe_line(const std::string& probe_output, const std::string& attempt);
 std::vector<std::string> held_lines(const std::string& probe_output);
 
+// /proc/sys/kernel/yama/ptrace_scope, 0 when Yama is absent. At 1 or more the kernel refuses
+// PTRACE_ATTACH to anything but a descendant, whatever plan-exec does, so a control run can
+// expect an attach to succeed only at 0.
+int yama_ptrace_scope();
+
 template <class Derived>
 class Suite : public ::testing::Test {
  protected:
