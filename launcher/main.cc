@@ -10,6 +10,7 @@
 #include "launcher/cgroup/cgroup_reaper.h"
 #include "launcher/cli.h"
 #include "launcher/host/error.h"
+#include "launcher/host/signals.h"
 #include "launcher/instances/commands.h"
 #include "launcher/rootfs/rootfs_cache.h"
 #include "launcher/sequence.h"
@@ -46,6 +47,7 @@ static int instance_command(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  launcher::keep_hangup_ignored();
   launcher::set_reap_program("/proc/self/exe");  // the cgroup watcher's cleanup is plan-exec --reap-cgroups
   if (argc >= 2 && launcher::is_instance_command(argv[1])) return instance_command(argc, argv);
   const launcher::CliArgs args = launcher::parse_cli(argc, argv);

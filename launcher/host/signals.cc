@@ -14,6 +14,9 @@ namespace {
 volatile sig_atomic_t g_child = 0;
 volatile sig_atomic_t g_forward_terminal = 1;
 volatile sig_atomic_t g_stop_fd = -1;
+bool g_hangup_ignored = false;
+
+bool kept_ignored(int sig) { return sig == SIGHUP && g_hangup_ignored; }
 
 void forward(int sig, siginfo_t* info, void*) {
   const int saved = errno;
@@ -55,15 +58,24 @@ void forward_signals_to(pid_t child, const sigset_t& previous_mask) {
   action.sa_sigaction = forward;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigfillset(&action.sa_mask);
-  for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+  for (int sig : kForwardedSignals) {
+    if (!kept_ignored(sig)) sigaction(sig, &action, nullptr);
+  }
   sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
 }
 
 void restore_signal_mask(const sigset_t& previous_mask) {
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
-  for (int sig : kForwardedSignals) sigaction(sig, &default_action, nullptr);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  for (int sig : kForwardedSignals) sigaction(sig, kept_ignored(sig) ? &ignore : &default_action, nullptr);
   sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
+}
+
+void keep_hangup_ignored() {
+  struct sigaction current {};
+  g_hangup_ignored = sigaction(SIGHUP, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
 }
 
 void stop_forwarding() { g_child = 0; }

@@ -20,9 +20,14 @@ void forward_terminal_signals(bool forward);
 // Parent: forward to `child` from now on, and unblock.
 void forward_signals_to(pid_t child, const sigset_t& previous_mask);
 // Child: the forwarded signals back to their default action, whatever plan-exec inherited (a
-// background job's ignored SIGINT, nohup's ignored SIGHUP): plan-exec forwards each of them, so
-// the container must not ignore them either. Then the caller's mask.
+// background job's ignored SIGINT and SIGQUIT): plan-exec forwards each of them, so the container
+// must not ignore them either. SIGHUP ignored at start (keep_hangup_ignored) stays ignored. Then
+// the caller's mask.
 void restore_signal_mask(const sigset_t& previous_mask);
+// `nohup plan-exec ...`: when plan-exec starts with SIGHUP ignored, it stays ignored in plan-exec
+// (which then neither dies of it nor forwards it) and in the command, as nohup promises. Call at
+// the start of main(), before any handler is installed.
+void keep_hangup_ignored();
 // Parent, once the child has exited but before it is reaped (its pid cannot be reused yet):
 // nothing is forwarded any more.
 void stop_forwarding();

@@ -4,7 +4,7 @@
 // by default plan-exec's minimal init is pid 1 and the command its child; a command that ignores
 // SIGTERM is killed when --stop-timeout runs out, a second Ctrl-C kills at once, and each run
 // leaves no process, mount or cgroup behind. Without an init (--no-init, `init none`) the
-// command is pid 1 and only the timeout stops it.
+// command is pid 1 and only the timeout stops it. Under `nohup` a hangup stops nothing.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -149,6 +149,29 @@ TEST_F(LauncherStop, SigintAndSigtermStopCommandsWithoutHandlersOfTheirOwn) {
       expect_stopped_by(w, sig, s.seconds, s.result);
     }
   }
+}
+
+// `nohup plan-exec ...`: SIGHUP was ignored when plan-exec started, so it stays ignored, in
+// plan-exec and in the command (bit 0 of its SigIgn), and a hangup stops nothing.
+TEST_F(LauncherStop, UnderNohupAHangupStopsNothingAndTheCommandIgnoresItToo) {
+  const std::string script = "cat /proc/self/status; echo ready; sleep 1; echo done";
+  Background pe({"/usr/bin/nohup", PLAN_EXEC_BIN, plan_file(container_plan(rootfs())), "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(pe.wait_for_output("ready", 15000));
+  ::kill(pe.pid(), SIGHUP);  // nohup exec'd plan-exec: the same pid
+  const ProcessResult r = pe.finish(30);
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_NE(r.out.find("done"), std::string::npos) << r.summary();
+  const auto at = r.out.find("SigIgn:");
+  ASSERT_NE(at, std::string::npos) << r.summary();
+  const unsigned long long ignored = std::stoull(r.out.substr(at + 7), nullptr, 16);
+  EXPECT_EQ(ignored & (1ULL << (SIGHUP - 1)), 1ULL << (SIGHUP - 1)) << "SIGHUP is not ignored in the command\n" << r.summary();
+}
+
+// The control: without nohup the same hangup reaches the command and stops it.
+TEST_F(LauncherStop, WithoutNohupAHangupStopsTheCommand) {
+  const Stopped s = start_and_signal(container_plan(rootfs()), {}, "echo ready; exec sleep 100", "ready", {SIGHUP});
+  EXPECT_EQ(s.result.exit_code, 128 + SIGHUP) << s.result.summary();
+  EXPECT_LT(s.seconds, 5.0) << s.result.summary();
 }
 
 TEST_F(LauncherStop, TheCommandIsPid2UnderTheDefaultInitAndPid1WithoutOne) {
