@@ -184,6 +184,13 @@ void apply_marker(Block& block, const Marker& marker) {
     }
     c->background_seconds = std::stoi(seconds.substr(0, seconds.size() - 1));
     c->keep_running = keep == "keep";
+  } else if (starts_with(t, "terminal ")) {
+    if (!trailing_command(t.substr(9), &before, &command) || before.empty()) {
+      fail_at(block.file, marker.line, "docs-test: write `terminal TEXT `COMMAND``: TEXT is typed in as one line");
+    }
+    Command* c = find_command(block, marker, command);
+    c->terminal = true;
+    c->typed = before;
   } else if (starts_with(t, "setup:")) {
     const std::string shell = trim_text(t.substr(6));
     if (shell.empty()) fail_at(block.file, marker.line, "docs-test: setup needs a command: `setup: cp a b`");
@@ -205,7 +212,7 @@ void apply_marker(Block& block, const Marker& marker) {
     }
   } else if (t != "pol" && t != "text") {
     fail_at(block.file, marker.line, "unknown docs-test marker `" + t +
-                                         "` (skip, exit, background, setup, fragment, pol, text: tests/support/docs_blocks.h)");
+                                         "` (skip, exit, background, terminal, setup, fragment, pol, text: tests/support/docs_blocks.h)");
   }
   if ((!block.wrapper.empty()) && block.kind != BlockKind::kPolicy) {
     fail_at(block.file, marker.line, "docs-test: fragment is for policy blocks (```pol or `pol`)");
@@ -221,7 +228,9 @@ void finish_block(Block& block, const std::vector<Marker>& markers, int first_bo
   for (const auto& m : markers) apply_marker(block, m);
   if (block.kind != BlockKind::kCommands) {
     for (const auto& m : markers) {
-      if (starts_with(m.text, "background")) fail_at(block.file, m.line, "docs-test: background is for command blocks");
+      if (starts_with(m.text, "background") || starts_with(m.text, "terminal")) {
+        fail_at(block.file, m.line, "docs-test: background and terminal are for command blocks");
+      }
     }
   }
 }

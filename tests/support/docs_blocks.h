@@ -21,6 +21,8 @@
 //   <!-- docs-test: background 2s `COMMAND` -->   runs until stopped: passes if it still runs
 //                                                 after 2 s, then is stopped by pid (SIGTERM)
 //   <!-- docs-test: background 2s keep `COMMAND` -->  the same, stopped at the end of the block
+//   <!-- docs-test: terminal TEXT `COMMAND` -->   that command runs on a pseudo-terminal (util-linux
+//                                                 `script`), TEXT typed in as one line (`exit`)
 //   <!-- docs-test: setup: SHELL -->              run in the scratch directory before the block
 //   <!-- docs-test: fragment -->                  policy sections, checked inside `container docs { ... }`
 //   <!-- docs-test: fragment in `TEMPLATE` -->    checked inside TEMPLATE, whose `...` is the block
@@ -46,6 +48,8 @@ struct Command {
   std::string skip_reason; // not empty: not run
   int background_seconds = 0;  // > 0: must still run after this many seconds, then is stopped
   bool keep_running = false;   // background: stopped at the end of the block, not at once
+  bool terminal = false;       // runs on a pseudo-terminal ...
+  std::string typed;           // ... with this line typed in
 };
 
 struct Block {

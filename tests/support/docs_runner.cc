@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/docs_runner.h"
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <iostream>
@@ -113,7 +114,17 @@ class BlockRun {
   }
 
   bool run_foreground(const Command& command, const std::string& where) {
-    const ProcessResult r = run_process({"/bin/bash", "-c", command.text}, options_for(settings_));
+    ProcessOptions options = options_for(settings_);
+    std::vector<std::string> argv = {"/bin/bash", "-c", command.text};
+    if (command.terminal) {
+      // util-linux script gives the command a pty and returns its exit status (-e); what it
+      // reads from its stdin is typed into that terminal.
+      options.stdin_path = settings_.scratch + "/typed-" + std::to_string(command.line);
+      options.stdin_flags = O_RDONLY;
+      write_text(options.stdin_path, command.typed + "\n");
+      argv = {"/usr/bin/script", "-qec", command.text, "/dev/null"};
+    }
+    const ProcessResult r = run_process(argv, options);
     trace(settings_, where, "`" + command.text + "`", r);
     if (r.exit_code == command.expected_exit) return true;
     return fail(report(where, "`" + command.text + "` " + exit_text(r.exit_code) + ", expected " +

@@ -220,6 +220,16 @@ TEST_F(DocsRunner, MarkedBlocksPassAsTheirMarkersSay) {
   EXPECT_EQ(o.skips, (std::vector<std::string>{"doc.md:5: not here", "doc.md:9: `false`: not this one"}));
 }
 
+TEST_F(DocsRunner, TerminalCommandGetsAPtyAndTheTypedLine) {
+  const Outcome o = run(
+      "<!-- docs-test: terminal exit 7 `sh -c 'test -t 0 && sh -i'` -->\n<!-- docs-test: exit 7 -->\n"
+      "    sh -c 'test -t 0 && sh -i'   # exits 7 only on a terminal, by the typed line\n\nText.\n\n"
+      "    sh -c 'test -t 0'    # no terminal without the marker\n");
+  ASSERT_EQ(o.failures.size(), 1u) << ::testing::PrintToString(o.failures);
+  EXPECT_NE(o.failures[0].find("doc.md:7: `sh -c 'test -t 0'` exited 1"), std::string::npos) << o.failures[0];
+  EXPECT_EQ(o.passed, 1);
+}
+
 TEST_F(DocsRunner, LaterBlocksSeeWhatEarlierOnesMade) {
   const Outcome o = run("    echo one > state\n\nText.\n\n    grep -qx one state\n");
   EXPECT_EQ(o.failures, std::vector<std::string>{});
