@@ -29,7 +29,10 @@ namespace {
 pid_t spawn(const std::vector<std::string>& argv, const ProcessOptions& options, int* out_fd, int* err_fd) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::vector<std::string> env;
+  bool sets_path = false;
+  for (const auto& e : options.env) sets_path = sets_path || e.rfind("PATH=", 0) == 0;
+  if (!sets_path) env.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
   env.insert(env.end(), options.env.begin(), options.env.end());
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -46,6 +49,7 @@ pid_t spawn(const std::vector<std::string>& argv, const ProcessOptions& options,
     if (in < 0) _exit(123);
     dup2(in, 0);
     if (in > 2) close(in);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(122);
     if (options.run_as_uid >= 0) {
       const auto id = static_cast<uid_t>(options.run_as_uid);
       if (setgroups(0, nullptr) != 0 || setresgid(id, id, id) != 0 || setresuid(id, id, id) != 0) _exit(124);
@@ -137,6 +141,15 @@ Background::~Background() {
 bool Background::wait_for_output(const std::string& text, int timeout_ms) {
   drain(out_fd_, err_fd_, out_, err_, now_ms() + timeout_ms, text);
   return out_.find(text) != std::string::npos;
+}
+
+bool Background::running_after(int ms) {
+  const long deadline = now_ms() + ms;
+  drain(out_fd_, err_fd_, out_, err_, deadline);
+  // Closed pipes end the drain early; the process may still be on its way out, or alive.
+  while (now_ms() < deadline) usleep(10000);
+  siginfo_t info{};
+  return waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
 }
 
 ProcessResult Background::finish(int timeout_seconds) {

@@ -15,11 +15,12 @@ namespace testsupport {
 inline constexpr int kNobody = 65534;
 
 struct ProcessOptions {
-  std::vector<std::string> env;  // added to a minimal environment (PATH)
+  std::vector<std::string> env;  // added to a minimal environment (PATH, unless env sets it)
   int run_as_uid = -1;           // >= 0: setgroups({}), setresgid/setresuid to it before exec
   int timeout_seconds = 30;
   std::string stdin_path{};      // "" = /dev/null; opened with stdin_flags (a directory too)
   int stdin_flags = 0;           // O_RDONLY, or e.g. O_PATH | O_DIRECTORY
+  std::string cwd{};             // "" = the test's own
 };
 
 struct ProcessResult {
@@ -44,6 +45,8 @@ class Background {
   pid_t pid() const { return pid_; }
   // Reads stdout until it contains `text` (true) or the timeout passes (false).
   bool wait_for_output(const std::string& text, int timeout_ms);
+  // Reads its output for `ms`, then whether it still runs (it is not reaped: finish() still works).
+  bool running_after(int ms);
   // Waits for exit and returns the result (stdout read so far + the rest).
   ProcessResult finish(int timeout_seconds = 30);
 
