@@ -3,6 +3,7 @@
 // errors reach the user, bad plans are refused with nothing created, and a plan-exec killed
 // after any of its steps leaves no mount and no process behind.
 #include <dirent.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -276,8 +277,13 @@ std::vector<pid_t> processes_with(const std::string& marker) {
   while (dirent* e = readdir(proc)) {
     const pid_t pid = atoi(e->d_name);
     if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A process may end while it is read (read() then fails with ESRCH): it has no marker then.
+    const int fd = ::open(("/proc/" + std::string(e->d_name) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::string cmdline;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) cmdline.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
     if (cmdline.find(marker) != std::string::npos) pids.push_back(pid);
   }
   closedir(proc);
