@@ -71,6 +71,23 @@ void check_user_block(const ast::VethDecl& block, Diagnostics& diags) {
   check_publish(block.publish, std::nullopt, diags);
 }
 
+// `dns` writes /etc/resolv.conf into the private layer of the container's rootfs (plan-exec
+// never writes the host's tree), so it needs a rootfs that has one.
+void check_dns_rootfs(const ast::Container& c, const ast::VethDecl& veth, Diagnostics& diags) {
+  if (veth.dns.empty()) return;
+  const Location& where = veth.dns.front().where;
+  if (!c.rootfs) {
+    diags.error(where, "dns writes the container's /etc/resolv.conf into its rootfs's private layer, but this container has no rootfs",
+                "add `rootfs \"/path/to/tree\"` (its writes go to a private layer thrown away at exit), or remove dns");
+  } else if (c.rootfs->readonly) {
+    diags.error(where, "dns needs a writable rootfs: /etc/resolv.conf is written into its private layer, and this rootfs is readonly",
+                "drop `readonly` from the rootfs line (writes still go to a private layer, never to the tree), or remove dns");
+  } else if (c.rootfs->writethrough) {
+    diags.error(where, "dns needs a rootfs with a private layer: with writethrough, /etc/resolv.conf would be written into the host's tree",
+                "drop `writethrough` from the rootfs line, or remove dns");
+  }
+}
+
 void check_join(const ast::NetworkDecl& net, Diagnostics& diags) {
   if (net.veth) {
     diags.error(net.veth->where, "network join takes no { ... } block", "write network join \"/run/netns/NAME\" or network join pid 1234");
@@ -217,7 +234,10 @@ void check_network(const ast::Container& c, Diagnostics& diags) {
   if (mode != "veth" && net.veth) {
     diags.error(net.veth->where, "only network veth and network user take a { ... } block", "write network veth { ... }");
   }
-  if (mode == "veth" && net.veth) check_veth(*net.veth, diags);
+  if (mode == "veth" && net.veth) {
+    check_veth(*net.veth, diags);
+    check_dns_rootfs(c, *net.veth, diags);
+  }
 }
 
 }  // namespace policyc::check::detail

@@ -272,7 +272,7 @@ std::unique_ptr<ContainerNetwork> prepare_network(const plan::Network& network, 
       return prepare_join(*network.join);
     case plan::NetworkMode::User:
       if (!network.user) throw StepError("network", "network mode user without a user section in the plan; recompile the policy");
-      return prepare_pasta(*network.user, instance);
+      return prepare_pasta(*network.user, rootless);
   }
   throw StepError("network", "unknown network mode in the plan; recompile the policy");
 }

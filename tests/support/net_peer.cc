@@ -223,17 +223,17 @@ std::string sysctl_in(const PeerNamespace& peer, const std::string& path) {
 }
 
 TestLink::TestLink(const PeerNamespace& a, const std::string& a_ifname, const std::string& a_address,
-                   const PeerNamespace& b, const std::string& b_ifname, const std::string& b_address)
+                   const PeerNamespace& b, const std::string& b_ifname, const std::string& b_address, unsigned prefix)
     : a_(a), a_ifname_(a_ifname) {
   a.run_inside([&] {
     auto netlink = launcher::make_netlink_ops();
     netlink->create_veth({a_ifname, b_ifname, b.pid(), 0});
-    netlink->add_address(a_ifname, *launcher::parse_ip(a_address), 24);
+    netlink->add_address(a_ifname, *launcher::parse_ip(a_address), prefix);
     netlink->set_up(a_ifname, "");
   });
   b.run_inside([&] {
     auto netlink = launcher::make_netlink_ops();
-    netlink->add_address(b_ifname, *launcher::parse_ip(b_address), 24);
+    netlink->add_address(b_ifname, *launcher::parse_ip(b_address), prefix);
     netlink->set_up(b_ifname, "");
   });
 }

@@ -96,12 +96,13 @@ std::string output_in(const std::string& ns_path, const std::string& command);
 // The first line of a sysctl file read in `peer`'s namespace ("" when there is none).
 std::string sysctl_in(const PeerNamespace& peer, const std::string& path);
 
-// A veth pair between two test namespaces, `a_ifname` a_address/24 in `a` and `b_ifname`
-// b_address/24 in `b`, both up. Deleted in the destructor (it dies with either namespace too).
+// A veth pair between two test namespaces, `a_ifname` a_address/prefix in `a` and `b_ifname`
+// b_address/prefix in `b` (IPv4 or IPv6), both up. Deleted in the destructor (it dies with
+// either namespace too).
 class TestLink {
  public:
   TestLink(const PeerNamespace& a, const std::string& a_ifname, const std::string& a_address, const PeerNamespace& b,
-           const std::string& b_ifname, const std::string& b_address);
+           const std::string& b_ifname, const std::string& b_address, unsigned prefix = 24);
   ~TestLink();
   TestLink(const TestLink&) = delete;
   TestLink& operator=(const TestLink&) = delete;

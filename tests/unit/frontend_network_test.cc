@@ -139,6 +139,17 @@ TEST_F(FrontendNetwork, OutboundAndDns) {
   EXPECT_NE(compile_errors(veth + "  dns \"resolver\" }").find("bad dns: \"resolver\" is not an IPv4 or IPv6 address"),
             std::string::npos);
   EXPECT_NE(compile_errors(veth + "  dns host dns host }").find("4:16: error: dns is given twice"), std::string::npos);
+  // Without a rootfs with a private layer there is nowhere to write resolv.conf: an error at the
+  // dns word, never the plan rule's "policyc bug" fallback.
+  const std::string no_rootfs = compile_errors(veth + "  dns host }");
+  EXPECT_NE(no_rootfs.find("4:7: error: dns writes the container's /etc/resolv.conf into its rootfs's private layer, but this "
+                           "container has no rootfs"),
+            std::string::npos)
+      << no_rootfs;
+  EXPECT_EQ(no_rootfs.find("policyc bug"), std::string::npos) << no_rootfs;
+  const std::string readonly = compile_errors("  namespaces net mount\n  rootfs \"/srv/r\" readonly\n" + veth + "  dns host }");
+  EXPECT_NE(readonly.find("5:7: error: dns needs a writable rootfs"), std::string::npos) << readonly;
+  EXPECT_EQ(readonly.find("policyc bug"), std::string::npos) << readonly;
 }
 
 TEST_F(FrontendNetwork, UserNetworkTakesPublishAndOutboundOnly) {
