@@ -67,6 +67,7 @@ int run_import(const ImportArgs& args) {
 
 std::optional<CompileResult> compile_for_export(const std::string& policy, Diagnostics& diags) {
   CompileOptions options;
+  options.max_syntax_errors = output_settings().max_errors;
   return compile_policy(policy, options, diags);
 }
 
