@@ -110,8 +110,11 @@ json yaml_plain_scalar(const std::string& text) {
   const std::string body = !digits.empty() && (digits[0] == '-' || digits[0] == '+') ? digits.substr(1) : digits;
   auto integer = [&](int base, std::size_t skip) -> json {
     const unsigned long long magnitude = std::stoull(body.substr(skip), nullptr, base);
-    if (negative) return -static_cast<long long>(magnitude);
-    return magnitude;
+    if (!negative) return magnitude;
+    constexpr unsigned long long kMostNegative = 1ULL << 63;   // -2^63 is the last int64
+    if (magnitude > kMostNegative) return -static_cast<double>(magnitude);
+    if (magnitude == kMostNegative) return std::numeric_limits<long long>::min();
+    return -static_cast<long long>(magnitude);
   };
   if (std::regex_match(text, kDecimal)) return integer(10, 0);
   if (std::regex_match(text, kHex)) return integer(16, 2);
