@@ -147,14 +147,14 @@ Launch prepare_launch(const RunOptions& options) {
   l.new_session = l.terminal || !defence_disabled("setsid");
   validate_plan(l.plan, l.rootless);
   if (l.rootless && l.plan.cgroups) {  // best effort (validate_plan refuses the others)
-    print_error("warning: limits need root on the host (cgroup directories): this rootless run has none "
+    print_info("warning: limits need root on the host (cgroup directories): this rootless run has none "
                 "(the policy's limits are best_effort)");
     l.plan.cgroups.reset();
   }
   if (l.plan.landlock && !defence_disabled("landlock")) {
     l.landlock = fit_landlock(*l.plan.landlock, landlock_abi(real_kernel()));
     const std::string warning = require_enforceable(*l.landlock, l.plan.landlock->best_effort);
-    if (!warning.empty()) print_error(warning);
+    if (!warning.empty()) print_info(warning);
   }
   l.supervision = prepare_supervision(l.plan, options, options.dry_run);
   const auto namespaces = effective_namespaces(l.plan, l.rootless);
@@ -177,7 +177,8 @@ Launch prepare_launch(const RunOptions& options) {
   // cannot make one; the kernel's own checks hold them). Granted nodes are stat()ed here.
   std::optional<std::vector<DeviceRule>> devices = device_rules_for(l.plan.devices);
   if (l.rootless || defence_disabled("device-cgroup")) devices.reset();
-  l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats);
+  l.cgroup = prepare_container_cgroup(l.plan.cgroups, devices, l.plan.name, ::getpid(), options.stats,
+                                      [](const std::string& text) { print_info("warning: " + text + " (step: cgroups)"); });
   return Launch(std::move(l));
 }
 
@@ -196,7 +197,7 @@ void resolve_rootfs_and_command(Launch& l, bool dry_run) {
         return;
       }
     } else {
-      CachedRootfs cached = unpack_cached(l.plan.rootfs->path, l.rootless);
+      CachedRootfs cached = unpack_cached(l.plan.rootfs->path, l.rootless, !g_quiet);
       if (cached.unpacked_now) {
         print_info("rootfs: unpacked " + l.plan.rootfs->path + " into " + cached.dir +
                     " (once; later runs reuse it while the archive is unchanged)");

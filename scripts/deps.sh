@@ -10,7 +10,10 @@ POLICYC_PACKAGES=(
   busybox-static iproute2 curl vim-tiny
   libnftables-dev passt nftables
   clang libclang-rt-14-dev
+  libyaml-dev
 )
+# libyaml-dev: the tests read the Kubernetes manifest policyc writes as YAML the way kubectl does
+# (tests/support/yaml_json.cc); the product does not link it.
 # libnftables-dev: published ports and outbound NAT (plan-exec loads libnftables.so.1 at run
 # time, as it does libarchive: the static plan-exec cannot link it, Debian ships no libnftables.a).
 # passt: pasta, the user-mode network of `network user`. nftables: the `nft` command, only for

@@ -67,6 +67,7 @@ int run_import(const ImportArgs& args) {
 
 std::optional<CompileResult> compile_for_export(const std::string& policy, Diagnostics& diags) {
   CompileOptions options;
+  options.max_syntax_errors = output_settings().max_errors;
   return compile_policy(policy, options, diags);
 }
 
@@ -87,6 +88,14 @@ int run_export_docker(const ExportArgs& args) {
                 "write the profile to a file");
     return finish(diags);
   }
+  if (!args.k8s_name.empty()) {
+    if (const std::string problem = docker::k8s_name_problem(args.k8s_name); !problem.empty()) {
+      diags.error({"policyc"}, "--k8s-manifest " + nlohmann::json(args.k8s_name).dump() +
+                          " is no Kubernetes object name (it becomes metadata.name): " + problem,
+                  "use a name like my-app");
+      return finish(diags);
+    }
+  }
   auto compiled = compile_for_export(args.policy, diags);
   if (!compiled || diags.has_errors()) return finish(diags);
   if (!compiled->filter) {
@@ -99,8 +108,9 @@ int run_export_docker(const ExportArgs& args) {
   note_devices_not_exported(compiled->plan, diags);
   std::vector<std::pair<std::string, std::string>> files{{args.output, profile->dump(2) + "\n"}};
   if (!args.k8s_name.empty()) {
-    files.push_back({directory_of(args.output) + "/" + args.k8s_name + ".yaml",
-                     docker::k8s_manifest(*profile, args.k8s_name)});
+    auto manifest = docker::k8s_manifest(*profile, args.k8s_name, args.policy, diags);
+    if (!manifest) return finish(diags);
+    files.push_back({directory_of(args.output) + "/" + args.k8s_name + ".yaml", std::move(*manifest)});
   }
   finish(diags);
   return write_all(files);

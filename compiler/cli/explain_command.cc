@@ -49,6 +49,7 @@ std::optional<std::vector<sock_filter>> load_filter(const ExplainArgs& args, con
   CompileOptions options;
   options.backend = args.backend == "libseccomp" ? seccomp::Backend::Libseccomp : seccomp::Backend::Policyc;
   options.profile = &mix;
+  options.max_syntax_errors = output_settings().max_errors;
   const std::optional<CompileResult> result = compile_policy(args.file, options, diags);
   if (!result) return std::nullopt;
   if (!result->plan.seccomp) {

@@ -82,6 +82,7 @@ std::optional<CompileResult> run_compiler(const CompileArgs& args, Diagnostics& 
   options.backend = args.backend == "libseccomp" ? seccomp::Backend::Libseccomp : seccomp::Backend::Policyc;
   options.require_container = args.require_rootfs;
   options.lint = !args.no_lint;
+  options.max_syntax_errors = output_settings().max_errors;
   if (!args.profile.empty()) {
     profile = seccomp::load_frequency_profile(args.profile, diags);
     if (!profile) return std::nullopt;

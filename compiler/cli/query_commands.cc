@@ -58,6 +58,7 @@ void add_profile_options(CLI::App& command, ProfileArgs& args) {
 
 std::optional<query::FilterSource> from_policy(const std::string& path, Diagnostics& diags) {
   CompileOptions options;
+  options.max_syntax_errors = output_settings().max_errors;
   std::optional<CompileResult> result = compile_policy(path, options, diags);
   if (!result) return std::nullopt;
   const ast::Seccomp* block = result->policy.seccomp_block();

@@ -6,7 +6,10 @@
 // rule that is not already decided. Runs of rules that only say "this argument lies in some
 // values" become one value-set test (codegen_valueset.h): personality's five `arg0 == K` rules
 // test the high word once and the low word with two compares.
+#include <algorithm>
 #include <bit>
+#include <iterator>
+#include <map>
 
 #include "compiler/codegen/codegen_emitter.h"
 #include "compiler/codegen/codegen_rules.h"
@@ -179,18 +182,49 @@ struct Run {
   ValueSet values;
 };
 
+// A run's values as they grow, one rule at a time: sorted disjoint intervals in a map (lo -> hi),
+// so adding a rule costs a few lookups however long the run is.
+class GrowingValueSet {
+ public:
+  std::size_t size() const { return intervals_.size(); }
+  void add(std::uint64_t lo, std::uint64_t hi) {
+    // Intervals that overlap or touch [lo, hi] are merged into it.
+    auto it = intervals_.upper_bound(lo);
+    if (it != intervals_.begin() && (std::prev(it)->second == ~0ULL || std::prev(it)->second + 1 >= lo)) --it;
+    while (it != intervals_.end() && (hi == ~0ULL || it->first <= hi + 1)) {
+      lo = std::min(lo, it->first);
+      hi = std::max(hi, it->second);
+      it = intervals_.erase(it);
+    }
+    intervals_.emplace(lo, hi);
+  }
+  ValueSet values() const { return ValueSet(intervals_.begin(), intervals_.end()); }
+
+ private:
+  std::map<std::uint64_t, std::uint64_t> intervals_;
+};
+
+// A run stops growing (towards earlier rules) beyond this many intervals: emit_value_set takes
+// at most a few dozen segments, and a longer run of scattered values would only be built to be
+// refused, once for every rule of it (which made long lists of `arg0 == K` quadratic).
+constexpr std::size_t kMaxRunIntervals = 64;
+
 std::optional<Run> value_run_ending_at(const std::vector<ArgRule>& rules, std::size_t end) {
   const ArgRule& last = rules[end - 1];
   const auto values = values_of(last.conditions);
   if (!values) return std::nullopt;
-  Run run{end - 1, values->first, values->second};
+  Run run{end - 1, values->first, {}};
+  GrowingValueSet grown;
+  for (const auto& [lo, hi] : values->second) grown.add(lo, hi);
   while (run.first > 0 && rules[run.first - 1].action == last.action) {
     const auto earlier = values_of(rules[run.first - 1].conditions);
     if (!earlier || !(earlier->first == run.key)) break;
-    run.values = unite(run.values, earlier->second);
+    if (grown.size() + earlier->second.size() > kMaxRunIntervals) break;
+    for (const auto& [lo, hi] : earlier->second) grown.add(lo, hi);
     --run.first;
   }
   if (end - run.first < 2 && last.conditions.size() < 2) return std::nullopt;
+  run.values = grown.values();
   return run;
 }
 

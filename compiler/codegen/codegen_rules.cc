@@ -2,6 +2,8 @@
 #include "compiler/codegen/codegen_rules.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 
 #include "compiler/codegen/codegen_valueset.h"
 
@@ -9,6 +11,11 @@ namespace policyc::seccomp::codegen {
 namespace {
 
 constexpr std::uint64_t kLowMask = 0xffffffffULL;
+
+// A rule with the fallback's action is dropped when no later rule with another action can hold
+// together with it; after this many such later rules it is kept without looking further, so
+// the check stays linear in the rules (keeping a rule is always correct, only longer).
+constexpr std::size_t kMaxOverlapChecks = 64;
 
 using Bounds = std::pair<std::uint64_t, std::uint64_t>;
 
@@ -93,16 +100,6 @@ std::vector<ArgCondition> with_masks_merged(const std::vector<ArgCondition>& con
 
 ValueSet all_values(const ArgKey& key) { return {{0, key.width == 32 ? kLowMask : ~0ULL}}; }
 
-ValueSet intersect(const ValueSet& a, const ValueSet& b) {
-  ValueSet out;
-  for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-    const std::uint64_t lo = std::max(a[i].first, b[j].first), hi = std::min(a[i].second, b[j].second);
-    if (lo <= hi) out.push_back({lo, hi});
-    (a[i].second < b[j].second ? i : j)++;
-  }
-  return out;
-}
-
 ValueSet complement(const ValueSet& set, const ArgKey& key) {
   ValueSet out;
   std::uint64_t next = 0;
@@ -116,42 +113,74 @@ ValueSet complement(const ValueSet& set, const ArgKey& key) {
   return out;
 }
 
+enum class Truth { Always, Never, Depends };
+
 // What the failed earlier rules of a syscall say about its arguments: the values each
 // (argument, width) can still have when the next rule is tested. A rule whose conditions
 // all compare one argument fails exactly when the argument lies outside their values.
+// The values are disjoint intervals in a map (lo -> hi): a test or a failed rule touches only
+// the intervals its few values overlap, so a long list of `arg0 == K` rules stays linear.
 class Reachable {
  public:
-  ValueSet values(const ArgKey& key) const {
-    for (const auto& [k, v] : known_) if (k == key) return v;
-    return all_values(key);
+  // Whether every, no or some value the argument can still have lies in `held`.
+  Truth truth_of(const ArgKey& key, const ValueSet& held) const {
+    const Intervals* possible = find(key);
+    const Intervals everything = possible ? Intervals{} : to_map(all_values(key));
+    if (!possible) possible = &everything;
+    const bool some = std::any_of(held.begin(), held.end(), [&](const auto& v) { return overlaps(*possible, v.first, v.second); });
+    if (!some) return Truth::Never;
+    const ValueSet outside = complement(held, key);
+    const bool beyond = std::any_of(outside.begin(), outside.end(), [&](const auto& v) { return overlaps(*possible, v.first, v.second); });
+    return beyond ? Truth::Depends : Truth::Always;
   }
   void rule_failed(const std::vector<ArgCondition>& conditions) {
     const auto held = values_of(conditions);
     if (!held) return;
-    const ValueSet left = intersect(values(held->first), complement(held->second, held->first));
-    for (auto& [k, v] : known_) {
-      if (k == held->first) {
-        v = left;
-        return;
-      }
+    Intervals* possible = find(held->first);
+    if (!possible) {
+      known_.emplace_back(held->first, to_map(all_values(held->first)));
+      possible = &known_.back().second;
     }
-    known_.emplace_back(held->first, left);
+    for (const auto& [lo, hi] : held->second) remove(*possible, lo, hi);
   }
 
  private:
-  std::vector<std::pair<ArgKey, ValueSet>> known_;
-};
+  using Intervals = std::map<std::uint64_t, std::uint64_t>;
 
-enum class Truth { Always, Never, Depends };
+  static Intervals to_map(const ValueSet& set) { return Intervals(set.begin(), set.end()); }
+  const Intervals* find(const ArgKey& key) const {
+    for (const auto& [k, v] : known_) if (k == key) return &v;
+    return nullptr;
+  }
+  Intervals* find(const ArgKey& key) {
+    for (auto& [k, v] : known_) if (k == key) return &v;
+    return nullptr;
+  }
+  static bool overlaps(const Intervals& set, std::uint64_t lo, std::uint64_t hi) {
+    auto it = set.upper_bound(hi);   // the first interval starting above hi
+    if (it == set.begin()) return false;
+    return std::prev(it)->second >= lo;
+  }
+  static void remove(Intervals& set, std::uint64_t lo, std::uint64_t hi) {
+    auto it = set.upper_bound(lo);
+    if (it != set.begin() && std::prev(it)->second >= lo) --it;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> kept;   // the parts outside [lo, hi]
+    while (it != set.end() && it->first <= hi) {
+      if (it->first < lo) kept.emplace_back(it->first, lo - 1);
+      if (it->second > hi) kept.emplace_back(hi + 1, it->second);
+      it = set.erase(it);
+    }
+    set.insert(kept.begin(), kept.end());
+  }
+
+  std::vector<std::pair<ArgKey, Intervals>> known_;
+};
 
 // Whether `c` holds for the values its argument can still have.
 Truth truth_of(const ArgCondition& c, const Reachable& reachable) {
   const auto held = values_of({c});
   if (!held) return Truth::Depends;
-  const ValueSet possible = reachable.values(held->first);
-  const ValueSet both = intersect(possible, held->second);
-  if (both.empty()) return Truth::Never;
-  return both == possible ? Truth::Always : Truth::Depends;
+  return reachable.truth_of(held->first, held->second);
 }
 
 // The rules as the code tests them, each only reached when the earlier ones failed: a
@@ -227,15 +256,30 @@ bool never_holds(const std::vector<ArgCondition>& conditions) {
 // fallback, the same verdict. (libseccomp drops such rules too; testing them costs up to a
 // load and a compare per argument word.)
 std::vector<ArgRule> deciding_rules(const Outcome& outcome) {
+  const auto& rules = outcome.rules;
+  // next_other[i]: the first rule after i whose action differs from rule i's (rules.size(): none),
+  // so the check below visits only those, not every later rule.
+  std::vector<std::size_t> next_other(rules.size(), rules.size());
+  for (std::size_t i = rules.size(); i-- > 1;) {
+    next_other[i - 1] = rules[i].action == rules[i - 1].action ? next_other[i] : i;
+  }
+  auto next_with_other_action = [&](std::size_t j, const Action& action) {
+    if (j + 1 >= rules.size()) return rules.size();
+    return rules[j + 1].action == action ? next_other[j + 1] : j + 1;
+  };
   std::vector<ArgRule> kept;
-  for (std::size_t i = 0; i < outcome.rules.size(); ++i) {
-    const ArgRule& rule = outcome.rules[i];
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const ArgRule& rule = rules[i];
     if (never_holds(rule.conditions)) continue;
     bool redundant = rule.action == outcome.fallback;
-    for (std::size_t j = i + 1; redundant && j < outcome.rules.size(); ++j) {
-      if (outcome.rules[j].action == rule.action) continue;
+    std::size_t checked = 0;
+    for (std::size_t j = next_other[i]; redundant && j < rules.size(); j = next_with_other_action(j, rule.action)) {
+      if (++checked > kMaxOverlapChecks) {
+        redundant = false;  // not proven: kept, which is always correct
+        break;
+      }
       std::vector<ArgCondition> both = rule.conditions;
-      both.insert(both.end(), outcome.rules[j].conditions.begin(), outcome.rules[j].conditions.end());
+      both.insert(both.end(), rules[j].conditions.begin(), rules[j].conditions.end());
       redundant = !simplify_conditions(both) || never_holds(both);  // provably never both true
     }
     if (!redundant) kept.push_back({with_masks_merged(without_implied(rule.conditions)), rule.action});

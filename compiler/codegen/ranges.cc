@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace policyc::seccomp {
 namespace {
@@ -24,26 +25,69 @@ Location location_of(const SourceRef& where) {
   return loc;
 }
 
+// The earlier rules of one syscall, for "does this later rule imply one of them" (then it can
+// never decide). A rule with a plain `argN == V` can only be implied by a rule that fixes that
+// argument to V too, so it is filed under (N, width, V) and a later rule meets only the rules
+// filed under its own `==` tests, plus those without one. At most kMaxShadowChecks of them are
+// compared: a rule not proven shadowed is kept, which is always correct, and the work per rule
+// stays bounded however many rules the syscall has.
+class EarlierRules {
+ public:
+  bool shadow(const std::vector<ArgCondition>& conditions) const {
+    std::size_t checked = 0;
+    auto implied = [&](const std::vector<std::size_t>& positions) {
+      for (std::size_t i : positions) {
+        if (++checked > kMaxShadowChecks) return false;
+        if (conditions_imply(conditions, *rules_[i])) return true;
+      }
+      return false;
+    };
+    for (const ArgCondition& c : conditions) {
+      if (c.op != CmpOp::Eq || is_masked(c)) continue;
+      auto it = pinned_.find(pin_of(c));
+      if (it != pinned_.end() && implied(it->second)) return true;
+    }
+    return implied(unpinned_);
+  }
+  void add(const std::vector<ArgCondition>& conditions) {
+    rules_.push_back(&conditions);
+    const auto pin = std::find_if(conditions.begin(), conditions.end(),
+                                  [](const ArgCondition& c) { return c.op == CmpOp::Eq && !is_masked(c); });
+    if (pin == conditions.end()) unpinned_.push_back(rules_.size() - 1);
+    else pinned_[pin_of(*pin)].push_back(rules_.size() - 1);
+  }
+
+ private:
+  static constexpr std::size_t kMaxShadowChecks = 64;
+  using Pin = std::tuple<unsigned, unsigned, std::uint64_t>;
+  static Pin pin_of(const ArgCondition& c) { return {c.arg, c.width, c.value & width_bits(c)}; }
+  std::vector<const std::vector<ArgCondition>*> rules_;
+  std::map<Pin, std::vector<std::size_t>> pinned_;
+  std::vector<std::size_t> unpinned_;
+};
+
 // Orders the rules of one syscall and drops those that cannot change the verdict:
 // rules after the first unconditional one, rules that can never hold, always-true
 // conditions, and trailing rules whose action equals the fallback.
 Outcome reduce_rules(const std::vector<const AbiRule*>& rules, const Action& default_action) {
   Outcome outcome;
   outcome.fallback = default_action;
+  std::vector<ArgRule> kept;
+  kept.reserve(rules.size());   // EarlierRules points into it
+  EarlierRules earlier;
   for (const AbiRule* rule : rules) {
     std::optional<std::vector<ArgCondition>> conditions = simplify_conditions(rule->conditions);
     if (!conditions) continue;  // can never hold
     ArgRule reduced{std::move(*conditions), rule->action};
-    const bool shadowed = std::any_of(outcome.rules.begin(), outcome.rules.end(), [&](const ArgRule& earlier) {
-      return conditions_imply(reduced.conditions, earlier.conditions);  // the earlier rule always wins
-    });
-    if (shadowed) continue;
+    if (earlier.shadow(reduced.conditions)) continue;  // an earlier rule always wins
     if (reduced.conditions.empty()) {
       outcome.fallback = reduced.action;
       break;
     }
-    outcome.rules.push_back(std::move(reduced));
+    kept.push_back(std::move(reduced));
+    earlier.add(kept.back().conditions);
   }
+  outcome.rules = std::move(kept);
   while (!outcome.rules.empty() && outcome.rules.back().action == outcome.fallback) {
     outcome.rules.pop_back();
   }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -143,13 +145,25 @@ void set_action(ordered_json& object, const Action& action, const char* action_k
   if (action.kind == ActionKind::Errno || action.kind == ActionKind::Trace) object[errno_key] = action.data;
 }
 
-std::string yaml_scalar(const ordered_json& value) {
-  if (value.is_string()) {
-    std::string text = value.get<std::string>();
-    bool plain = !text.empty() && text.find_first_of(":#{}[],&*?|<>=!%@`'\"\\\n") == std::string::npos &&
-                 text.front() != '-' && text.front() != ' ' && text.back() != ' ';
-    return plain ? text : value.dump();  // JSON strings are valid YAML double-quoted strings
+// A string reads back as the same string when written plain: a word of letters, digits and
+// _ . / - that starts with a letter, _ or /, and is none of the words YAML 1.1 (the YAML of
+// kubectl's parser) reads as a boolean or null. Everything else is written as a JSON string,
+// which is a valid YAML double-quoted string.
+bool plain_yaml_string(const std::string& text) {
+  if (text.empty()) return false;
+  const unsigned char first = static_cast<unsigned char>(text.front());
+  if (!std::isalpha(first) && first != '_' && first != '/') return false;
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '/' && c != '-') return false;
   }
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const char* const kReserved[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+  return std::none_of(std::begin(kReserved), std::end(kReserved), [&](const char* word) { return lower == word; });
+}
+
+std::string yaml_scalar(const ordered_json& value) {
+  if (value.is_string() && plain_yaml_string(value.get<std::string>())) return value.get<std::string>();
   return value.dump();
 }
 
@@ -183,6 +197,70 @@ void yaml(std::ostringstream& out, const ordered_json& value, int indent) {
     if ((it->is_object() || it->is_array()) && !it->empty()) { out << "\n"; yaml(out, *it, indent + 2); }
     else out << " " << ((it->is_array() || it->is_object()) ? it->dump() : yaml_scalar(*it)) << "\n";
   }
+}
+
+// The CRD's limits (int32 errnoRet, int64 argument values, no defaultErrnoRet field).
+constexpr std::uint64_t kK8sMaxArgValue = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+constexpr std::uint64_t kK8sMaxErrno = static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max());
+constexpr std::uint64_t kRuntimeDefaultErrno = 1;  // EPERM: runc's and crun's errno without an errnoRet
+
+std::string names_text(const ordered_json& item) {
+  std::string out;
+  for (const auto& name : item["names"]) out += (out.empty() ? "" : ", ") + name.get<std::string>();
+  return out;
+}
+
+bool k8s_args_fit(const ordered_json& item, const Location& where, Diagnostics& diags) {
+  bool ok = true;
+  for (const auto& arg : item["args"]) {
+    for (const char* key : {"value", "valueTwo"}) {
+      const std::uint64_t value = arg[key].get<std::uint64_t>();
+      if (value <= kK8sMaxArgValue) continue;
+      std::ostringstream hex;
+      hex << "0x" << std::hex << value;
+      diags.error(where, "the rule for " + names_text(item) + " compares arg" + arg["index"].dump() + " with " + hex.str() +
+                          ", and a SeccompProfile holds argument values as int64 (at most 2^63-1)",
+                  "give Kubernetes the JSON profile as a Localhost profile instead of the SeccompProfile manifest");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// The Docker profile in the SeccompProfile CRD's terms (see export.h).
+std::optional<ordered_json> k8s_spec(const ordered_json& profile, const Location& where, Diagnostics& diags) {
+  ordered_json spec;
+  spec["defaultAction"] = profile["defaultAction"];
+  bool ok = true;
+  if (profile.contains("defaultErrnoRet") && profile["defaultErrnoRet"].get<std::uint64_t>() != kRuntimeDefaultErrno) {
+    diags.error(where, "the default action " + profile["defaultAction"].get<std::string>() + " with errno " +
+                        profile["defaultErrnoRet"].dump() + " cannot be said in a SeccompProfile: the CRD has no "
+                        "defaultErrnoRet, so the runtime would return EPERM",
+                "use `default errno(EPERM)`, or give Kubernetes the JSON profile as a Localhost profile");
+    ok = false;
+  }
+  spec["architectures"] = profile["architectures"];
+  ordered_json syscalls = ordered_json::array();
+  for (const auto& item : profile["syscalls"]) {
+    ordered_json out;
+    out["names"] = item["names"];
+    out["action"] = item["action"];
+    if (item.contains("errnoRet")) {
+      if (item["errnoRet"].get<std::uint64_t>() > kK8sMaxErrno) {
+        diags.error(where, "the errno of the rule for " + names_text(item) + " does not fit a SeccompProfile's int32 errnoRet");
+        ok = false;
+      }
+      out["errnoRet"] = item["errnoRet"];
+    }
+    if (item.contains("args")) {
+      ok = k8s_args_fit(item, where, diags) && ok;
+      out["args"] = item["args"];
+    }
+    syscalls.push_back(std::move(out));
+  }
+  spec["syscalls"] = std::move(syscalls);
+  if (!ok) return std::nullopt;
+  return spec;
 }
 
 }  // namespace
@@ -271,15 +349,45 @@ std::optional<ordered_json> export_profile(const seccomp::Filter& filter, Diagno
   return profile;
 }
 
-std::string k8s_manifest(const ordered_json& profile, const std::string& name) {
+std::string k8s_name_problem(const std::string& name) {
+  if (name.empty() || name.size() > 253) return "a name has 1 to 253 characters";
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::islower(u) && !std::isdigit(u) && c != '-' && c != '.') {
+      return "a name has lowercase letters, digits, '-' and '.' only";
+    }
+  }
+  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  if (!alnum(name.front()) || !alnum(name.back())) return "a name starts and ends with a letter or a digit";
+  return "";
+}
+
+std::optional<ordered_json> k8s_manifest_document(const ordered_json& profile, const std::string& name,
+                                                  const std::string& source, Diagnostics& diags) {
+  const Location where{source};
+  const std::string problem = k8s_name_problem(name);
+  if (!problem.empty()) {
+    diags.error(where, "--k8s-manifest " + ordered_json(name).dump() + " is no Kubernetes object name: " + problem,
+                "use a name like my-app");
+    return std::nullopt;
+  }
+  auto spec = k8s_spec(profile, where, diags);
+  if (!spec) return std::nullopt;
   ordered_json manifest;
-  manifest["apiVersion"] = "security-profiles-operator.x-k8s.io/v1beta1";
+  manifest["apiVersion"] = kK8sApiVersion;
   manifest["kind"] = "SeccompProfile";
   manifest["metadata"]["name"] = name;
-  manifest["spec"] = profile;
+  manifest["spec"] = std::move(*spec);
+  return manifest;
+}
+
+std::optional<std::string> k8s_manifest(const ordered_json& profile, const std::string& name, const std::string& source,
+                                        Diagnostics& diags) {
+  auto manifest = k8s_manifest_document(profile, name, source, diags);
+  if (!manifest) return std::nullopt;
   std::ostringstream out;
   out << "# Generated by `policyc export-docker --k8s-manifest`; apply with kubectl apply -f.\n";
-  yaml(out, manifest, 0);
+  yaml(out, *manifest, 0);
   return out.str();
 }
 

@@ -22,8 +22,27 @@ namespace policyc::docker {
 // Docker equivalent.
 std::optional<nlohmann::ordered_json> export_profile(const seccomp::Filter& filter, Diagnostics& diags);
 
-// A security-profiles-operator SeccompProfile manifest (YAML) holding `profile`.
-std::string k8s_manifest(const nlohmann::ordered_json& profile, const std::string& name);
+// Kubernetes: a security-profiles-operator SeccompProfile (apiVersion
+// security-profiles-operator.x-k8s.io/v1beta1, served by the operator's 0.x and 1.x releases).
+// Its spec is the profile in the CRD's terms (tests/fixtures/k8s/ holds the CRD the tests
+// validate against): the CRD has no defaultErrnoRet, so a default errno other than EPERM (what
+// runtimes return without one) cannot be said; argument values are int64 there, so a value above
+// 2^63-1 cannot either; comments have no field and are left out. Both refusals are errors in
+// `diags` naming what does not fit.
+inline constexpr const char* kK8sApiVersion = "security-profiles-operator.x-k8s.io/v1beta1";
+
+// "" when `name` is a valid metadata.name (an RFC 1123 subdomain), else why not.
+std::string k8s_name_problem(const std::string& name);
+
+// The manifest as a document (apiVersion, kind, metadata, spec); nullopt with errors in `diags`,
+// located at `source` (the policy).
+std::optional<nlohmann::ordered_json> k8s_manifest_document(const nlohmann::ordered_json& profile,
+                                                            const std::string& name, const std::string& source,
+                                                            Diagnostics& diags);
+
+// The manifest as YAML (what --k8s-manifest writes); nullopt with errors in `diags`.
+std::optional<std::string> k8s_manifest(const nlohmann::ordered_json& profile, const std::string& name,
+                                        const std::string& source, Diagnostics& diags);
 
 std::string scmp_arch_name(const std::string& arch);  // "x86_64" -> "SCMP_ARCH_X86_64"
 

@@ -126,7 +126,9 @@ bool compile_seccomp(const ast::Seccomp& block, const CompileOptions& options, C
 
 std::optional<CompileResult> compile_policy(const std::string& path, const CompileOptions& options,
                                             Diagnostics& diags) {
-  auto policy = parse_file(path, diags);
+  ParseOptions parse_options;
+  parse_options.max_syntax_errors = options.max_syntax_errors;
+  auto policy = parse_file(path, diags, parse_options);
   if (!policy || diags.has_errors()) return std::nullopt;
   if (!check_policy(*policy, options, diags)) return std::nullopt;
 

@@ -21,6 +21,7 @@ struct CompileOptions {
   const seccomp::FrequencyProfile* profile = nullptr;  // for the policyc backend's layout
   bool require_container = false;   // true for plans plan-exec will run (rootfs etc. needed)
   bool lint = true;                 // the linter's warnings (compiler/lint/lint.h)
+  std::size_t max_syntax_errors = RenderLimits::kDefault;  // per file; 0 = all (ParseOptions)
 };
 
 struct CompileResult {

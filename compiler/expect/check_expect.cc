@@ -19,21 +19,42 @@ using seccomp::Abi;
 using seccomp::AbiCall;
 using seccomp::AbiRule;
 
+// One ABI the filter serves, with its rules filed by syscall number and each number's argument
+// classes computed on first use: an expect line costs the calls it checks, not a pass over
+// every rule of the policy (many expect lines on a long policy stay linear).
 struct Served {
   Abi abi;
   const char* name;
   std::uint32_t audit_arch;
   std::vector<AbiRule> rules;
+  std::map<std::uint32_t, std::vector<const AbiRule*>> by_nr;
+  mutable std::map<std::uint32_t, seccomp::ArgClasses> classes;
+
+  const std::vector<const AbiRule*>& rules_of(std::uint32_t nr) const {
+    static const std::vector<const AbiRule*> none;
+    auto it = by_nr.find(nr);
+    return it == by_nr.end() ? none : it->second;
+  }
+  const seccomp::ArgClasses& classes_of(std::uint32_t nr) const {
+    auto it = classes.find(nr);
+    if (it != classes.end()) return it->second;
+    std::vector<seccomp::ArgCondition> conditions;
+    for (const AbiRule* rule : rules_of(nr)) conditions.insert(conditions.end(), rule->conditions.begin(), rule->conditions.end());
+    return classes.emplace(nr, seccomp::arg_classes(conditions, abi == Abi::I386)).first->second;
+  }
 };
 
 std::vector<Served> served_abis(const seccomp::Filter& filter) {
   std::vector<Served> out;
-  out.push_back({Abi::X86_64, "x86_64", bpf::kAuditArchX86_64, seccomp::rules_for_abi(filter, Abi::X86_64)});
+  out.push_back({Abi::X86_64, "x86_64", bpf::kAuditArchX86_64, seccomp::rules_for_abi(filter, Abi::X86_64), {}, {}});
   if (seccomp::abi_allowed(filter, Abi::X32)) {
-    out.push_back({Abi::X32, "x32", bpf::kAuditArchX86_64, seccomp::rules_for_abi(filter, Abi::X32)});
+    out.push_back({Abi::X32, "x32", bpf::kAuditArchX86_64, seccomp::rules_for_abi(filter, Abi::X32), {}, {}});
   }
   if (seccomp::abi_allowed(filter, Abi::I386)) {
-    out.push_back({Abi::I386, "x86", bpf::kAuditArchI386, seccomp::rules_for_abi(filter, Abi::I386)});
+    out.push_back({Abi::I386, "x86", bpf::kAuditArchI386, seccomp::rules_for_abi(filter, Abi::I386), {}, {}});
+  }
+  for (Served& served : out) {
+    for (const AbiRule& rule : served.rules) served.by_nr[rule.nr].push_back(&rule);
   }
   return out;
 }
@@ -83,12 +104,11 @@ std::string call_text(const seccomp::Expectation& e, const Failure& f) {
   return out + ")";
 }
 
-const AbiRule* first_match(const std::vector<AbiRule>& rules, std::uint32_t nr, const std::array<std::uint64_t, 6>& args) {
-  for (const AbiRule& rule : rules) {
-    if (rule.nr != nr) continue;
-    if (std::all_of(rule.conditions.begin(), rule.conditions.end(),
+const AbiRule* first_match(const std::vector<const AbiRule*>& rules, const std::array<std::uint64_t, 6>& args) {
+  for (const AbiRule* rule : rules) {
+    if (std::all_of(rule->conditions.begin(), rule->conditions.end(),
                     [&](const seccomp::ArgCondition& c) { return seccomp::condition_holds(c, args); })) {
-      return &rule;
+      return rule;
     }
   }
   return nullptr;
@@ -108,11 +128,7 @@ Outcome check_call(const seccomp::Expectation& expectation, const seccomp::Filte
       for (auto& value : fixed) if (value) *value &= 0xffffffffU;  // i386 arguments are 32 bits
     }
   }
-  std::vector<seccomp::ArgCondition> conditions;
-  for (const AbiRule& rule : abi.rules) {
-    if (rule.nr == call.nr) conditions.insert(conditions.end(), rule.conditions.begin(), rule.conditions.end());
-  }
-  const auto space = seccomp::call_space(conditions, fixed, abi.abi == Abi::I386);
+  const auto space = seccomp::call_space(abi.classes_of(call.nr), fixed);
   if (!space) return Outcome::Undecided;
   bpf::SeccompData data;
   data.arch = abi.audit_arch;
@@ -127,7 +143,7 @@ Outcome check_call(const seccomp::Expectation& expectation, const seccomp::Filte
     const auto verdict = bpf::run(program, data, &error);
     const std::uint32_t ret = verdict ? verdict->ret : SECCOMP_RET_KILL_PROCESS;
     if (verdict && expectation.accepts(ret)) return true;
-    const AbiRule* decider = first_match(abi.rules, call.nr, args);
+    const AbiRule* decider = first_match(abi.rules_of(call.nr), args);
     failure = {&abi, call, args, shown, ret, decider,
                seccomp::seccomp_ret(decider ? decider->action : filter.default_action)};
     return false;

@@ -2,6 +2,7 @@
 #include "compiler/lint/lint.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "compiler/lint/lint_internal.h"
@@ -31,6 +32,53 @@ const seccomp::AbiRule* deciding_rule(const std::vector<const seccomp::AbiRule*>
                                       const std::array<std::uint64_t, 6>& args) {
   for (const seccomp::AbiRule* rule : rules) {
     if (rule_holds(*rule, args)) return rule;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::optional<std::tuple<unsigned, unsigned, std::uint64_t>> pin_of(const seccomp::AbiRule& rule) {
+  for (const seccomp::ArgCondition& c : rule.conditions) {
+    if (c.op == seccomp::CmpOp::Eq && !seccomp::is_masked(c)) return std::tuple(c.arg, c.width, c.value & seccomp::width_bits(c));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RuleIndex::RuleIndex(const std::vector<const seccomp::AbiRule*>& rules) : rules_(rules) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (auto pin = pin_of(*rules_[i])) {
+      pinned_[*pin].push_back(i);
+      pinned_args_.insert(std::get<0>(*pin));
+    } else {
+      unpinned_.push_back(i);
+    }
+  }
+}
+
+void RuleIndex::candidates(const std::array<std::uint64_t, 6>& args, std::vector<std::size_t>& out) const {
+  out = unpinned_;
+  const std::size_t unpinned = out.size();
+  for (unsigned arg : pinned_args_) {
+    for (unsigned width : {32U, 64U}) {
+      const std::uint64_t value = width == 32 ? args[arg] & 0xffffffffU : args[arg];
+      auto it = pinned_.find({arg, width, value});
+      if (it != pinned_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+  }
+  if (out.size() == unpinned) return;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule is filed under one pin only
+}
+
+const seccomp::AbiRule* RuleIndex::deciding(const std::array<std::uint64_t, 6>& args, std::size_t& tests) const {
+  std::vector<std::size_t> positions;
+  candidates(args, positions);
+  for (std::size_t i : positions) {
+    ++tests;
+    if (rule_holds(*rules_[i], args)) return rules_[i];
   }
   return nullptr;
 }

@@ -4,7 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "compiler/diag/diagnostics.h"
@@ -26,5 +29,25 @@ const seccomp::AbiRule* deciding_rule(const std::vector<const seccomp::AbiRule*>
                                       const std::array<std::uint64_t, 6>& args);
 
 bool rule_holds(const seccomp::AbiRule& rule, const std::array<std::uint64_t, 6>& args);
+
+// The rules of one syscall, indexed by the value a plain `argN == V` of theirs pins an argument
+// to: a call is tested against the rules whose pin it meets and those without a pin, not all
+// of them, so a long list of `allow socket if arg0 == K` costs one test per call.
+class RuleIndex {
+ public:
+  explicit RuleIndex(const std::vector<const seccomp::AbiRule*>& rules);
+  const std::vector<const seccomp::AbiRule*>& rules() const { return rules_; }
+  // Positions (in rules()) of the rules that may hold for `args`, ascending.
+  void candidates(const std::array<std::uint64_t, 6>& args, std::vector<std::size_t>& out) const;
+  // The first rule that holds for `args` (first match decides), or nullptr. `tests`: rules tested.
+  const seccomp::AbiRule* deciding(const std::array<std::uint64_t, 6>& args, std::size_t& tests) const;
+
+ private:
+  using Pin = std::tuple<unsigned, unsigned, std::uint64_t>;   // arg, width, value
+  std::vector<const seccomp::AbiRule*> rules_;
+  std::map<Pin, std::vector<std::size_t>> pinned_;
+  std::vector<std::size_t> unpinned_;
+  std::set<unsigned> pinned_args_;
+};
 
 }  // namespace policyc::lint

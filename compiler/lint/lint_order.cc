@@ -5,6 +5,12 @@
 // a duplicate when that is one rule with the same condition and action). Decided exactly over
 // the argument classes of the syscall's conditions (arg_space.h). A unit after an unconditional
 // rule is left to the lowering, which already reports it.
+//
+// All units of a syscall are decided in one pass over the calls their conditions tell apart:
+// each call is decided by the first rule that holds for it (found through a RuleIndex, so a
+// long list of `arg0 == K` rules costs one test per call), and a unit that decides no call is
+// reported. The work is linear in the rules for such lists; in all cases it stays within a
+// budget of rule tests per filter, beyond which the linter says nothing rather than guess.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -47,6 +53,83 @@ bool same_conditions(const AbiRule& a, const AbiRule& b) {
   return sorted(a.conditions) == sorted(b.conditions);
 }
 
+// Above this many rule tests for the whole filter, the rest of the syscalls go unchecked.
+constexpr std::size_t kMaxRuleTests = std::size_t{1} << 24;
+// A syscall whose calls are too many to decide in one pass is decided unit by unit (each unit
+// against the earlier rules only, a smaller space) when it has at most this many units.
+constexpr std::size_t kMaxUnitsOneByOne = 64;
+
+// The report on a unit from what the calls showed: whether any call satisfies it, and the
+// earlier rules that decide the calls it matches (when it decides none itself).
+Report unit_report(const std::vector<const AbiRule*>& own, bool matches_some, const std::set<const AbiRule*>& deciders) {
+  Report report;
+  report.where = own.front()->source->where;
+  if (!matches_some) {
+    report.kind = Kind::NeverHolds;
+    return report;
+  }
+  report.deciders.assign(deciders.begin(), deciders.end());
+  std::sort(report.deciders.begin(), report.deciders.end(), [](const AbiRule* a, const AbiRule* b) {
+    return std::tie(a->source->where.line, a->source->where.column) < std::tie(b->source->where.line, b->source->where.column);
+  });
+  const seccomp::Action action = own.front()->action;
+  report.same_action = std::all_of(report.deciders.begin(), report.deciders.end(),
+                                   [&](const AbiRule* r) { return r->action == action; });
+  const bool one_to_one = report.deciders.size() == 1 && own.size() == 1;
+  report.kind = one_to_one && report.same_action && same_conditions(*report.deciders.front(), *own.front())
+                    ? Kind::Duplicate
+                    : Kind::Shadowed;
+  return report;
+}
+
+// Every unit at once (see the top of the file). One entry per unit: its report, or nullopt when
+// it decides some call. nullopt when the space is too large or the budget runs out.
+std::optional<std::vector<std::optional<Report>>> reports_at_once(const std::vector<std::vector<const AbiRule*>>& units,
+                                                                  std::size_t& budget) {
+  std::vector<const AbiRule*> rules;
+  std::vector<std::size_t> unit_of;
+  std::vector<seccomp::ArgCondition> conditions;
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    for (const AbiRule* rule : units[u]) {
+      rules.push_back(rule);
+      unit_of.push_back(u);
+      conditions.insert(conditions.end(), rule->conditions.begin(), rule->conditions.end());
+    }
+  }
+  const auto space = seccomp::call_space(conditions, {}, false);
+  if (!space || space->size() > budget) return std::nullopt;
+  const RuleIndex index(rules);
+  struct Seen {
+    bool matches = false;
+    bool decides = false;
+    std::set<const AbiRule*> deciders;
+  };
+  std::vector<Seen> seen(units.size());
+  std::vector<std::size_t> positions;
+  const bool within_budget = space->for_each([&](const std::array<std::uint64_t, 6>& args) {
+    index.candidates(args, positions);
+    const std::size_t cost = std::max<std::size_t>(positions.size(), 1);
+    if (cost > budget) return false;
+    budget -= cost;
+    std::optional<std::size_t> first;
+    for (std::size_t i : positions) {
+      if (!rule_holds(*rules[i], args)) continue;
+      if (!first) first = i;
+      Seen& unit = seen[unit_of[i]];
+      unit.matches = true;
+      if (unit_of[*first] == unit_of[i]) unit.decides = true;
+      else unit.deciders.insert(rules[*first]);
+    }
+    return true;
+  });
+  if (!within_budget) return std::nullopt;
+  std::vector<std::optional<Report>> out(units.size());
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    if (!seen[u].decides) out[u] = unit_report(units[u], seen[u].matches, seen[u].deciders);
+  }
+  return out;
+}
+
 // nullopt: the unit decides some call (or the space was too large to tell).
 std::optional<Report> never_decides(const Unit& unit) {
   std::vector<seccomp::ArgCondition> conditions;
@@ -65,25 +148,8 @@ std::optional<Report> never_decides(const Unit& unit) {
     if (decider) deciders.insert(decider);
     return decider != nullptr;
   });
-  Report report;
-  report.where = unit.own.front()->source->where;
-  if (!matches_some) {
-    report.kind = Kind::NeverHolds;
-    return report;
-  }
-  if (!covered) return std::nullopt;
-  report.deciders.assign(deciders.begin(), deciders.end());
-  std::sort(report.deciders.begin(), report.deciders.end(), [](const AbiRule* a, const AbiRule* b) {
-    return std::tie(a->source->where.line, a->source->where.column) < std::tie(b->source->where.line, b->source->where.column);
-  });
-  const seccomp::Action action = unit.own.front()->action;
-  report.same_action = std::all_of(report.deciders.begin(), report.deciders.end(),
-                                   [&](const AbiRule* r) { return r->action == action; });
-  const bool one_to_one = report.deciders.size() == 1 && unit.own.size() == 1;
-  report.kind = one_to_one && report.same_action && same_conditions(*report.deciders.front(), *unit.own.front())
-                    ? Kind::Duplicate
-                    : Kind::Shadowed;
-  return report;
+  if (matches_some && !covered) return std::nullopt;
+  return unit_report(unit.own, matches_some, deciders);
 }
 
 std::string rules_text(const std::vector<const AbiRule*>& rules) {
@@ -123,6 +189,39 @@ void emit(const Report& report, Diagnostics& diags) {
   }
 }
 
+// The units of one syscall's rules (the rules of one written rule), up to the first unit after an
+// unconditional rule: the lowering reports those.
+std::vector<std::vector<const AbiRule*>> units_of(const std::vector<const AbiRule*>& list) {
+  std::vector<std::vector<const AbiRule*>> units;
+  bool unconditional_before = false;
+  for (std::size_t begin = 0; begin < list.size() && !unconditional_before;) {
+    std::size_t end = begin;
+    while (end < list.size() && list[end]->source->where == list[begin]->source->where) ++end;
+    units.emplace_back(list.begin() + static_cast<std::ptrdiff_t>(begin), list.begin() + static_cast<std::ptrdiff_t>(end));
+    unconditional_before = std::any_of(units.back().begin(), units.back().end(),
+                                       [](const AbiRule* r) { return r->conditions.empty(); });
+    begin = end;
+  }
+  return units;
+}
+
+// Unit by unit, each against the earlier rules without repeats (a rule identical in conditions
+// and action to an earlier one decides no call that one does not).
+std::vector<std::optional<Report>> reports_one_by_one(const std::vector<std::vector<const AbiRule*>>& units) {
+  std::vector<std::optional<Report>> out;
+  std::vector<const AbiRule*> distinct;
+  for (const auto& own : units) {
+    out.push_back(never_decides(Unit{distinct, own}));
+    for (const AbiRule* rule : own) {
+      const bool repeat = std::any_of(distinct.begin(), distinct.end(), [&](const AbiRule* d) {
+        return d->action == rule->action && d->conditions == rule->conditions;
+      });
+      if (!repeat) distinct.push_back(rule);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void lint_rule_order(const seccomp::Filter& filter, Diagnostics& diags) {
@@ -130,33 +229,20 @@ void lint_rule_order(const seccomp::Filter& filter, Diagnostics& diags) {
   std::map<std::uint32_t, std::vector<const AbiRule*>> by_nr;
   for (const AbiRule& rule : rules) by_nr[rule.nr].push_back(&rule);
   std::map<Key, Report> reports;   // one warning per written rule and finding, in source order
+  std::size_t budget = kMaxRuleTests;
   for (const auto& [nr, list] : by_nr) {
-    // The earlier rules without repeats: a rule identical (conditions and action) to an earlier
-    // one never decides a call that one does not, so the first of each is enough, and the work
-    // per rule stays bounded by the distinct rules instead of growing with the policy.
-    std::vector<const AbiRule*> distinct;
-    for (std::size_t begin = 0; begin < list.size();) {
-      std::size_t end = begin;
-      while (end < list.size() && list[end]->source->where == list[begin]->source->where) ++end;
-      Unit unit{distinct,
-                {list.begin() + static_cast<std::ptrdiff_t>(begin), list.begin() + static_cast<std::ptrdiff_t>(end)}};
-      for (const AbiRule* rule : unit.own) {
-        const bool repeat = std::any_of(distinct.begin(), distinct.end(), [&](const AbiRule* d) {
-          return d->action == rule->action && d->conditions == rule->conditions;
-        });
-        if (!repeat) distinct.push_back(rule);
-      }
-      begin = end;
-      const bool after_unconditional = std::any_of(unit.earlier.begin(), unit.earlier.end(),
-                                                   [](const AbiRule* r) { return r->conditions.empty(); });
-      if (after_unconditional) continue;
-      auto report = never_decides(unit);
+    const auto units = units_of(list);
+    auto found = reports_at_once(units, budget);
+    if (!found && units.size() <= kMaxUnitsOneByOne) found = reports_one_by_one(units);
+    if (!found) continue;   // too many calls to tell apart: no finding rather than a guess
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      const auto& report = (*found)[u];
       if (!report) continue;
       const auto& w = report->where;
       Key key{w.file, w.line, report->kind, rules_text(report->deciders)};
       auto [it, inserted] = reports.emplace(key, *report);
       if (w.column < it->second.where.column) it->second.where = w;
-      it->second.syscalls.push_back(unit.own.front()->source->syscall);
+      it->second.syscalls.push_back(units[u].front()->source->syscall);
     }
   }
   for (const auto& [key, report] : reports) emit(report, diags);

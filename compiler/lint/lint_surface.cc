@@ -168,9 +168,11 @@ std::set<const AbiRule*> letting_through(const std::vector<AbiRule>& all, const 
   const auto space = seccomp::call_space(conditions, {}, false);
   decided = space.has_value();
   if (!space) return out;
+  const RuleIndex index(rules);
+  std::size_t tests = 0;
   space->for_each([&](const std::array<std::uint64_t, 6>& args) {
     if (!in_region(member, args)) return true;
-    const AbiRule* rule = deciding_rule(rules, args);
+    const AbiRule* rule = index.deciding(args, tests);
     if (lets_through(rule ? rule->action : default_action)) out.insert(rule);
     return true;
   });

@@ -369,6 +369,7 @@ class Lowerer {
             out.conditions.push_back(literal.cond);
           }
         }
+        note_decision(out, filter_.rules.size());
         filter_.rules.push_back(std::move(out));
         locations_.push_back(syscall.where);
         builtin_of_.push_back(syscall.builtin);
@@ -392,17 +393,14 @@ class Lowerer {
         continue;
       }
       if (std::any_of(kept.begin(), kept.end(), [&](const NamedSyscall& k) { return k.nr == syscall.nr; })) continue;
-      std::optional<std::size_t> decided;
-      const Rule* narrowed = nullptr;
-      for (std::size_t i = 0; i < filter_.rules.size() && !decided; ++i) {
-        const Rule& earlier = filter_.rules[i];
-        if (earlier.nr != syscall.nr) continue;
-        if (earlier.conditions.empty()) decided = i;
-        else if (earlier.action == action && narrowed == nullptr) narrowed = &earlier;
-      }
-      if (decided) {
-        shields_builtin_.insert(*decided);  // not a rule without effect: it keeps the group off
+      const RulesSoFar& earlier = so_far_[syscall.nr];
+      if (earlier.unconditional) {
+        shields_builtin_.insert(*earlier.unconditional);  // not a rule without effect: it keeps the group off
         continue;
+      }
+      const Rule* narrowed = nullptr;
+      for (const auto& [earlier_action, index] : earlier.first_conditional) {
+        if (earlier_action == action) narrowed = &filter_.rules[index];
       }
       if (narrowed != nullptr && unconditional) {
         diags_.warning(syscall.where,
@@ -415,6 +413,25 @@ class Lowerer {
       kept.push_back(syscall);
     }
     return kept;
+  }
+
+  // Per syscall number, what the rules so far decide (so a rule looks at its syscall's summary,
+  // not at every earlier rule): the first unconditional rule, and the first conditional rule of
+  // each action before it.
+  struct RulesSoFar {
+    std::optional<std::size_t> unconditional;
+    std::vector<std::pair<Action, std::size_t>> first_conditional;
+  };
+  void note_decision(const Rule& rule, std::size_t index) {
+    RulesSoFar& so_far = so_far_[rule.nr];
+    if (so_far.unconditional) return;
+    if (rule.conditions.empty()) {
+      so_far.unconditional = index;
+      return;
+    }
+    const bool known = std::any_of(so_far.first_conditional.begin(), so_far.first_conditional.end(),
+                                   [&](const auto& entry) { return entry.first == rule.action; });
+    if (!known) so_far.first_conditional.emplace_back(rule.action, index);
   }
 
   void warn_inactive_names(const ast::Rule& rule) {
@@ -470,12 +487,14 @@ class Lowerer {
     std::set<std::pair<std::string, std::string>> warned;
     std::map<std::pair<std::string, std::string>, std::pair<std::size_t, bool>> groups;  // first rule, any effect
     const auto& rules = filter_.rules;
+    std::map<int, std::size_t> last_other_action;   // per syscall: its last rule with another action
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (!(rules[i].action == filter_.default_action)) last_other_action[rules[i].nr] = i;
+    }
     for (std::size_t i = 0; i < rules.size(); ++i) {
       if (!(rules[i].action == filter_.default_action)) continue;
-      bool shields_later = shields_builtin_.count(i) > 0 ||
-                           std::any_of(rules.begin() + static_cast<std::ptrdiff_t>(i) + 1, rules.end(), [&](const Rule& later) {
-                             return later.nr == rules[i].nr && !(later.action == filter_.default_action);
-                           });
+      const auto later = last_other_action.find(rules[i].nr);
+      bool shields_later = shields_builtin_.count(i) > 0 || (later != last_other_action.end() && later->second > i);
       std::string key = at(rules[i].where) + rules[i].where.file;
       if (builtin_of_[i] != nullptr) {
         auto [it, first] = groups.try_emplace({key, std::string(builtin_of_[i]->name)}, i, false);
@@ -506,6 +525,7 @@ class Lowerer {
   std::set<std::tuple<std::string, unsigned, unsigned, std::string>> reported_;
   std::vector<std::pair<std::string, std::string>> inactive_names_;  // name, arches it exists on (this rule)
   std::set<std::size_t> shields_builtin_;  // filter_.rules that keep a later built-in group's member off
+  std::map<int, RulesSoFar> so_far_;       // by syscall number
 };
 
 }  // namespace

@@ -59,8 +59,9 @@ std::string docker_cap_name(std::string name) {
 class IncludeResolver {
  public:
   // `arches`: the including block's `arch` list, which decides for every included file.
-  IncludeResolver(Diagnostics& diags, std::vector<std::string> docker_caps, const ast::Seccomp& including)
-      : diags_(diags), docker_caps_(std::move(docker_caps)), arches_{"x86_64"} {
+  IncludeResolver(Diagnostics& diags, std::vector<std::string> docker_caps, std::size_t max_syntax_errors,
+                  const ast::Seccomp& including)
+      : diags_(diags), docker_caps_(std::move(docker_caps)), max_syntax_errors_(max_syntax_errors), arches_{"x86_64"} {
     for (const ast::Word& arch : including.arches) arches_.push_back(arch.text);
   }
 
@@ -141,7 +142,7 @@ class IncludeResolver {
                                                                 const std::string& display, const ast::Word& path,
                                                                 std::vector<Frame>& stack, const Frame& frame) {
     diags_.add_source(name, text);
-    auto policy = parse_detail::parse_single(text, name, diags_);
+    auto policy = parse_detail::parse_single(text, name, diags_, max_syntax_errors_);
     if (!policy) return std::nullopt;
     ast::Seccomp* block = policy->container && policy->container->seccomp ? &*policy->container->seccomp
                           : policy->seccomp                               ? &*policy->seccomp
@@ -159,6 +160,7 @@ class IncludeResolver {
 
   Diagnostics& diags_;
   std::vector<std::string> docker_caps_;
+  std::size_t max_syntax_errors_;
   std::vector<std::string> arches_;  // the including block's `arch` list (x86_64 always)
 };
 
@@ -188,7 +190,7 @@ void resolve_includes(ast::Policy& policy, const std::string& file_name, Diagnos
                         : policy.seccomp                               ? &*policy.seccomp
                                                                        : nullptr;
   if (!block) return;
-  IncludeResolver resolver(diags, caps_for_docker(policy, options), *block);
+  IncludeResolver resolver(diags, caps_for_docker(policy, options), options.max_syntax_errors, *block);
   std::vector<Frame> stack{{identity_of(file_name), file_name}};
   resolver.resolve(*block, file_name, stack);
 }
@@ -198,7 +200,7 @@ void resolve_includes(ast::Policy& policy, const std::string& file_name, Diagnos
 std::optional<ast::Policy> parse_text(const std::string& text, const std::string& file_name, Diagnostics& diags,
                                       const ParseOptions& options) {
   diags.add_source(file_name, text);
-  auto policy = parse_detail::parse_single(text, file_name, diags);
+  auto policy = parse_detail::parse_single(text, file_name, diags, options.max_syntax_errors);
   if (policy) resolve_includes(*policy, file_name, diags, options);
   return policy;
 }

@@ -22,7 +22,6 @@ using antlr4::Token;
 using antlr4::tree::ParseTree;
 using antlr4::tree::TerminalNode;
 
-constexpr std::size_t kMaxSyntaxErrors = 20;
 constexpr unsigned kMaxNesting = 100;  // parentheses / `!` chains: the parser recurses on them
 
 std::string in_quotes(const std::string& text) { return "\"" + text + "\""; }
@@ -120,7 +119,8 @@ std::vector<std::string> expected_keywords(const antlr4::misc::IntervalSet& expe
 // expected in words, what was found, and a did-you-mean over the keywords that fit there.
 class SyntaxErrorCollector : public antlr4::BaseErrorListener {
  public:
-  SyntaxErrorCollector(std::string file, Diagnostics& diags) : file_(std::move(file)), diags_(diags) {}
+  SyntaxErrorCollector(std::string file, Diagnostics& diags, std::size_t max_errors)
+      : file_(std::move(file)), diags_(diags), max_errors_(max_errors) {}
 
   // The file ended where a `}` was still expected.
   bool unclosed_at_eof() const { return unclosed_at_eof_; }
@@ -130,8 +130,8 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
     Location where = offending ? token_location(file_, offending)
                                : Location{file_, static_cast<unsigned>(line),
                                           static_cast<unsigned>(column) + 1, 1};
-    if (++count_ > kMaxSyntaxErrors) {
-      if (count_ == kMaxSyntaxErrors + 1) {
+    if (++count_ > max_errors_ && max_errors_ != 0) {
+      if (count_ == max_errors_ + 1) {
         diags_.note(where, "too many syntax errors; stopping here", "fix the errors above first");
       }
       return;
@@ -237,6 +237,7 @@ class SyntaxErrorCollector : public antlr4::BaseErrorListener {
 
   std::string file_;
   Diagnostics& diags_;
+  std::size_t max_errors_;   // 0: no limit
   std::size_t count_ = 0;
   std::set<std::pair<unsigned, unsigned>> reported_;
   bool unclosed_at_eof_ = false;
@@ -840,7 +841,7 @@ Location location_of_offset(const std::string& file, const std::string& text, st
 }  // namespace
 
 std::optional<ast::Policy> parse_single(const std::string& text, const std::string& file_name,
-                                        Diagnostics& diags) {
+                                        Diagnostics& diags, std::size_t max_syntax_errors) {
   if (text.size() > kMaxInputBytes) {
     diags.error({file_name}, "the policy holds " + describe_size(text.size()) + ", over policyc's input limit of " +
                                  describe_size(kMaxInputBytes),
@@ -854,7 +855,7 @@ std::optional<ast::Policy> parse_single(const std::string& text, const std::stri
   }
   antlr4::ANTLRInputStream input(text);
   policygrammar::PolicyLexer lexer(&input);
-  SyntaxErrorCollector errors(file_name, diags);
+  SyntaxErrorCollector errors(file_name, diags, max_syntax_errors);
   lexer.removeErrorListeners();
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);

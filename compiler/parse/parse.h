@@ -17,6 +17,9 @@ struct ParseOptions {
   // empty = the container's default set (Docker's without mknod); for a bare seccomp block,
   // Docker's default set.
   std::vector<std::string> docker_caps;
+  // Syntax errors reported per file before the parser stops reporting (policyc --max-errors;
+  // 0 = all). A binary or garbled file would otherwise give one error per token.
+  std::size_t max_syntax_errors = RenderLimits::kDefault;
 };
 
 // Parses a file (and, recursively, what it includes; a cycle is an error). Syntax errors are

@@ -28,8 +28,11 @@ inline constexpr std::size_t kMaxArgClasses = 4096;
 inline constexpr std::size_t kMaxCalls = std::size_t{1} << 18;
 
 // One value per class of the argument values `conditions` can tell apart (conditions about
-// other arguments are ignored). `zero_extended_32`: the argument's high word is always 0 (i386
-// calls). nullopt when there are more than kMaxArgClasses classes.
+// other arguments are ignored), the smallest of each, ascending. `zero_extended_32`: the
+// argument's high word is always 0 (i386 calls). Plain comparisons of one width (no mask, all
+// u32 or all 64-bit) take one sorted pass and have at most 2n+1 classes for n tests, whatever
+// their number; otherwise the bit walk above runs, and gives nullopt when there are more than
+// kMaxArgClasses classes or the walk would take too long.
 std::optional<std::vector<std::uint64_t>> class_representatives(const std::vector<ArgCondition>& conditions,
                                                                 unsigned arg, bool zero_extended_32);
 
@@ -46,5 +49,11 @@ struct CallSpace {
 std::optional<CallSpace> call_space(const std::vector<ArgCondition>& conditions,
                                     const std::array<std::optional<std::uint64_t>, 6>& fixed,
                                     bool zero_extended_32);
+
+// The classes of every argument (class_representatives of each), computed once for the many
+// spaces of one syscall's conditions that pin different arguments (`expect` lines).
+using ArgClasses = std::array<std::optional<std::vector<std::uint64_t>>, 6>;
+ArgClasses arg_classes(const std::vector<ArgCondition>& conditions, bool zero_extended_32);
+std::optional<CallSpace> call_space(const ArgClasses& classes, const std::array<std::optional<std::uint64_t>, 6>& fixed);
 
 }  // namespace policyc::seccomp

@@ -32,9 +32,11 @@ std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, c
 
 std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<plan::Cgroups>& limits,
                                                           const std::optional<std::vector<DeviceRule>>& devices,
-                                                          const std::string& name, pid_t instance, bool usage_report) {
+                                                          const std::string& name, pid_t instance, bool usage_report,
+                                                          std::function<void(const std::string&)> warn) {
   if (!limits && !devices) return nullptr;
   CgroupEnv env;
+  env.warn = std::move(warn);
   env.layout = detect_cgroup_layout();
   env.usage_report = usage_report;
   env.limits = limits.has_value();

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,9 +83,12 @@ std::unique_ptr<ContainerCgroup> prepare_cgroups(const plan::Cgroups& cgroups, c
 // device cgroup confining the container to `devices` (device_rules.h; nullopt: rootless, which
 // cannot have one). Returns nullptr when there is neither. Throws StepError(step "cgroups"),
 // also when `devices` is set and the host has no devices controller (v1) or cgroup2.
+// `warn` receives the best-effort warnings (a limit that could not be applied), so the caller
+// decides whether they print (plan-exec -q drops them); empty: "plan-exec: warning: ..." on stderr.
 std::unique_ptr<ContainerCgroup> prepare_container_cgroup(const std::optional<plan::Cgroups>& limits,
                                                           const std::optional<std::vector<DeviceRule>>& devices,
-                                                          const std::string& name, pid_t instance, bool usage_report);
+                                                          const std::string& name, pid_t instance, bool usage_report,
+                                                          std::function<void(const std::string&)> warn = {});
 
 // "killed: out of memory (limit 250 MiB)": what the launcher prints (after "plan-exec: ")
 // when report.oom_killed and the command itself was killed (exit code 137).

@@ -186,7 +186,8 @@ std::uint64_t copy_member_data(const Libarchive& L, archive* in, archive* out, c
   return written;
 }
 
-void extract(const std::string& archive_path, std::uint64_t archive_size, const std::string& into, bool rootless) {
+void extract(const std::string& archive_path, std::uint64_t archive_size, const std::string& into, bool rootless,
+             bool show_progress) {
   const Libarchive& L = libarchive();
   const bool secure = !defence_disabled("archive-secure");
   ReadArchive in(L.archive_read_new(), L.archive_read_free);
@@ -200,7 +201,8 @@ void extract(const std::string& archive_path, std::uint64_t archive_size, const 
   }
   WorkingDirectory cwd(into);
   SymlinkMembers links;
-  UnpackProgress progress(archive_path.substr(archive_path.find_last_of('/') + 1), archive_size);
+  // fd -1 is no terminal: the progress then never draws.
+  UnpackProgress progress(archive_path.substr(archive_path.find_last_of('/') + 1), archive_size, show_progress ? 2 : -1);
   std::uint64_t bytes_out = 0, files = 0;
   archive_entry* entry = nullptr;
   int rc;
@@ -307,12 +309,12 @@ bool is_directory(const std::string& path) {
 
 // Unpacks into a temp directory renamed into place; true when this run made the tree.
 bool unpack_into_cache(const std::string& archive, const ArchiveIdentity& id, const std::string& cache,
-                       const std::string& dir, bool rootless) {
+                       const std::string& dir, bool rootless, bool show_progress) {
   remove_abandoned_work(cache);
   const std::string tmp = cache + "/.unpack-" + id.sha256 + "-" + std::to_string(::getpid());
   check(::mkdir(tmp.c_str(), 0755), "rootfs", "create " + tmp + " to unpack " + archive + " into");
   try {
-    extract(archive, id.key.size, tmp, rootless);
+    extract(archive, id.key.size, tmp, rootless, show_progress);
   } catch (...) {
     remove_tree(tmp);
     throw;
@@ -352,7 +354,7 @@ std::string cached_dir_for(const std::string& archive, bool rootless, std::strin
   return cache + "/" + id.sha256;
 }
 
-CachedRootfs unpack_cached(const std::string& archive, bool rootless) {
+CachedRootfs unpack_cached(const std::string& archive, bool rootless, bool show_progress) {
   const std::string cache = rootfs_cache_root(rootless);
   make_cache_dirs(cache + "/.mnt", 0700);
   const ArchiveIdentity id = identify_archive(cache, archive);
@@ -362,7 +364,7 @@ CachedRootfs unpack_cached(const std::string& archive, bool rootless) {
   result.key_check = id.check;
   // A prune may remove the tree between our look and our lock: then it is unpacked again.
   for (int attempt = 0; attempt < 3 && !result.lock; ++attempt) {
-    if (!is_directory(result.dir)) result.unpacked_now |= unpack_into_cache(archive, id, cache, result.dir, rootless);
+    if (!is_directory(result.dir)) result.unpacked_now |= unpack_into_cache(archive, id, cache, result.dir, rootless, show_progress);
     result.lock = lock_tree_shared(result.dir);
   }
   if (!result.lock) {

@@ -34,7 +34,9 @@ std::string rootfs_cache_root(bool rootless);
 std::string file_sha256(const std::string& path);  // streamed: the archive may be large
 
 // Throws StepError(step "rootfs") naming the archive and the entry that failed.
-CachedRootfs unpack_cached(const std::string& archive, bool rootless);
+// `show_progress`: a long unpack draws its progress on stderr when that is a terminal
+// (unpack_progress.h); false (plan-exec -q) never draws.
+CachedRootfs unpack_cached(const std::string& archive, bool rootless, bool show_progress = true);
 
 // For --dry-run, without unpacking or writing anything: the tree unpack_cached would use, and
 // how its key was checked ("archive unchanged since it was hashed (stat key): not hashed" or

@@ -296,6 +296,14 @@ TEST(LauncherArchive, UnpackProgressOnATerminalOnly) {
   EXPECT_NE(out.find(" file"), std::string::npos) << out;
   const auto last_draw = out.rfind("plan-exec: unpacking");
   EXPECT_NE(out.find("\r\033[K", last_draw), std::string::npos) << "the progress line was not erased: " << out;
+
+  // -q is errors only, on a terminal too: no progress and no note about the unpack.
+  PtySession quiet({PLAN_EXEC_BIN, "-q", plan_file},
+                   {"PLAN_EXEC_CACHE_DIR=" + scratch / "cache-quiet", "PLAN_EXEC_TEST_PROGRESS_AFTER_MS=0"});
+  EXPECT_EQ(quiet.finish(), 0) << quiet.output();
+  EXPECT_EQ(quiet.output().find("unpacking"), std::string::npos) << quiet.output();
+  EXPECT_EQ(quiet.output().find("plan-exec:"), std::string::npos) << quiet.output();
+  EXPECT_TRUE(std::filesystem::is_directory(scratch / "cache-quiet/rootfs")) << "the quiet run did not unpack";
 }
 
 }  // namespace

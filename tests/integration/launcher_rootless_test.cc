@@ -124,6 +124,19 @@ TEST_F(LauncherRootless, VethAndLimitsAreClearErrors) {
       << r.err;
 }
 
+// -q is errors only: the run without its best-effort limits goes on in silence.
+TEST_F(LauncherRootless, QuietDropsTheBestEffortLimitsWarning) {
+  plan::Plan p = base();
+  p.cgroups = plan::Cgroups{};
+  p.cgroups->pids_max = 16;
+  p.cgroups->parent = "plan-exec";
+  p.cgroups->best_effort = true;
+  auto r = run_as_nobody(p, {"-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.summary();
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("plan-exec:"), std::string::npos) << r.err;
+}
+
 TEST_F(LauncherRootless, LoopbackNetworkAndArchiveRootfs) {
   build_rootfs(scratch_->path() + "/tree");
   mkdir((scratch_->path() + "/tree/out").c_str(), 0755);

@@ -267,7 +267,9 @@ TEST(DockerExport, RefusesMaskedOrderingsTrapNumbersOtherArchActionsAndUnnamedNu
 
 TEST(DockerExport, KubernetesManifest) {
   ordered_json p = export_ok(filter_of({rule("read", kAllow, {cmp(0, CmpOp::Eq, 3)})}));
-  std::string yaml = k8s_manifest(p, "my-app");
+  policyc::Diagnostics diags;
+  const std::string yaml = k8s_manifest(p, "my-app", "app.pol", diags).value_or("");
+  EXPECT_FALSE(diags.has_errors());
   for (const char* line : {"apiVersion: security-profiles-operator.x-k8s.io/v1beta1", "kind: SeccompProfile",
                            "metadata:", "  name: my-app", "spec:", "  defaultAction: SCMP_ACT_ERRNO",
                            "  architectures:", "    - SCMP_ARCH_X86_64", "  syscalls:", "    - names:",

@@ -172,6 +172,23 @@ TEST_F(CliSafety, MaxErrorsSetsTheLimitAndZeroShowsAll) {
   EXPECT_EQ(compile.exit_code, 2);
 }
 
+// The parser stops reporting syntax errors at the same limit, not at a fixed 20.
+TEST_F(CliSafety, MaxErrorsAppliesToSyntaxErrors) {
+  std::string text = "seccomp default errno(EPERM) {\n";
+  for (int i = 0; i < 30; ++i) text += "  allow read ;\n";
+  write("syntax.pol", text + "}\n");
+  SafetyRun some = policyc({"check", "--max-errors", "25", "syntax.pol"});
+  EXPECT_EQ(some.exit_code, 2);
+  EXPECT_EQ(count_of(some.err, ": error: "), 25u) << some.err;
+  SafetyRun all = policyc({"check", "--max-errors", "0", "syntax.pol"});
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_EQ(count_of(all.err, ": error: "), 30u) << all.err;
+  EXPECT_EQ(all.err.find("too many syntax errors"), std::string::npos) << all.err;
+  SafetyRun few = policyc({"check", "--max-errors", "3", "syntax.pol"});
+  EXPECT_EQ(count_of(few.err, ": error: "), 3u) << few.err;
+  EXPECT_NE(few.err.find("too many syntax errors; stopping here"), std::string::npos) << few.err;
+}
+
 TEST_F(CliSafety, QuietPrintsErrorsOnlyAndVerboseSaysWhatWasDone) {
   write("warnings.pol", policy_with(0, 2));
   SafetyRun quiet = policyc({"check", "-q", "warnings.pol"});

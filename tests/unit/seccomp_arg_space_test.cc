@@ -4,6 +4,8 @@
 // representative, checked against random values on random condition sets.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 
@@ -100,6 +102,39 @@ TEST(SeccompArgSpace, EveryRandomValueIsRepresented) {
       ASSERT_TRUE(seen.count(truths(conditions, v))) << "round " << round << " value " << v;
     }
   }
+}
+
+// Plain comparisons of one width take the sorted pass (no bit walk): it must give exactly the
+// smallest value of every class, which a brute force over small values finds too (every class
+// of thresholds below 40 has its smallest value below 64).
+TEST(SeccompArgSpace, PlainComparisonsGiveTheSmallestValueOfEachClass) {
+  std::mt19937_64 random(7);
+  const CmpOp ops[] = {CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge};
+  for (int round = 0; round < 500; ++round) {
+    std::vector<ArgCondition> conditions;
+    const unsigned width = round % 2 ? 64U : 32U;
+    const std::size_t count = 1 + random() % 8;
+    for (std::size_t i = 0; i < count; ++i) conditions.push_back({0, ops[random() % 6], random() % 40, kNoMask, width});
+    const auto reps = class_representatives(conditions, 0, round % 3 == 0);
+    ASSERT_TRUE(reps);
+    std::map<std::vector<bool>, std::uint64_t> smallest;
+    for (std::uint64_t v = 0; v < 64; ++v) smallest.emplace(truths(conditions, v), v);
+    std::vector<std::uint64_t> expected;
+    for (const auto& [t, v] : smallest) expected.push_back(v);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(*reps, expected) << "round " << round;
+  }
+}
+
+// Thousands of `==` tests on one argument are not refused: one class per value, plus the rest.
+TEST(SeccompArgSpace, ManyEqualitiesAreEnumeratedNotRefused) {
+  std::vector<ArgCondition> conditions;
+  for (std::uint64_t k = 0; k < 20000; ++k) conditions.push_back({0, CmpOp::Eq, 1000 + 3 * k, kNoMask, 64});
+  const auto reps = class_representatives(conditions, 0, false);
+  ASSERT_TRUE(reps);
+  EXPECT_EQ(reps->size(), 20001u);
+  EXPECT_EQ(reps->front(), 0u);
+  EXPECT_EQ((*reps)[1], 1000u);
 }
 
 TEST(SeccompArgSpace, CallSpaceCombinesArgumentsAndPinsFixedOnes) {
