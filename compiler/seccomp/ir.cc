@@ -37,17 +37,9 @@ bool is_masked(const ArgCondition& c) { return (c.mask & width_bits(c)) != width
 
 bool is_masked_eq(const ArgCondition& c) { return c.op == CmpOp::Eq && is_masked(c); }
 
+// plan-exec's source map and the IR must agree on which rule decides a call: one evaluation.
 bool condition_holds(const ArgCondition& c, const std::array<std::uint64_t, 6>& args) {
-  const std::uint64_t x = args[c.arg] & c.mask & width_bits(c), v = c.value & width_bits(c);
-  switch (c.op) {
-    case CmpOp::Eq: return x == v;
-    case CmpOp::Ne: return x != v;
-    case CmpOp::Lt: return x < v;
-    case CmpOp::Le: return x <= v;
-    case CmpOp::Gt: return x > v;
-    case CmpOp::Ge: return x >= v;
-  }
-  return false;
+  return plan::condition_holds(plan_condition(c), args);
 }
 
 plan::SeccompCondition plan_condition(const ArgCondition& c) {
