@@ -44,11 +44,11 @@ constexpr const char kReport[] =
     "echo '== hostname'; hostname\n"
     "echo '== end'\n";
 
-class LauncherInstances : public RootfsSuite<LauncherInstances> {
+class LauncherInstances : public HostCheckedSuite<LauncherInstances> {
  public:
   static constexpr const char* kScratch = "launcher-instances";
   static void SetUpTestSuite() {
-    RootfsSuite::SetUpTestSuite();
+    HostCheckedSuite::SetUpTestSuite();
     if (!scratch_) return;
     write_text(rootfs() + "/home/report.sh", kReport, 0755);
     std::filesystem::create_symlink("busybox", rootfs() + "/bin/sort");
@@ -56,17 +56,13 @@ class LauncherInstances : public RootfsSuite<LauncherInstances> {
   }
 
  protected:
-  void SetUp() override {
-    RootfsSuite::SetUp();
-    if (IsSkipped()) return;
-    before_ = snapshot_host();
-  }
   void TearDown() override {
-    if (geteuid() != 0) return;
     // A failed assertion leaves a run SIGKILLed by its Background: its record goes too.
-    run_plan_exec({"--cleanup"});
-    const HostState after = snapshot_host();
-    EXPECT_EQ(new_entries(before_.mounts, after.mounts, scratch_->path()), std::vector<std::string>{});
+    if (geteuid() == 0) run_plan_exec({"--cleanup"});
+    HostCheckedSuite::TearDown();
+  }
+  void expect_host_as_before(const HostState& after) override {
+    HostCheckedSuite::expect_host_as_before(after);
     EXPECT_EQ(new_entries(before_.interfaces, after.interfaces, "psv"), std::vector<std::string>{});
   }
 
@@ -104,8 +100,6 @@ class LauncherInstances : public RootfsSuite<LauncherInstances> {
   static std::vector<std::string> first_command_reporting() {
     return {"/bin/sh", "-c", "/bin/sh /home/report.sh > /tmp/first; echo ready; exec sleep 100"};
   }
-
-  HostState before_;
 };
 
 // `plan-exec ps --json`, parsed.
