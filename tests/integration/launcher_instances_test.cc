@@ -327,7 +327,8 @@ plan::Plan veth_plan(const std::string& name, const std::string& subnet, const s
   p.name = name;
   p.namespaces.push_back(plan::Namespace::Net);
   p.network.mode = plan::NetworkMode::Veth;
-  p.network.veth = plan::Veth{host_name, "eth0", subnet + ".1", 24, subnet + ".2", 24, "", 0};
+  p.network.veth = veth_link(subnet + ".1", subnet + ".2");
+  p.network.veth->host_ifname = host_name;
   return p;
 }
 

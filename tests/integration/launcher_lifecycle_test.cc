@@ -318,7 +318,8 @@ TEST_F(LauncherLifecycle, KilledAfterAnyStepWithLimitsAndVethLeavesNothingBehind
     plan::Plan p = container_plan(rootfs());
     p.namespaces.push_back(plan::Namespace::Net);
     p.network.mode = plan::NetworkMode::Veth;
-    p.network.veth = plan::Veth{host_if, "eth0", "10.200.250.1", 24, "10.200.250.2", 24, "", 0};
+    p.network.veth = veth_link("10.200.250.1", "10.200.250.2");
+    p.network.veth->host_ifname = host_if;
     p.cgroups = pids_limit();
     p.command = {"/home/probe", "sleep", ends_itself ? "0" : "20", marker};
     const auto before = snapshot_host();
