@@ -37,12 +37,14 @@ const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, cons
 
 namespace {
 
-std::string number(std::uint64_t value) {
-  if (value < 4096) return std::to_string(value);
+std::string hex_text(std::uint64_t value) {
   char text[24];
   std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
   return text;
 }
+
+// Small numbers (flags, families, counts) read best in decimal, bit patterns in hex.
+std::string number(std::uint64_t value) { return value < 4096 ? std::to_string(value) : hex_text(value); }
 
 const char* op_text(CmpOp op) {
   switch (op) {
@@ -58,10 +60,10 @@ const char* op_text(CmpOp op) {
 
 }  // namespace
 
-std::string describe_condition(const SeccompCondition& c) {
+std::string describe_condition(const SeccompCondition& c, MaskNotation notation) {
   std::string arg = "arg" + std::to_string(c.arg);
   if (c.width == 32) arg = "u32(" + arg + ")";
-  if (c.mask) arg = "(" + arg + " & " + number(*c.mask) + ")";
+  if (c.mask) arg = "(" + arg + " & " + (notation == MaskNotation::Hex ? hex_text(*c.mask) : number(*c.mask)) + ")";
   return arg + " " + op_text(c.op) + " " + number(c.value);
 }
 

@@ -34,9 +34,15 @@ struct Decision {
 Decision decide(const SeccompSource& source, const std::string& default_action, int nr,
                 const std::array<std::uint64_t, 6>& args);
 
-// "arg0 == 16", "(u32(arg1) & 0xff) != 0": one condition as the rule tests it (numbers, not names;
-// a policy's `||` has become several rules, so one rule is an AND of these).
-std::string describe_condition(const SeccompCondition& condition);
+// How describe_condition writes a mask: Hex always, as the policy language writes masks (policyc's
+// messages: "(arg2 & 0xff) > 5"), or AsValue, like the value: decimal below 4096, hex above
+// (plan-exec's reports: "(arg2 & 255) > 5").
+enum class MaskNotation { Hex, AsValue };
+
+// "arg0 == 16", "(u32(arg1) & 0xf0) != 0": one condition as the rule tests it (numbers, not names;
+// a policy's `||` has become several rules, so one rule is an AND of these). The numbers are
+// written as they are stored: the caller limits them to the condition's width.
+std::string describe_condition(const SeccompCondition& condition, MaskNotation mask = MaskNotation::AsValue);
 
 // "app.pol:23: errno(EPERM) socket if arg0 == 16" for a rule, "app.pol:3: default errno(EPERM)"
 // for the default.

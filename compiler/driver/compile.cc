@@ -43,23 +43,6 @@ bool check_policy(const ast::Policy& policy, const CompileOptions& options, Diag
   return diags.error_count() == errors_before;
 }
 
-plan::SeccompCondition plan_condition(const seccomp::ArgCondition& c) {
-  plan::SeccompCondition out;
-  out.arg = c.arg;
-  out.value = c.value;
-  out.width = c.width;
-  switch (c.op) {
-    case seccomp::CmpOp::Eq: out.op = plan::CmpOp::Eq; break;
-    case seccomp::CmpOp::Ne: out.op = plan::CmpOp::Ne; break;
-    case seccomp::CmpOp::Lt: out.op = plan::CmpOp::Lt; break;
-    case seccomp::CmpOp::Le: out.op = plan::CmpOp::Le; break;
-    case seccomp::CmpOp::Gt: out.op = plan::CmpOp::Gt; break;
-    case seccomp::CmpOp::Ge: out.op = plan::CmpOp::Ge; break;
-  }
-  if (seccomp::is_masked(c)) out.mask = c.mask;
-  return out;
-}
-
 }  // namespace
 
 plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast::Seccomp* block) {
@@ -80,7 +63,7 @@ plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast:
     if (rule.nr < 0) continue;
     plan::SeccompRuleSource out{rule.syscall, rule.nr, rule.action.to_string(), seccomp::seccomp_ret(rule.action),
                                 {}, rule.where.file, rule.where.line};
-    for (const auto& c : rule.conditions) out.conditions.push_back(plan_condition(c));
+    for (const auto& c : rule.conditions) out.conditions.push_back(seccomp::plan_condition(c));
     source.rules.push_back(std::move(out));
   }
   return source;

@@ -6,10 +6,10 @@
 #include <linux/seccomp.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 
 #include "compiler/seccomp/constants.h"
+#include "plan/source_map.h"
 
 namespace policyc::seccomp {
 
@@ -37,52 +37,35 @@ bool is_masked(const ArgCondition& c) { return (c.mask & width_bits(c)) != width
 
 bool is_masked_eq(const ArgCondition& c) { return c.op == CmpOp::Eq && is_masked(c); }
 
+// plan-exec's source map and the IR must agree on which rule decides a call: one evaluation.
 bool condition_holds(const ArgCondition& c, const std::array<std::uint64_t, 6>& args) {
-  const std::uint64_t x = args[c.arg] & c.mask & width_bits(c), v = c.value & width_bits(c);
+  return plan::condition_holds(plan_condition(c), args);
+}
+
+plan::SeccompCondition plan_condition(const ArgCondition& c) {
+  plan::SeccompCondition out;
+  out.arg = c.arg;
+  out.value = c.value;
+  out.width = c.width;
   switch (c.op) {
-    case CmpOp::Eq: return x == v;
-    case CmpOp::Ne: return x != v;
-    case CmpOp::Lt: return x < v;
-    case CmpOp::Le: return x <= v;
-    case CmpOp::Gt: return x > v;
-    case CmpOp::Ge: return x >= v;
+    case CmpOp::Eq: out.op = plan::CmpOp::Eq; break;
+    case CmpOp::Ne: out.op = plan::CmpOp::Ne; break;
+    case CmpOp::Lt: out.op = plan::CmpOp::Lt; break;
+    case CmpOp::Le: out.op = plan::CmpOp::Le; break;
+    case CmpOp::Gt: out.op = plan::CmpOp::Gt; break;
+    case CmpOp::Ge: out.op = plan::CmpOp::Ge; break;
   }
-  return false;
+  if (is_masked(c)) out.mask = c.mask;
+  return out;
 }
 
-namespace {
-
-const char* op_text(CmpOp op) {
-  switch (op) {
-    case CmpOp::Eq: return "==";
-    case CmpOp::Ne: return "!=";
-    case CmpOp::Lt: return "<";
-    case CmpOp::Le: return "<=";
-    case CmpOp::Gt: return ">";
-    case CmpOp::Ge: return ">=";
-  }
-  return "==";
-}
-
-// Small numbers (flags, families, counts) read best in decimal, bit patterns in hex.
-std::string number_text(std::uint64_t value) {
-  if (value < 0x1000) return std::to_string(value);
-  char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
-}  // namespace
-
+// The plan's rendering, with the numbers cut to the condition's width (what it compares) and the
+// mask in hex, as a policy writes it.
 std::string condition_text(const ArgCondition& c) {
-  std::string arg = "arg" + std::to_string(c.arg);
-  if (c.width == 32) arg = "u32(" + arg + ")";
-  if (is_masked(c)) {
-    char mask[24];
-    std::snprintf(mask, sizeof mask, "0x%llx", static_cast<unsigned long long>(c.mask & width_bits(c)));
-    arg = "(" + arg + " & " + mask + ")";
-  }
-  return arg + " " + op_text(c.op) + " " + number_text(c.value & width_bits(c));
+  plan::SeccompCondition shown = plan_condition(c);
+  shown.value &= width_bits(c);
+  if (shown.mask) *shown.mask &= width_bits(c);
+  return plan::describe_condition(shown, plan::MaskNotation::Hex);
 }
 
 Action ir_verdict(const Filter& filter, int nr, const std::array<std::uint64_t, 6>& args) {

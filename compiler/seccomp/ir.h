@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "plan/plan.h"
+
 namespace policyc::seccomp {
 
 enum class ActionKind { Allow, Errno, KillThread, KillProcess, Trap, Log, Trace, Notify };
@@ -96,6 +98,10 @@ std::uint32_t seccomp_ret(const Action& action);
 
 // The condition in the policy language: "(arg2 & 0xff) > 5", "u32(arg0) == 0xffffff9c".
 std::string condition_text(const ArgCondition& condition);
+
+// The condition as the plan's source map stores it: the mask only when it clears a bit of the
+// width, the value and mask as the IR holds them.
+plan::SeccompCondition plan_condition(const ArgCondition& condition);
 
 // True when `args` satisfies `condition` as the IR defines it (width 32: low words only).
 bool condition_holds(const ArgCondition& condition, const std::array<std::uint64_t, 6>& args);

@@ -31,20 +31,13 @@ using namespace testsupport;
 namespace launcher_examples_test {
 
 
-class LauncherExamples : public RootfsSuite<LauncherExamples> {
+class LauncherExamples : public HostCheckedSuite<LauncherExamples> {
  public:
   static constexpr const char* kScratch = "launcher-examples";
 
  protected:
-  void SetUp() override {
-    RootfsSuite::SetUp();
-    if (IsSkipped()) return;
-    before_ = snapshot_host();
-  }
-  void TearDown() override {
-    if (geteuid() != 0) return;
-    const HostState after = snapshot_host();
-    EXPECT_EQ(new_entries(before_.mounts, after.mounts, scratch_->path()), std::vector<std::string>{});
+  void expect_host_as_before(const HostState& after) override {
+    HostCheckedSuite::expect_host_as_before(after);
     EXPECT_EQ(new_entries(before_.cgroups, after.cgroups), std::vector<std::string>{});
   }
   // policies/NAME.pol with its rootfs replaced by the test tree, compiled by policyc as the
@@ -58,8 +51,6 @@ class LauncherExamples : public RootfsSuite<LauncherExamples> {
     ::chmod(plan.c_str(), 0644);
     return plan;
   }
-
-  HostState before_;
 };
 
 TEST_F(LauncherExamples, EveryShippedPolicyIsCoveredHere) {

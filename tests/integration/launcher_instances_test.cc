@@ -44,11 +44,11 @@ constexpr const char kReport[] =
     "echo '== hostname'; hostname\n"
     "echo '== end'\n";
 
-class LauncherInstances : public RootfsSuite<LauncherInstances> {
+class LauncherInstances : public HostCheckedSuite<LauncherInstances> {
  public:
   static constexpr const char* kScratch = "launcher-instances";
   static void SetUpTestSuite() {
-    RootfsSuite::SetUpTestSuite();
+    HostCheckedSuite::SetUpTestSuite();
     if (!scratch_) return;
     write_text(rootfs() + "/home/report.sh", kReport, 0755);
     std::filesystem::create_symlink("busybox", rootfs() + "/bin/sort");
@@ -56,17 +56,13 @@ class LauncherInstances : public RootfsSuite<LauncherInstances> {
   }
 
  protected:
-  void SetUp() override {
-    RootfsSuite::SetUp();
-    if (IsSkipped()) return;
-    before_ = snapshot_host();
-  }
   void TearDown() override {
-    if (geteuid() != 0) return;
     // A failed assertion leaves a run SIGKILLed by its Background: its record goes too.
-    run_plan_exec({"--cleanup"});
-    const HostState after = snapshot_host();
-    EXPECT_EQ(new_entries(before_.mounts, after.mounts, scratch_->path()), std::vector<std::string>{});
+    if (geteuid() == 0) run_plan_exec({"--cleanup"});
+    HostCheckedSuite::TearDown();
+  }
+  void expect_host_as_before(const HostState& after) override {
+    HostCheckedSuite::expect_host_as_before(after);
     EXPECT_EQ(new_entries(before_.interfaces, after.interfaces, "psv"), std::vector<std::string>{});
   }
 
@@ -104,8 +100,6 @@ class LauncherInstances : public RootfsSuite<LauncherInstances> {
   static std::vector<std::string> first_command_reporting() {
     return {"/bin/sh", "-c", "/bin/sh /home/report.sh > /tmp/first; echo ready; exec sleep 100"};
   }
-
-  HostState before_;
 };
 
 // `plan-exec ps --json`, parsed.
@@ -333,7 +327,8 @@ plan::Plan veth_plan(const std::string& name, const std::string& subnet, const s
   p.name = name;
   p.namespaces.push_back(plan::Namespace::Net);
   p.network.mode = plan::NetworkMode::Veth;
-  p.network.veth = plan::Veth{host_name, "eth0", subnet + ".1", 24, subnet + ".2", 24, "", 0};
+  p.network.veth = veth_link(subnet + ".1", subnet + ".2");
+  p.network.veth->host_ifname = host_name;
   return p;
 }
 

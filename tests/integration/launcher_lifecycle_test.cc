@@ -28,27 +28,17 @@ using namespace testsupport;
 
 namespace {
 
-class LauncherLifecycle : public RootfsSuite<LauncherLifecycle> {
+class LauncherLifecycle : public HostCheckedSuite<LauncherLifecycle> {
  public:
   static constexpr const char* kScratch = "launcher-lifecycle";
 
  protected:
-  void SetUp() override {
-    RootfsSuite::SetUp();
-    if (IsSkipped()) return;
-    before_ = snapshot_host();
-  }
-  void TearDown() override {
-    if (geteuid() != 0) return;
-    EXPECT_EQ(new_entries(before_.mounts, snapshot_host().mounts, scratch_->path()), std::vector<std::string>{});
-  }
   static std::string plan_file(const plan::Plan& p) { return write_plan(p, scratch_->path() + "/plan.json"); }
   static ProcessResult run(const plan::Plan& p, std::vector<std::string> extra = {}, ProcessOptions options = {}) {
     std::vector<std::string> args = {plan_file(p)};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_plan_exec(args, options);
   }
-  HostState before_;
 };
 
 TEST_F(LauncherLifecycle, ExitCodeOfTheCommand) {
@@ -334,7 +324,8 @@ TEST_F(LauncherLifecycle, KilledAfterAnyStepWithLimitsAndVethLeavesNothingBehind
     plan::Plan p = container_plan(rootfs());
     p.namespaces.push_back(plan::Namespace::Net);
     p.network.mode = plan::NetworkMode::Veth;
-    p.network.veth = plan::Veth{host_if, "eth0", "10.200.250.1", 24, "10.200.250.2", 24, "", 0};
+    p.network.veth = veth_link("10.200.250.1", "10.200.250.2");
+    p.network.veth->host_ifname = host_if;
     p.cgroups = pids_limit();
     p.command = {"/home/probe", "sleep", ends_itself ? "0" : "20", marker};
     const auto before = snapshot_host();

@@ -102,7 +102,7 @@ TEST_F(LauncherRootless, VethAndLimitsAreClearErrors) {
   plan::Plan p = base();
   p.namespaces.push_back(plan::Namespace::Net);
   p.network.mode = plan::NetworkMode::Veth;
-  p.network.veth = plan::Veth{"", "eth0", "10.200.9.1", 24, "10.200.9.2", 24, "", 0};
+  p.network.veth = veth_link("10.200.9.1", "10.200.9.2");
   auto r = run_as_nobody(p);
   EXPECT_EQ(r.exit_code, 125) << r.summary();
   EXPECT_NE(r.err.find("network loopback"), std::string::npos) << r.err;

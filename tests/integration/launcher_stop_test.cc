@@ -48,13 +48,13 @@ std::vector<pid_t> processes_with_marker(const std::string& marker) {
   return found;
 }
 
-class LauncherStop : public RootfsSuite<LauncherStop> {
+class LauncherStop : public HostCheckedSuite<LauncherStop> {
  public:
   static constexpr const char* kScratch = "launcher-stop";
 
  protected:
   static void SetUpTestSuite() {
-    RootfsSuite::SetUpTestSuite();
+    HostCheckedSuite::SetUpTestSuite();
     if (!scratch_) return;
     ::mkdir((rootfs() + "/www").c_str(), 0755);
     write_text(rootfs() + "/www/index.html", "<h1>stop</h1>\n");
@@ -62,15 +62,8 @@ class LauncherStop : public RootfsSuite<LauncherStop> {
     ::symlink("usr/lib", (rootfs() + "/lib").c_str());
     ::symlink("usr/lib64", (rootfs() + "/lib64").c_str());
   }
-  void SetUp() override {
-    RootfsSuite::SetUp();
-    if (IsSkipped()) return;
-    before_ = snapshot_host();
-  }
-  void TearDown() override {
-    if (geteuid() != 0) return;
-    const HostState after = snapshot_host();
-    EXPECT_EQ(new_entries(before_.mounts, after.mounts, scratch_->path()), std::vector<std::string>{});
+  void expect_host_as_before(const HostState& after) override {
+    HostCheckedSuite::expect_host_as_before(after);
     EXPECT_EQ(new_entries(before_.cgroups, after.cgroups), std::vector<std::string>{});
   }
   // The test plan with its own net namespace (servers bind its loopback) and /usr for python.
@@ -112,8 +105,6 @@ class LauncherStop : public RootfsSuite<LauncherStop> {
     stopped.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return stopped;
   }
-
-  HostState before_;
 };
 
 // The command that runs as each test's workload, the line it prints once it is up, and the exit

@@ -188,7 +188,9 @@ TEST(DeviceCgroupV2, TheBpfProgramConfinesATaskInTheCgroup2Hierarchy) {
   EXPECT_EQ(open_errno_in(dir, "/dev/null", O_RDWR), 0);
   EXPECT_EQ(open_errno_in(dir, "/dev/kmsg", O_WRONLY), EPERM);
   EXPECT_EQ(open_errno_in(dir, "/dev/kmsg", O_RDONLY), EPERM);
-  if (have_fuse) EXPECT_EQ(open_errno_in(dir, "/dev/fuse", O_RDWR), 0) << "granted";
+  if (have_fuse) {
+    EXPECT_EQ(open_errno_in(dir, "/dev/fuse", O_RDWR), 0) << "granted";
+  }
 }
 
 }  // namespace

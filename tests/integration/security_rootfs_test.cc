@@ -108,7 +108,9 @@ TEST_F(SecurityRootfs, ControlWithoutTheOverlayThePlantsReachTheHost) {
   remove_plants();
   // And without nodev a planted node opens (when the policy's capabilities allow mknod at all).
   const auto no_nodev = run(Policy::Permissive, {kProbe}, {"nodev"});
-  if (says(no_nodev.out, "device-node: planted")) EXPECT_TRUE(says(no_nodev.out, "device-open: planted")) << no_nodev.out;
+  if (says(no_nodev.out, "device-node: planted")) {
+    EXPECT_TRUE(says(no_nodev.out, "device-open: planted")) << no_nodev.out;
+  }
 }
 
 TEST_F(SecurityRootfs, MissingMountPointsAreMadeInThePrivateLayer) {

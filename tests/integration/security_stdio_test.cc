@@ -76,7 +76,9 @@ TEST_F(SecurityStdio, ADirectoryOnStdoutOrStderrIsRefusedToo) {
     const auto r = testsupport::run_process({"/bin/sh", "-c", script});
     const std::string which = redirect[0] == '1' ? "stdout (descriptor 1)" : "stderr (descriptor 2)";
     EXPECT_NE(r.out.find("exit=125"), std::string::npos) << r.summary();
-    if (redirect[0] == '1') EXPECT_NE(r.err.find(which + " is a directory"), std::string::npos) << r.summary();
+    if (redirect[0] == '1') {
+      EXPECT_NE(r.err.find(which + " is a directory"), std::string::npos) << r.summary();
+    }
   }
 }
 

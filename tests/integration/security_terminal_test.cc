@@ -164,7 +164,9 @@ TEST_F(SecurityTerminal, TtyRestoresTheTerminalOnEveryWayOut) {
       ::kill(session->pid(), SIGALRM);  // not one plan-exec forwards: it ends plan-exec
     }
     EXPECT_EQ(session->finish(10), c.code) << session->output();
-    if (c.code == 125) EXPECT_NE(session->output().find("(step: cwd)"), std::string::npos) << session->output();
+    if (c.code == 125) {
+      EXPECT_NE(session->output().find("(step: cwd)"), std::string::npos) << session->output();
+    }
     EXPECT_TRUE(testsupport::same_settings(session->settings(), before)) << session->output();
   }
 }

@@ -49,6 +49,16 @@ plan::Mount bind_mount(const std::string& source, const std::string& target, boo
   return plan::Mount{plan::MountKind::Bind, source, target, "", 0, "", readonly};
 }
 
+plan::Veth veth_link(const std::string& host_address, const std::string& container_address, std::uint8_t prefix) {
+  plan::Veth veth;
+  veth.container_ifname = "eth0";
+  veth.host_address = host_address;
+  veth.host_prefix = prefix;
+  veth.container_address = container_address;
+  veth.container_prefix = prefix;
+  return veth;
+}
+
 static std::vector<sock_filter> guarded(int syscall_nr, std::uint32_t action) {
   return {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),

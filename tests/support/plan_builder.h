@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ plan::Mount sysfs_mount();
 plan::Mount dev_mount();
 plan::Mount tmpfs_mount(const std::string& target, const std::string& data = "mode=1777");
 plan::Mount bind_mount(const std::string& source, const std::string& target, bool readonly);
+
+// A veth link: `host_address`/`prefix` on the host's end, `container_address`/`prefix` on eth0
+// inside; no gateway, the kernel's MTU, a host-side name plan-exec derives. Set the rest by name.
+plan::Veth veth_link(const std::string& host_address, const std::string& container_address, std::uint8_t prefix = 24);
 
 // Filters in the plan's form (little-endian sock_filter bytes, sha256, instruction count).
 // Both check the arch first (kill_process on a foreign one) and allow everything else.

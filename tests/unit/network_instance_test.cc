@@ -5,6 +5,7 @@
 #include "launcher/cli.h"
 #include "launcher/host/error.h"
 #include "launcher/network/network.h"
+#include "tests/support/plan_builder.h"
 
 namespace {
 
@@ -12,7 +13,8 @@ plan::Network veth(const std::string& host, const std::string& container, std::u
                    const std::string& gateway) {
   plan::Network n;
   n.mode = plan::NetworkMode::Veth;
-  n.veth = plan::Veth{"", "eth0", host, prefix, container, prefix, gateway, 0};
+  n.veth = testsupport::veth_link(host, container, prefix);
+  n.veth->gateway = gateway;
   return n;
 }
 

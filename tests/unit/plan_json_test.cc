@@ -21,7 +21,9 @@ plan::Plan sample_plan() {
   p.masked_paths = {"/proc/kcore"};
   p.hostname = "hello";
   p.network.mode = plan::NetworkMode::Veth;
-  p.network.veth = plan::Veth{"", "eth0", "10.0.0.1", 24, "10.0.0.2", 24, "10.0.0.1", 1500};
+  p.network.veth = testsupport::veth_link("10.0.0.1", "10.0.0.2");
+  p.network.veth->gateway = "10.0.0.1";
+  p.network.veth->mtu = 1500;
   plan::Cgroups c;
   c.memory_max_bytes = 250u << 20;
   c.parent = "plan-exec";

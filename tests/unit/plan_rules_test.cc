@@ -29,7 +29,9 @@ plan::Plan good_plan() {
   p.namespaces.push_back(plan::Namespace::Net);
   p.mounts.push_back(testsupport::bind_mount("/srv/data", "/data", true));
   p.network.mode = plan::NetworkMode::Veth;
-  p.network.veth = plan::Veth{"", "eth0", "10.0.0.1", 24, "10.0.0.2", 24, "10.0.0.1", 1500};
+  p.network.veth = testsupport::veth_link("10.0.0.1", "10.0.0.2");
+  p.network.veth->gateway = "10.0.0.1";
+  p.network.veth->mtu = 1500;
   plan::Cgroups c;
   c.memory_max_bytes = 250u << 20;
   c.swap_max_bytes = 0;
@@ -94,7 +96,8 @@ const std::vector<RuleCase>& rule_cases() {
        [](plan::Plan& p) { p.network.veth->host_prefix = 4; p.network.veth->container_prefix = 4; }},
       {"veth_ipv6_prefix_48", "plan.network.veth.host_prefix",
        [](plan::Plan& p) {
-         p.network.veth = plan::Veth{"", "eth0", "fd00::1", 48, "fd00::2", 64, "", 0};
+         p.network.veth = testsupport::veth_link("fd00::1", "fd00::2", 64);
+         p.network.veth->host_prefix = 48;
        }},
       {"veth_other_subnet", "plan.network.veth.container_address",
        [](plan::Plan& p) { p.network.veth->container_address = "10.9.0.2"; }},

@@ -43,6 +43,8 @@ TEST(PlanSourceMap, RulesAreNamedWithFileLineActionAndConditions) {
   EXPECT_EQ(plan::describe_default(s, "errno(EPERM)"), "app.pol:3: default errno(EPERM)");
   plan::SeccompCondition big{1, plan::CmpOp::Ge, 0x40000000, std::nullopt, 64};
   EXPECT_EQ(plan::describe_condition(big), "arg1 >= 0x40000000");
+  EXPECT_EQ(plan::describe_condition(s.rules[2].conditions[0], plan::MaskNotation::Hex), "(arg2 & 0x4) != 0")
+      << "policyc's messages write a mask as the policy does";
 }
 
 TEST(PlanSourceMap, NumbersNewerThanTheTableAreNamedByTheEnosysReason) {

@@ -89,7 +89,9 @@ TEST(SeccompArgSpace, EveryRandomValueIsRepresented) {
     ASSERT_TRUE(reps);
     std::set<std::vector<bool>> seen;
     for (auto v : *reps) {
-      if (narrow) EXPECT_LE(v, 0xffffffffULL);
+      if (narrow) {
+        EXPECT_LE(v, 0xffffffffULL);
+      }
       seen.insert(truths(conditions, v));
     }
     EXPECT_EQ(seen.size(), reps->size()) << "one representative per class";
