@@ -9,6 +9,7 @@
 #include "compiler/query/ir_explore.h"
 #include "compiler/query/partition.h"
 #include "tests/support/random_policy.h"
+#include "tests/support/test_rounds.h"
 
 namespace policyc::query {
 namespace {
@@ -66,7 +67,8 @@ void expect_in_exactly_one_class(const Partition& p, std::uint64_t x) {
 
 TEST(QueryPartition, EveryValueFallsInOneClassWhereNoTestChanges) {
   std::mt19937_64 rng(7);
-  for (int round = 0; round < 3000; ++round) {
+  const int rounds = testsupport::test_rounds(3000);
+  for (int round = 0; round < rounds; ++round) {
     const bool one_mask = round % 2 == 0;
     const std::vector<query::Test> tests = random_tests(rng, one_mask);
     const Partition p = partition(tests, ~0ULL);
