@@ -96,7 +96,7 @@ CostStats cost_of(const std::vector<sock_filter>& program, const std::vector<bpf
 // libseccomp backend's order-preserving rewrite can make hundreds from a few random ranges),
 // so the oracle runs in a child process that is killed after `timeout`; such filters count
 // as refused. Empty result: refused or too slow.
-std::vector<sock_filter> oracle_compile(const Filter& filter, std::chrono::milliseconds timeout) {
+std::vector<sock_filter> oracle_compile(const Filter& filter, std::chrono::milliseconds timeout, bool* timed_out) {
   int fds[2];
   if (pipe(fds) != 0) return {};
   const pid_t child = fork();
@@ -129,6 +129,7 @@ std::vector<sock_filter> oracle_compile(const Filter& filter, std::chrono::milli
   }
   close(fds[0]);
   if (!finished) kill(-child, SIGKILL), kill(child, SIGKILL);
+  *timed_out = !finished;
   int status = 0;
   waitpid(child, &status, 0);
   if (!finished || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
@@ -184,15 +185,17 @@ TEST(CodegenDiff, RandomFiltersMatchLibseccomp) {
   options.libseccomp_expressible = true;  // its backend refuses other masked operators and trap(N)
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(7);
   const std::chrono::milliseconds oracle_timeout(env_number("POLICYC_DIFF_ORACLE_MS", 400));
-  std::size_t compared = 0, refused = 0, costlier = 0;
+  std::size_t compared = 0, refused = 0, costlier = 0, timed_out = 0;
   for (std::size_t i = 0; i < iterations; ++i) {
     // The time bound only trims runs beyond the first 100 compared, so the count asserted below
     // never depends on the machine's speed (sanitizer builds run several times slower).
     if (bounded && compared >= 100 && std::chrono::steady_clock::now() > deadline) break;
     const Filter filter = testing::random_filter(rng, options);
-    const std::vector<sock_filter> oracle = oracle_compile(filter, oracle_timeout);
+    bool too_slow = false;
+    const std::vector<sock_filter> oracle = oracle_compile(filter, oracle_timeout, &too_slow);
     if (oracle.empty()) {
       ++refused;
+      timed_out += too_slow ? 1 : 0;
       continue;
     }
     const std::vector<sock_filter> ours = ours_or_fail(filter);
@@ -214,7 +217,10 @@ TEST(CodegenDiff, RandomFiltersMatchLibseccomp) {
   }
   std::printf("compared %zu random filters with libseccomp's (%zu refused or too slow for it), %zu costlier; "
               "%zu calls where libseccomp's backend strayed from ir.h\n", compared, refused, costlier, oracle_defects);
-  EXPECT_GE(compared, bounded ? 100U : iterations / 3);  // libseccomp refuses about half
+  // libseccomp refuses about 60% of these filters (155 of 255 in a normal run); the ones it was
+  // too slow for (a loaded machine, a sanitizer build) are no verdict on it, so a count given by
+  // POLICYC_DIFF_ITERATIONS leaves them out.
+  EXPECT_GE(compared, bounded ? 100U : (iterations - timed_out) / 4);
 }
 
 // The same, on filters libseccomp could not take in reasonable time (u32 ranges, many
