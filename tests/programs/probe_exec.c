@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,9 @@ static int try_attach(pid_t pid) {
   return held_errno("exec-attach", "PTRACE_ATTACH", WEXITSTATUS(status) == 2 ? EPERM : EACCES);
 }
 
+/* Whether `pid` still exists (running, or a zombie not yet reaped). */
+static int still_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
 /* Whether `pid` is still plan-exec's code, i.e. has not called execve yet (execve renames it). */
 static int still_plan_exec(pid_t pid) { return is_plan_exec(pid); }
 
@@ -195,7 +199,8 @@ int main(int argc, char** argv) {
   escapes += report("exec-fd", pid, try_fd(pid));
   fflush(stdout);
   escapes += report("exec-attach", pid, try_attach(pid));
-  /* The exec'd command lives in our pid namespace: if we ended first, it would be killed with us. */
-  for (long i = 0; still_plan_exec(pid) && i < seconds * 1000L; ++i) nanosleep(&tick, NULL);
+  /* The exec'd command lives in our pid namespace: if we ended first, it would be killed with us.
+   * So wait until it is gone (until plan-exec exec, outside, has reaped it), not merely renamed. */
+  for (long i = 0; still_exists(pid) && i < seconds * 1000L; ++i) nanosleep(&tick, NULL);
   return escapes;
 }
