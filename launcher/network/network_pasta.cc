@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,8 +82,8 @@ std::string drain(int fd) {
 // - PR_SET_PDEATHSIG: pasta dies with plan-exec, also after SIGKILL; pasta attached to a pid
 //   never notices that the namespace is gone (it holds the namespace open itself).
 // - Its own session: a terminal's Ctrl-C reaches plan-exec, which stops the container first.
-[[noreturn]] void exec_pasta(const char* pasta, char* const* argv, pid_t parent, int parent_pidfd, int null_fd,
-                             int output_fd, int ready_fd) {
+[[noreturn]] void exec_pasta(const char* pasta, char* const* argv, pid_t parent, int null_fd, int output_fd,
+                             int ready_fd) {
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -92,8 +91,7 @@ std::string drain(int fd) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   }
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) _exit(125);
-  pollfd exited{parent_pidfd, POLLIN, 0};
-  if (::poll(&exited, 1, 0) != 0 || ::getppid() != parent) _exit(125);  // plan-exec died before PDEATHSIG was armed
+  if (::getppid() != parent) _exit(125);  // plan-exec died before PDEATHSIG was armed
   ::setsid();
   if (::dup2(null_fd, 0) < 0 || ::dup2(output_fd, 1) < 0 || ::dup2(output_fd, 2) < 0) _exit(125);
   if (::fcntl(ready_fd, F_SETFD, 0) != 0) _exit(125);  // pasta opens /proc/self/fd/N: keep N open across exec
@@ -124,12 +122,11 @@ class PastaNetwork final : public ContainerNetwork {
     }
     int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     const pid_t self = ::getpid();
-    int self_pidfd = null_fd < 0 ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, self, 0));
     ready_fd_ = ready[0];
     output_fd_ = output[0];
     pid_t pid = -1;
     int err = 0;
-    if (self_pidfd < 0) {
+    if (null_fd < 0) {
       err = errno;
     } else {
       const auto args = pasta_arguments(user_, child, "/proc/self/fd/" + std::to_string(ready[1]));
@@ -137,16 +134,15 @@ class PastaNetwork final : public ContainerNetwork {
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
       pid = ::fork();
-      if (pid == 0) exec_pasta(pasta_.c_str(), argv.data(), self, self_pidfd, null_fd, output[1], ready[1]);
+      if (pid == 0) exec_pasta(pasta_.c_str(), argv.data(), self, null_fd, output[1], ready[1]);
       err = errno;
     }
     close_fd(ready[1]);
     close_fd(output[1]);
     close_fd(null_fd);
-    close_fd(self_pidfd);
     if (pid < 0) {
       stop();
-      throw StepError("network", "start pasta (" + pasta_ + "): open /dev/null, a pidfd of plan-exec, fork", err);
+      throw StepError("network", "start pasta (" + pasta_ + "): open /dev/null, fork", err);
     }
     pid_ = pid;
     wait_until_ready();

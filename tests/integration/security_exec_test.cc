@@ -33,8 +33,8 @@ class SecurityExec : public security::Suite<SecurityExec> {
   };
 
   // The probe runs as the container's command; once it watches, `plan-exec exec` enters with
-  // the pause and `disabled` defences off.
-  static Outcome probe(Policy policy, const std::vector<std::string>& disabled = {}) {
+  // the pause and the `disabled` defence off.
+  static Outcome probe(Policy policy, const std::string& disabled = "") {
     Background first({PLAN_EXEC_BIN, security::plan_path(dir(), policy), "--", "/home/probe_exec", "20"});
     Outcome outcome;
     if (!first.wait_for_output("ready", 15000)) {
@@ -43,7 +43,7 @@ class SecurityExec : public security::Suite<SecurityExec> {
     }
     ProcessOptions options;
     options.env.push_back("PLAN_EXEC_TEST_PAUSE=exec-before-filter");
-    if (!disabled.empty()) options.env.push_back("PLAN_EXEC_TEST_DISABLE_DEFENCES=" + disabled.front());
+    if (!disabled.empty()) options.env.push_back("PLAN_EXEC_TEST_DISABLE_DEFENCES=" + disabled);
     // The run registers just after its command starts: until then exec finds no container.
     const long deadline = testsupport::now_ms() + 10000;
     do {
@@ -73,7 +73,7 @@ TEST_F(SecurityExec, AContainerProcessCannotReachIntoTheExecProcessUnderBothPoli
 // uid with the same capabilities. Yama's ptrace_scope >= 1 refuses the attach whatever plan-exec
 // does (the exec process is no descendant of the probe); opening /proc files is not an attach.
 TEST_F(SecurityExec, ControlWithoutNonDumpableThePermissiveCommandGetsIn) {
-  const Outcome o = probe(Policy::Permissive, {"exec-nondumpable"});
+  const Outcome o = probe(Policy::Permissive, "exec-nondumpable");
   EXPECT_EQ(o.exec.exit_code, 0) << o.exec.summary();
   EXPECT_NE(security::probe_line(o.probe.out, "exec-exe").find(": escaped ("), std::string::npos) << o.probe.summary();
   EXPECT_NE(security::probe_line(o.probe.out, "exec-environ").find(": escaped ("), std::string::npos)

@@ -161,13 +161,10 @@ static int try_attach(pid_t pid) {
 /* Whether `pid` still exists (running, or a zombie not yet reaped). */
 static int still_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
-/* Whether `pid` is still plan-exec's code, i.e. has not called execve yet (execve renames it). */
-static int still_plan_exec(pid_t pid) { return is_plan_exec(pid); }
-
 /* An attempt that got in counts only if the process had not yet called execve when it did: after
  * execve it is the container's own command, which the container may touch. */
 static int report(const char* attempt, pid_t pid, int escaped_now) {
-  if (escaped_now && !still_plan_exec(pid)) {
+  if (escaped_now && !is_plan_exec(pid)) {  /* execve renames it */
     printf("%s: inconclusive (the process had called execve by then)\n", attempt);
     return 0;
   }
