@@ -54,11 +54,11 @@ const Libnftables& libnftables() {
 // One context per call: it binds its netlink socket to the calling thread's net namespace.
 class Context {
  public:
-  explicit Context(bool json) : api_(libnftables()), ctx_(api_.ctx_new(NFT_CTX_DEFAULT)) {
+  explicit Context(bool json_output) : api_(libnftables()), ctx_(api_.ctx_new(NFT_CTX_DEFAULT)) {
     if (!ctx_) throw StepError("network", "create an nftables context (out of memory?)");
     api_.buffer_output(ctx_);
     api_.buffer_error(ctx_);
-    if (json) api_.output_set_flags(ctx_, NFT_CTX_OUTPUT_JSON);
+    if (json_output) api_.output_set_flags(ctx_, NFT_CTX_OUTPUT_JSON);
   }
   ~Context() { api_.ctx_free(ctx_); }
   Context(const Context&) = delete;
