@@ -51,9 +51,11 @@ class LauncherLearn : public RootfsSuite<LauncherLearn> {
                      extra +
                      "  command \"/bin/sh\" \"-c\" \"" + command + "\"\n"
                      "  seccomp default errno(EPERM) {\n"
-                     // sched_yield: Go's runtime yields only under lock contention, which a few
-                     // learning runs may never hit; allowed up front so the re-run is deterministic.
-                     "    allow execve exit exit_group sched_yield\n"
+                     // sched_yield and poll are allowed up front so the re-run is deterministic:
+                     // Go's runtime yields only under lock contention, and a client such as
+                     // busybox wget polls only when the answer is not there yet (a loaded
+                     // machine); a few learning runs may hit neither.
+                     "    allow execve exit exit_group sched_yield poll\n"
                      "  }\n"
                      "}\n");
     return path;
