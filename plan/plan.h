@@ -15,7 +15,7 @@
 
 namespace plan {
 
-inline constexpr int kSchemaVersion = 3;     // 2 added seccomp.source, 3 landlock; 1 and 2 still load
+inline constexpr int kSchemaVersion = 4;  // 2 added seccomp.source, 3 landlock, 4 the source map's rule rows; 1 to 3 still load
 inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::size_t kMaxBpfInstructions = 4096;  // BPF_MAXINSNS
 

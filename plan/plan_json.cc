@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -41,7 +43,7 @@ class ObjectReader {
   }
   void done() const {
     for (const auto& item : value_.items()) {
-      if (!seen_.count(item.key())) fail(path_ + "." + item.key(), "unknown key");
+      if (std::find(read_.begin(), read_.end(), &item.value()) == read_.end()) fail(path_ + "." + item.key(), "unknown key");
     }
   }
 
@@ -49,21 +51,22 @@ class ObjectReader {
   std::string path(const std::string& key) const { return path_ + "." + key; }
 
   const json& required(const std::string& key) {
-    seen_.insert(key);
     auto it = value_.find(key);
     if (it == value_.end()) fail(path(key), "missing required key");
+    read_.push_back(&*it);
     return *it;
   }
   const json* optional(const std::string& key) {
-    seen_.insert(key);
     auto it = value_.find(key);
-    return it == value_.end() || it->is_null() ? nullptr : &*it;
+    if (it == value_.end()) return nullptr;
+    read_.push_back(&*it);
+    return it->is_null() ? nullptr : &*it;
   }
 
-  std::string string(const std::string& key) { return as_string(required(key), path(key)); }
+  std::string string(const std::string& key) { return as_string(required(key), [&] { return path(key); }); }
   std::string string_or(const std::string& key, std::string fallback) {
     const json* v = optional(key);
-    return v ? as_string(*v, path(key)) : fallback;
+    return v ? as_string(*v, [&] { return path(key); }) : fallback;
   }
   bool boolean_or(const std::string& key, bool fallback) {
     const json* v = optional(key);
@@ -72,21 +75,21 @@ class ObjectReader {
     return v->get<bool>();
   }
   std::uint64_t uint(const std::string& key, std::uint64_t max = UINT64_MAX) {
-    return as_uint(required(key), path(key), max);
+    return as_uint(required(key), [&] { return path(key); }, max);
   }
   std::uint64_t uint_or(const std::string& key, std::uint64_t fallback, std::uint64_t max = UINT64_MAX) {
     const json* v = optional(key);
-    return v ? as_uint(*v, path(key), max) : fallback;
+    return v ? as_uint(*v, [&] { return path(key); }, max) : fallback;
   }
   std::optional<std::uint64_t> maybe_uint(const std::string& key) {
     const json* v = optional(key);
     if (!v) return std::nullopt;
-    return as_uint(*v, path(key), UINT64_MAX);
+    return as_uint(*v, [&] { return path(key); }, UINT64_MAX);
   }
   std::optional<std::string> maybe_string(const std::string& key) {
     const json* v = optional(key);
     if (!v) return std::nullopt;
-    return as_string(*v, path(key));
+    return as_string(*v, [&] { return path(key); });
   }
   const json& array(const std::string& key) {
     const json& v = required(key);
@@ -99,24 +102,28 @@ class ObjectReader {
     return v;
   }
 
-  static std::string as_string(const json& v, const std::string& path) {
-    if (!v.is_string()) fail(path, std::string("expected a string, found ") + type_name(v));
+  // path_of() names the value in an error; it is called only then (plans are read on every
+  // launch, and most of their values are fine).
+  template <class PathOf>
+  static std::string as_string(const json& v, PathOf&& path_of) {
+    if (!v.is_string()) fail(path_of(), std::string("expected a string, found ") + type_name(v));
     return v.get<std::string>();
   }
-  static std::uint64_t as_uint(const json& v, const std::string& path, std::uint64_t max) {
+  template <class PathOf>
+  static std::uint64_t as_uint(const json& v, PathOf&& path_of, std::uint64_t max) {
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
-      fail(path, std::string("expected a non-negative integer, found ") +
-                     (v.is_number() ? "a negative or fractional number" : type_name(v)));
+      fail(path_of(), std::string("expected a non-negative integer, found ") +
+                          (v.is_number() ? "a negative or fractional number" : type_name(v)));
     }
     std::uint64_t n = v.get<std::uint64_t>();
-    if (n > max) fail(path, std::to_string(n) + " is larger than " + std::to_string(max));
+    if (n > max) fail(path_of(), std::to_string(n) + " is larger than " + std::to_string(max));
     return n;
   }
 
  private:
   const json& value_;
   std::string path_;
-  std::set<std::string> seen_;
+  std::vector<const json*> read_;  // the members asked for, which done() does not call unknown
 };
 
 std::vector<std::string> string_list(ObjectReader& r, const std::string& key) {
@@ -124,7 +131,7 @@ std::vector<std::string> string_list(ObjectReader& r, const std::string& key) {
   const json* list = r.maybe_array(key);
   if (!list) return out;
   for (std::size_t i = 0; i < list->size(); ++i) {
-    out.push_back(ObjectReader::as_string((*list)[i], r.path(key) + "[" + std::to_string(i) + "]"));
+    out.push_back(ObjectReader::as_string((*list)[i], [&] { return r.path(key) + "[" + std::to_string(i) + "]"; }));
   }
   return out;
 }
@@ -234,23 +241,67 @@ ordered_json cgroups_json(const Cgroups& c) {
 const std::pair<CmpOp, const char*> kCmpOpNames[] = {
     {CmpOp::Eq, "=="}, {CmpOp::Ne, "!="}, {CmpOp::Lt, "<"}, {CmpOp::Le, "<="}, {CmpOp::Gt, ">"}, {CmpOp::Ge, ">="}};
 
-ordered_json source_json(const SeccompSource& source) {
+ordered_json conditions_json(const std::vector<SeccompCondition>& conditions) {
+  ordered_json out = ordered_json::array();
+  for (const auto& c : conditions) {
+    ordered_json cj = {{"arg", c.arg}, {"op", name_of(kCmpOpNames, c.op)}, {"value", c.value}};
+    if (c.mask) cj["mask"] = *c.mask;
+    if (c.width != 64) cj["width"] = c.width;
+    out.push_back(std::move(cj));
+  }
+  return out;
+}
+
+// Versions 2 and 3: one object per rule.
+ordered_json rule_objects_json(const SeccompSource& source) {
   ordered_json rules = ordered_json::array();
   for (const auto& rule : source.rules) {
-    ordered_json conditions = ordered_json::array();
-    for (const auto& c : rule.conditions) {
-      ordered_json cj = {{"arg", c.arg}, {"op", name_of(kCmpOpNames, c.op)}, {"value", c.value}};
-      if (c.mask) cj["mask"] = *c.mask;
-      if (c.width != 64) cj["width"] = c.width;
-      conditions.push_back(std::move(cj));
-    }
     ordered_json rj = {{"syscall", rule.syscall}, {"nr", rule.nr},     {"action", rule.action},
                        {"ret", rule.ret},         {"file", rule.file}, {"line", rule.line}};
-    if (!conditions.empty()) rj["conditions"] = std::move(conditions);
+    if (!rule.conditions.empty()) rj["conditions"] = conditions_json(rule.conditions);
     rules.push_back(std::move(rj));
   }
+  return rules;
+}
+
+// The index of `value` in `table`, appending it when new.
+template <class T>
+std::size_t index_in(std::vector<T>& table, const T& value) {
+  const auto it = std::find(table.begin(), table.end(), value);
+  if (it != table.end()) return static_cast<std::size_t>(it - table.begin());
+  table.push_back(value);
+  return table.size() - 1;
+}
+
+// Version 4 on: each rule is a row [syscall, nr, action, file, line(, conditions)] whose action
+// and file are indices into the `actions` and `files` tables. Docker's profile has some 300
+// rules that share two actions and one file; as objects they were two thirds of a plan, and
+// plan-exec parses the plan on every launch.
+void add_rule_rows(const SeccompSource& source, ordered_json& out) {
+  std::vector<std::pair<std::string, std::uint32_t>> actions;
+  std::vector<std::string> files;
+  ordered_json rows = ordered_json::array();
+  for (const auto& rule : source.rules) {
+    ordered_json row = {rule.syscall, rule.nr, index_in(actions, {rule.action, rule.ret}), index_in(files, rule.file),
+                        rule.line};
+    if (!rule.conditions.empty()) row.push_back(conditions_json(rule.conditions));
+    rows.push_back(std::move(row));
+  }
+  ordered_json action_table = ordered_json::array();
+  for (const auto& [action, ret] : actions) action_table.push_back({{"action", action}, {"ret", ret}});
+  out["actions"] = std::move(action_table);
+  out["files"] = files;
+  out["rules"] = std::move(rows);
+}
+
+ordered_json source_json(const SeccompSource& source, int version) {
   ordered_json j = {{"file", source.file},         {"default_line", source.default_line}, {"default_ret", source.default_ret},
-                    {"end_line", source.end_line}, {"end_column", source.end_column},     {"rules", std::move(rules)}};
+                    {"end_line", source.end_line}, {"end_column", source.end_column}};
+  if (version >= 4) {
+    add_rule_rows(source, j);
+  } else {
+    j["rules"] = rule_objects_json(source);
+  }
   if (source.unknown_from) j["unknown_from"] = *source.unknown_from;
   if (source.unknown_ret) j["unknown_ret"] = *source.unknown_ret;
   return j;
@@ -334,7 +385,7 @@ ordered_json plan_json(const Plan& p) {
                     {"instructions", p.seccomp->instructions()},
                     {"sha256", p.seccomp->sha256},
                     {"bpf", base64_encode(p.seccomp->bpf)}};
-    if (p.seccomp->source) j["seccomp"]["source"] = source_json(*p.seccomp->source);
+    if (p.seccomp->source) j["seccomp"]["source"] = source_json(*p.seccomp->source, p.version);
   }
   return j;
 }
@@ -425,14 +476,14 @@ SeccompCondition read_condition(const json& value, const std::string& path) {
   return c;
 }
 
-SeccompSource read_source(const json& value, const std::string& path) {
-  ObjectReader r(value, path);
-  SeccompSource s;
-  s.file = r.string("file");
-  s.default_line = static_cast<unsigned>(r.uint("default_line", UINT32_MAX));
-  s.default_ret = static_cast<std::uint32_t>(r.uint("default_ret", UINT32_MAX));
-  s.end_line = static_cast<unsigned>(r.uint("end_line", UINT32_MAX));
-  s.end_column = static_cast<unsigned>(r.uint("end_column", UINT32_MAX));
+std::vector<SeccompCondition> read_conditions(const json& list, const std::string& path) {
+  std::vector<SeccompCondition> out;
+  for (std::size_t k = 0; k < list.size(); ++k) out.push_back(read_condition(list[k], path + "[" + std::to_string(k) + "]"));
+  return out;
+}
+
+// Versions 2 and 3: one object per rule.
+void read_rule_objects(ObjectReader& r, SeccompSource& s) {
   const json& rules = r.array("rules");
   for (std::size_t i = 0; i < rules.size(); ++i) {
     ObjectReader rr(rules[i], r.path("rules") + "[" + std::to_string(i) + "]");
@@ -443,13 +494,62 @@ SeccompSource read_source(const json& value, const std::string& path) {
     rule.ret = static_cast<std::uint32_t>(rr.uint("ret", UINT32_MAX));
     rule.file = rr.string("file");
     rule.line = static_cast<unsigned>(rr.uint("line", UINT32_MAX));
-    if (const json* conditions = rr.maybe_array("conditions")) {
-      for (std::size_t k = 0; k < conditions->size(); ++k) {
-        rule.conditions.push_back(read_condition((*conditions)[k], rr.path("conditions") + "[" + std::to_string(k) + "]"));
-      }
-    }
+    if (const json* conditions = rr.maybe_array("conditions")) rule.conditions = read_conditions(*conditions, rr.path("conditions"));
     rr.done();
     s.rules.push_back(std::move(rule));
+  }
+}
+
+// Version 4 on: rows [syscall, nr, action, file, line(, conditions)] over the actions and files
+// tables (see add_rule_rows).
+void read_rule_rows(ObjectReader& r, SeccompSource& s) {
+  std::vector<std::pair<std::string, std::uint32_t>> actions;
+  const json& action_table = r.array("actions");
+  for (std::size_t i = 0; i < action_table.size(); ++i) {
+    ObjectReader ar(action_table[i], r.path("actions") + "[" + std::to_string(i) + "]");
+    actions.emplace_back(ar.string("action"), static_cast<std::uint32_t>(ar.uint("ret", UINT32_MAX)));
+    ar.done();
+  }
+  r.array("files");  // required, even when empty
+  const std::vector<std::string> files = string_list(r, "files");
+  const json& rows = r.array("rules");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto at = [&](std::size_t field) { return r.path("rules") + "[" + std::to_string(i) + "][" + std::to_string(field) + "]"; };
+    const json& row = rows[i];
+    if (!row.is_array() || row.size() < 5 || row.size() > 6) {
+      fail(r.path("rules") + "[" + std::to_string(i) + "]",
+           "expected [syscall, nr, action, file, line] or [syscall, nr, action, file, line, conditions], found " +
+               (row.is_array() ? "an array of " + std::to_string(row.size()) : std::string(type_name(row))));
+    }
+    SeccompRuleSource rule;
+    rule.syscall = ObjectReader::as_string(row[0], [&] { return at(0); });
+    rule.nr = static_cast<int>(ObjectReader::as_uint(row[1], [&] { return at(1); }, 0x3fffffff));
+    if (actions.empty()) fail(at(2), "refers to the actions table, which is empty");
+    const auto action = ObjectReader::as_uint(row[2], [&] { return at(2); }, actions.size() - 1);
+    std::tie(rule.action, rule.ret) = actions[action];
+    if (files.empty()) fail(at(3), "refers to the files table, which is empty");
+    rule.file = files[ObjectReader::as_uint(row[3], [&] { return at(3); }, files.size() - 1)];
+    rule.line = static_cast<unsigned>(ObjectReader::as_uint(row[4], [&] { return at(4); }, UINT32_MAX));
+    if (row.size() == 6) {
+      if (!row[5].is_array()) fail(at(5), std::string("expected an array of conditions, found ") + type_name(row[5]));
+      rule.conditions = read_conditions(row[5], at(5));
+    }
+    s.rules.push_back(std::move(rule));
+  }
+}
+
+SeccompSource read_source(const json& value, const std::string& path, int version) {
+  ObjectReader r(value, path);
+  SeccompSource s;
+  s.file = r.string("file");
+  s.default_line = static_cast<unsigned>(r.uint("default_line", UINT32_MAX));
+  s.default_ret = static_cast<std::uint32_t>(r.uint("default_ret", UINT32_MAX));
+  s.end_line = static_cast<unsigned>(r.uint("end_line", UINT32_MAX));
+  s.end_column = static_cast<unsigned>(r.uint("end_column", UINT32_MAX));
+  if (version >= 4) {
+    read_rule_rows(r, s);
+  } else {
+    read_rule_objects(r, s);
   }
   if (const auto from = r.maybe_uint("unknown_from")) {
     if (*from == 0 || *from >= kX32SyscallBit) fail(r.path("unknown_from"), "must be an x86_64 syscall number, 1..0x3fffffff");
@@ -493,7 +593,7 @@ Seccomp read_seccomp(const json& value, const std::string& path, int version) {
   if (sha256_hex(s.bpf) != s.sha256) fail(r.path("sha256"), "does not match the filter: the plan was altered or damaged");
   if (const json* source = r.optional("source")) {
     if (version < 2) fail(r.path("source"), "needs plan version 2 (this plan says version 1)");
-    s.source = read_source(*source, r.path("source"));
+    s.source = read_source(*source, r.path("source"), version);
   }
   r.done();
   return s;
@@ -653,7 +753,7 @@ Plan read_plan(const json& root) {
   if (const json* caps = r.maybe_array("capabilities")) {
     for (std::size_t i = 0; i < caps->size(); ++i) {
       p.capabilities.push_back(
-          static_cast<int>(ObjectReader::as_uint((*caps)[i], "plan.capabilities[" + std::to_string(i) + "]", 63)));
+          static_cast<int>(ObjectReader::as_uint((*caps)[i], [&] { return "plan.capabilities[" + std::to_string(i) + "]"; }, 63)));
     }
   }
   if (const json* rls = r.maybe_array("rlimits")) {
@@ -676,7 +776,7 @@ Plan read_plan(const json& root) {
     if (const json* groups = u.maybe_array("groups")) {
       for (std::size_t i = 0; i < groups->size(); ++i) {
         p.user.groups.push_back(static_cast<std::uint32_t>(
-            ObjectReader::as_uint((*groups)[i], "plan.user.groups[" + std::to_string(i) + "]", UINT32_MAX - 1)));
+            ObjectReader::as_uint((*groups)[i], [&] { return "plan.user.groups[" + std::to_string(i) + "]"; }, UINT32_MAX - 1)));
       }
     }
     p.user.uid_map = read_mappings(u, "uid_map");

@@ -519,14 +519,14 @@ void check_source_map(const Seccomp& s, const SeccompSource& source, Violations&
   std::set<int> named;
   for (std::size_t i = 0; i < source.rules.size(); ++i) {
     const SeccompRuleSource& rule = source.rules[i];
-    const std::string key = "plan.seccomp.source.rules[" + std::to_string(i) + "]";
+    const auto key = [i] { return "plan.seccomp.source.rules[" + std::to_string(i) + "]"; };  // built only for a violation
     if (rule.syscall.empty() || rule.action.empty() || rule.file.empty() || rule.line == 0) {
-      out.push_back({key, "needs a syscall, an action, a file and a line"});
+      out.push_back({key(), "needs a syscall, an action, a file and a line"});
       continue;
     }
     if (!named.insert(rule.nr).second || !rule.conditions.empty()) continue;
     if (verdict(rule.nr) != rule.ret) {
-      out.push_back({key + ".ret", "the filter does not return " + std::to_string(rule.ret) + " for " + rule.syscall +
+      out.push_back({key() + ".ret", "the filter does not return " + std::to_string(rule.ret) + " for " + rule.syscall +
                                        ": the source map belongs to another filter; recompile the policy"});
     }
   }

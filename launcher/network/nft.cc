@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/network/nft.h"
 
-#include <dlfcn.h>
 #include <nftables/libnftables.h>
 
 #include <string>
 
 #include "launcher/host/error.h"
+#include "launcher/host/shared_library.h"
 
 namespace launcher {
 
@@ -24,28 +24,20 @@ struct Libnftables {
   decltype(&nft_run_cmd_from_buffer) run_cmd_from_buffer = nullptr;
 };
 
-template <typename Function>
-void resolve(void* handle, const char* name, Function& out) {
-  out = reinterpret_cast<Function>(::dlsym(handle, name));
-  if (!out) throw StepError("network", std::string("libnftables.so.1 lacks ") + name + "; install libnftables1 1.0 or newer");
-}
-
 const Libnftables& libnftables() {
   static const Libnftables api = [] {
-    void* handle = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      throw StepError("network", std::string("load libnftables for published ports and outbound NAT: ") + ::dlerror() +
-                                     " (install the Debian package libnftables1)");
-    }
+    constexpr LibraryNeed kNeed{"libnftables.so.1", "network", "apply published ports and outbound NAT",
+                                "the Debian package libnftables1"};
+    void* handle = open_library(kNeed);
     Libnftables a;
-    resolve(handle, "nft_ctx_new", a.ctx_new);
-    resolve(handle, "nft_ctx_free", a.ctx_free);
-    resolve(handle, "nft_ctx_buffer_output", a.buffer_output);
-    resolve(handle, "nft_ctx_buffer_error", a.buffer_error);
-    resolve(handle, "nft_ctx_get_output_buffer", a.get_output_buffer);
-    resolve(handle, "nft_ctx_get_error_buffer", a.get_error_buffer);
-    resolve(handle, "nft_ctx_output_set_flags", a.output_set_flags);
-    resolve(handle, "nft_run_cmd_from_buffer", a.run_cmd_from_buffer);
+    resolve_symbol(handle, kNeed, "nft_ctx_new", a.ctx_new);
+    resolve_symbol(handle, kNeed, "nft_ctx_free", a.ctx_free);
+    resolve_symbol(handle, kNeed, "nft_ctx_buffer_output", a.buffer_output);
+    resolve_symbol(handle, kNeed, "nft_ctx_buffer_error", a.buffer_error);
+    resolve_symbol(handle, kNeed, "nft_ctx_get_output_buffer", a.get_output_buffer);
+    resolve_symbol(handle, kNeed, "nft_ctx_get_error_buffer", a.get_error_buffer);
+    resolve_symbol(handle, kNeed, "nft_ctx_output_set_flags", a.output_set_flags);
+    resolve_symbol(handle, kNeed, "nft_run_cmd_from_buffer", a.run_cmd_from_buffer);
     return a;
   }();
   return api;

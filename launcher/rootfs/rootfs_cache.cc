@@ -3,7 +3,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -21,6 +20,7 @@
 #include "launcher/host/error.h"
 #include "launcher/host/fault.h"
 #include "launcher/host/safe_path.h"
+#include "launcher/host/shared_library.h"
 #include "launcher/rootfs/archive_record.h"
 #include "launcher/rootfs/cache_tree.h"
 #include "launcher/rootfs/unpack_progress.h"
@@ -61,14 +61,11 @@ struct Libarchive {
 };
 
 const Libarchive& libarchive() {
-  static Libarchive api = [] {
+  static const Libarchive api = [] {
+    constexpr LibraryNeed kNeed{"libarchive.so.13", "rootfs", "unpack the rootfs archive", "the Debian package libarchive13"};
+    void* handle = open_library(kNeed);
     Libarchive a;
-    void* handle = ::dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw StepError("rootfs", std::string("load libarchive to unpack the rootfs archive: ") + ::dlerror() +
-                                               " (install libarchive13)");
-#define PLAN_EXEC_LOAD(name)                                                                   \
-  a.name = reinterpret_cast<decltype(a.name)>(::dlsym(handle, #name));                         \
-  if (!a.name) throw StepError("rootfs", "libarchive lacks " #name "; install libarchive13 3.x");
+#define PLAN_EXEC_LOAD(name) resolve_symbol(handle, kNeed, #name, a.name);
     PLAN_EXEC_ARCHIVE_FUNCTIONS(PLAN_EXEC_LOAD)
 #undef PLAN_EXEC_LOAD
     return a;

@@ -81,7 +81,7 @@ TEST_F(FrontendLandlock, KeywordsBecomeTheirRightsAndAPathRuleHandlesEveryFilesy
   EXPECT_EQ(l.paths[3], (plan::LandlockPath{"/usr/bin/python3", bits({"execute"})}));
   EXPECT_EQ(l.paths[4], (plan::LandlockPath{"/dev/tty", bits({"ioctl_dev"})}));
   EXPECT_EQ(l.paths[5], (plan::LandlockPath{"/var/cache", bits({"make_dir"})}));
-  EXPECT_EQ(p.version, 3);
+  EXPECT_GE(p.version, 3) << "a landlock section needs plan version 3 or later";
 }
 
 TEST_F(FrontendLandlock, OnePathUnderSeveralKeywordsIsOneRuleAndPathsAreNormalised) {

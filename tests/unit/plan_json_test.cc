@@ -85,6 +85,64 @@ TEST(PlanJson, TheSourceMapRoundTrips) {
   EXPECT_EQ(plan::from_json(text), p);
 }
 
+// Rules from two files with three actions: the version 4 rows name each file and action once.
+// (Conditional, so that the sample filter, which allows everything, need not return their verdict.)
+plan::SeccompSource two_file_source() {
+  plan::SeccompSource source = sample_source();
+  const std::vector<plan::SeccompCondition> if_arg0_is_1 = {{0, plan::CmpOp::Eq, 1, std::nullopt, 64}};
+  source.rules.push_back({"socket", 41, "errno(EPERM)", 0x50001, if_arg0_is_1, "app.pol", 5});
+  source.rules.push_back({"ptrace", 101, "kill_process", 0x80000000, if_arg0_is_1, "/etc/policies/base.pol", 2});
+  source.rules.push_back({"mount", 165, "errno(EPERM)", 0x50001, if_arg0_is_1, "/etc/policies/base.pol", 3});
+  return source;
+}
+
+TEST(PlanJson, SourceMapRulesAreRowsOverActionAndFileTables) {
+  plan::Plan p = sample_plan();
+  p.seccomp->source = two_file_source();
+  const std::string text = plan::to_json(p);
+  const auto source = nlohmann::json::parse(text)["seccomp"]["source"];
+  EXPECT_EQ(source["files"], nlohmann::json::parse(R"(["app.pol", "/etc/policies/base.pol"])"));
+  EXPECT_EQ(source["actions"].size(), 3u) << source.dump();
+  EXPECT_EQ(source["rules"][2], nlohmann::json::parse(R"(["ptrace", 101, 2, 1, 2, [{"arg": 0, "op": "==", "value": 1}]])"));
+  EXPECT_EQ(source["rules"][3][2], 1) << "errno(EPERM) is the second action, as for rules[1]";
+  EXPECT_EQ(source["rules"][0][5].size(), 2u) << "conditions ride in a sixth field";
+  EXPECT_EQ(plan::from_json(text), p);
+}
+
+TEST(PlanJson, VersionThreeSourceMapsWithOneObjectPerRuleStillLoad) {
+  plan::Plan p = sample_plan();
+  p.version = 3;
+  p.seccomp->source = two_file_source();
+  const std::string text = plan::to_json(p);
+  const auto source = nlohmann::json::parse(text)["seccomp"]["source"];
+  EXPECT_FALSE(source.contains("files")) << text;
+  EXPECT_EQ(source["rules"][2]["file"], "/etc/policies/base.pol") << text;
+  EXPECT_EQ(plan::from_json(text), p);
+  auto rows_in_v3 = nlohmann::json::parse(plan::to_json(p));
+  rows_in_v3["version"] = 4;
+  EXPECT_EQ(testsupport::plan_rejection(rows_in_v3.dump()), "plan.seccomp.source.actions: missing required key");
+}
+
+TEST(PlanJson, SourceMapRowsOutOfShapeOrTablesAreRefusedNamingTheField) {
+  plan::Plan p = sample_plan();
+  p.seccomp->source = two_file_source();
+  const auto edited = [&](auto edit) {
+    auto j = nlohmann::json::parse(plan::to_json(p));
+    edit(j["seccomp"]["source"]);
+    return testsupport::plan_rejection(j.dump());
+  };
+  EXPECT_EQ(edited([](auto& s) { s["rules"][1][2] = 3; }), "plan.seccomp.source.rules[1][2]: 3 is larger than 2");
+  EXPECT_EQ(edited([](auto& s) { s["rules"][1][3] = 7; }), "plan.seccomp.source.rules[1][3]: 7 is larger than 1");
+  EXPECT_EQ(edited([](auto& s) { s["rules"][1].erase(4); s["rules"][1].erase(4); }),
+            "plan.seccomp.source.rules[1]: expected [syscall, nr, action, file, line] or [syscall, nr, action, file, line, "
+            "conditions], found an array of 4");
+  EXPECT_EQ(edited([](auto& s) { s["rules"][0][5] = 1; }), "plan.seccomp.source.rules[0][5]: expected an array of conditions, found number");
+  EXPECT_EQ(edited([](auto& s) { s["files"] = nlohmann::json::array(); }),
+            "plan.seccomp.source.rules[0][3]: refers to the files table, which is empty");
+  EXPECT_EQ(edited([](auto& s) { s["actions"][0]["rett"] = 1; }), "plan.seccomp.source.actions[0].rett: unknown key");
+  EXPECT_EQ(edited([](auto& s) { s["rules"][3][0] = 7; }), "plan.seccomp.source.rules[3][0]: expected a string, found number");
+}
+
 TEST(PlanJson, TheNewerThanTheTableFieldsRoundTripAndComeTogether) {
   plan::Plan p = sample_plan();
   p.seccomp->source = sample_source();
