@@ -160,8 +160,8 @@ struct Rlimit {
 
 // The source map: which policy line gives which verdict, so plan-exec can name the line that
 // denied a call and --learn can add to the policy. It restates the compiler's filter IR for
-// x86_64 (compiler/seccomp/ir.h): for a call `nr(args)` the first rule for nr whose conditions
-// all hold decides, else the default (plan/source_map.h matches it). The BPF stays the verdict's
+// x86_64 (compiler/seccomp/ir.h): for a call `nr(args)` the filter does not allow, the first
+// listed rule for nr whose conditions all hold decides, else the default (plan/source_map.h). The BPF stays the verdict's
 // authority; `ret` lets plan-exec check that the line it names gives the verdict the filter gave.
 enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge };
 
@@ -191,7 +191,15 @@ struct SeccompSource {
   std::uint32_t default_ret = 0;
   unsigned end_line = 0;          // the block's closing brace: where --learn adds lines
   unsigned end_column = 0;
-  std::vector<SeccompRuleSource> rules;  // x86_64 rules in the order they are tried
+  // x86_64 rules in the order they are tried. From version 4 on, the rules that allow are left
+  // out: a call that reaches a report or --learn was not allowed, so an allow rule never decides
+  // it, and the first listed rule whose conditions hold is the one that did (Docker's profile:
+  // 1 rule of 311).
+  std::vector<SeccompRuleSource> rules;
+  // With the allow rules left out: an x86_64 number no rule of the policy names (the lowest),
+  // which the filter answers with default_ret. Older maps list every rule, and the lowest
+  // number none of them names serves.
+  std::optional<std::uint32_t> default_nr;
   // x86_64 numbers from `unknown_from` up to the x32 bit are newer than policyc's syscall table;
   // a call of one that no rule names gets `unknown_ret` (errno(ENOSYS)), not the default.
   // Absent when the default action lets such calls through (allow, log).

@@ -302,6 +302,7 @@ ordered_json source_json(const SeccompSource& source, int version) {
   } else {
     j["rules"] = rule_objects_json(source);
   }
+  if (source.default_nr) j["default_nr"] = *source.default_nr;
   if (source.unknown_from) j["unknown_from"] = *source.unknown_from;
   if (source.unknown_ret) j["unknown_ret"] = *source.unknown_ret;
   return j;
@@ -550,6 +551,10 @@ SeccompSource read_source(const json& value, const std::string& path, int versio
     read_rule_rows(r, s);
   } else {
     read_rule_objects(r, s);
+  }
+  if (const auto nr = r.maybe_uint("default_nr")) {
+    if (*nr >= kX32SyscallBit) fail(r.path("default_nr"), "must be an x86_64 syscall number, 0..0x3fffffff");
+    s.default_nr = static_cast<std::uint32_t>(*nr);
   }
   if (const auto from = r.maybe_uint("unknown_from")) {
     if (*from == 0 || *from >= kX32SyscallBit) fail(r.path("unknown_from"), "must be an x86_64 syscall number, 1..0x3fffffff");

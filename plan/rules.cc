@@ -507,7 +507,9 @@ void check_process(const Plan& p, Violations& out) {
 
 // The source map must describe this very filter: each rule's `ret` is what the BPF returns for
 // the calls it decides, checked where that needs no argument values (the first rule of its
-// syscall, unconditional) and for the default on the lowest syscall no rule names.
+// syscall, unconditional) and for the default on a syscall no rule names. A map that leaves out
+// the allow rules (default_nr set, plan.h) cannot show a conditional allow rule before a listed
+// one, which may let the zero-argument call through: allow passes there too.
 void check_source_map(const Seccomp& s, const SeccompSource& source, Violations& out) {
   const std::vector<sock_filter> program = bpf::decode(s.bpf);
   auto verdict = [&](int nr) {
@@ -525,7 +527,8 @@ void check_source_map(const Seccomp& s, const SeccompSource& source, Violations&
       continue;
     }
     if (!named.insert(rule.nr).second || !rule.conditions.empty()) continue;
-    if (verdict(rule.nr) != rule.ret) {
+    const auto given = verdict(rule.nr);
+    if (given != rule.ret && !(source.default_nr && given == SECCOMP_RET_ALLOW)) {
       out.push_back({key() + ".ret", "the filter does not return " + std::to_string(rule.ret) + " for " + rule.syscall +
                                        ": the source map belongs to another filter; recompile the policy"});
     }
@@ -546,6 +549,14 @@ void check_source_map(const Seccomp& s, const SeccompSource& source, Violations&
   }
   int unnamed = 0;
   while (named.count(unnamed)) ++unnamed;
+  if (source.default_nr) {
+    unnamed = static_cast<int>(*source.default_nr);
+    if (named.count(unnamed)) {
+      out.push_back({"plan.seccomp.source.default_nr", "syscall " + std::to_string(unnamed) + " is named by a rule; it must be a "
+                                                       "number no rule names (recompile the policy)"});
+      return;
+    }
+  }
   if (verdict(unnamed) != source.default_ret) {
     out.push_back({"plan.seccomp.source.default_ret", "the filter's default verdict is not " + std::to_string(source.default_ret) +
                                                           ": the source map belongs to another filter; recompile the policy"});

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <filesystem>
+#include <set>
 
 #include "compiler/bpf/bpf_interp.h"
 #include "compiler/check/check.h"
@@ -59,13 +60,19 @@ plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast:
     source.unknown_from = unknown.front().lo;
     source.unknown_ret = seccomp::seccomp_ret(seccomp::kUnknownSyscallAction);
   }
+  std::set<int> named;
   for (const auto& rule : filter.rules) {
     if (rule.nr < 0) continue;
+    named.insert(rule.nr);
+    if (rule.action.kind == seccomp::ActionKind::Allow) continue;  // no report meets its verdict (plan.h)
     plan::SeccompRuleSource out{rule.syscall, rule.nr, rule.action.to_string(), seccomp::seccomp_ret(rule.action),
                                 {}, rule.where.file, rule.where.line};
     for (const auto& c : rule.conditions) out.conditions.push_back(seccomp::plan_condition(c));
     source.rules.push_back(std::move(out));
   }
+  std::uint32_t unnamed = 0;
+  while (named.count(static_cast<int>(unnamed))) ++unnamed;
+  source.default_nr = unnamed;
   return source;
 }
 

@@ -99,8 +99,10 @@ plan::SeccompSource two_file_source() {
 TEST(PlanJson, SourceMapRulesAreRowsOverActionAndFileTables) {
   plan::Plan p = sample_plan();
   p.seccomp->source = two_file_source();
+  p.seccomp->source->default_nr = 3;
   const std::string text = plan::to_json(p);
   const auto source = nlohmann::json::parse(text)["seccomp"]["source"];
+  EXPECT_EQ(source["default_nr"], 3);
   EXPECT_EQ(source["files"], nlohmann::json::parse(R"(["app.pol", "/etc/policies/base.pol"])"));
   EXPECT_EQ(source["actions"].size(), 3u) << source.dump();
   EXPECT_EQ(source["rules"][2], nlohmann::json::parse(R"(["ptrace", 101, 2, 1, 2, [{"arg": 0, "op": "==", "value": 1}]])"));
@@ -141,6 +143,8 @@ TEST(PlanJson, SourceMapRowsOutOfShapeOrTablesAreRefusedNamingTheField) {
             "plan.seccomp.source.rules[0][3]: refers to the files table, which is empty");
   EXPECT_EQ(edited([](auto& s) { s["actions"][0]["rett"] = 1; }), "plan.seccomp.source.actions[0].rett: unknown key");
   EXPECT_EQ(edited([](auto& s) { s["rules"][3][0] = 7; }), "plan.seccomp.source.rules[3][0]: expected a string, found number");
+  EXPECT_EQ(edited([](auto& s) { s["default_nr"] = 0x40000000; }),
+            "plan.seccomp.source.default_nr: must be an x86_64 syscall number, 0..0x3fffffff");
 }
 
 TEST(PlanJson, TheNewerThanTheTableFieldsRoundTripAndComeTogether) {
