@@ -16,7 +16,8 @@ namespace plan {
 bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 6>& args);
 
 // The first rule for the x86_64 call `nr(args)` whose conditions all hold, or nullptr when the
-// default action decides.
+// default action decides. Maps policyc writes list no allow rules (plan.h): ask only about calls
+// the filter did not allow, as reports and --learn do.
 const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args);
 
 // True when x86_64 number `nr` is newer than policyc's syscall table and the filter answers it
@@ -31,6 +32,7 @@ struct Decision {
   std::uint32_t ret = 0;
   std::string reason;
 };
+// As deciding_rule: for calls the filter did not allow.
 Decision decide(const SeccompSource& source, const std::string& default_action, int nr,
                 const std::array<std::uint64_t, 6>& args);
 
