@@ -15,7 +15,8 @@
 
 namespace plan {
 
-inline constexpr int kSchemaVersion = 4;  // 2 added seccomp.source, 3 landlock, 4 the source map's rule rows; 1 to 3 still load
+// 2 added seccomp.source, 3 landlock, 4 the source map as rows without the allow rules; 1 to 3 still load.
+inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestSchemaVersion = 1;
 inline constexpr std::size_t kMaxBpfInstructions = 4096;  // BPF_MAXINSNS
 
@@ -161,8 +162,9 @@ struct Rlimit {
 // The source map: which policy line gives which verdict, so plan-exec can name the line that
 // denied a call and --learn can add to the policy. It restates the compiler's filter IR for
 // x86_64 (compiler/seccomp/ir.h): for a call `nr(args)` the filter does not allow, the first
-// listed rule for nr whose conditions all hold decides, else the default (plan/source_map.h). The BPF stays the verdict's
-// authority; `ret` lets plan-exec check that the line it names gives the verdict the filter gave.
+// listed rule for nr whose conditions all hold decides, else the default (plan/source_map.h).
+// The BPF stays the verdict's authority; `ret` lets plan-exec check that the line it names gives
+// the verdict the filter gave.
 enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge };
 
 struct SeccompCondition {

@@ -19,6 +19,7 @@
 #include "plan/bpf_check.h"
 #include "plan/bpf_interp.h"
 #include "plan/plan_json.h"
+#include "plan/source_map.h"
 
 namespace plan {
 namespace {
@@ -547,10 +548,8 @@ void check_source_map(const Seccomp& s, const SeccompSource& source, Violations&
                                                             ": the source map belongs to another filter; recompile the policy"});
     }
   }
-  int unnamed = 0;
-  while (named.count(unnamed)) ++unnamed;
+  const int unnamed = source.default_nr ? static_cast<int>(*source.default_nr) : lowest_unnamed_number(named);
   if (source.default_nr) {
-    unnamed = static_cast<int>(*source.default_nr);
     if (named.count(unnamed)) {
       out.push_back({"plan.seccomp.source.default_nr", "syscall " + std::to_string(unnamed) + " is named by a rule; it must be a "
                                                        "number no rule names (recompile the policy)"});

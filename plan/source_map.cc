@@ -83,6 +83,12 @@ std::string describe_default(const SeccompSource& source, const std::string& def
 
 namespace plan {
 
+int lowest_unnamed_number(const std::set<int>& named) {
+  int nr = 0;
+  while (named.count(nr)) ++nr;
+  return nr;
+}
+
 bool is_unknown_number(const SeccompSource& source, int nr) {
   return source.unknown_from && source.unknown_ret && nr >= 0 &&
          static_cast<std::uint32_t>(nr) >= *source.unknown_from && static_cast<std::uint32_t>(nr) < kX32SyscallBit;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "plan/plan.h"
@@ -19,6 +20,10 @@ bool condition_holds(const SeccompCondition& c, const std::array<std::uint64_t, 
 // default action decides. Maps policyc writes list no allow rules (plan.h): ask only about calls
 // the filter did not allow, as reports and --learn do.
 const SeccompRuleSource* deciding_rule(const SeccompSource& source, int nr, const std::array<std::uint64_t, 6>& args);
+
+// The lowest x86_64 number not in `named`: where the default decides, the number a source map's
+// default is checked on (SeccompSource::default_nr).
+int lowest_unnamed_number(const std::set<int>& named);
 
 // True when x86_64 number `nr` is newer than policyc's syscall table and the filter answers it
 // with `source.unknown_ret` (errno(ENOSYS)) when no rule names it.

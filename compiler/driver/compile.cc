@@ -21,6 +21,7 @@
 #include "compiler/seccomp/abi.h"
 #include "plan/encoding.h"
 #include "plan/plan_json.h"
+#include "plan/source_map.h"
 
 namespace policyc {
 namespace {
@@ -70,9 +71,7 @@ plan::SeccompSource seccomp_source_map(const seccomp::Filter& filter, const ast:
     for (const auto& c : rule.conditions) out.conditions.push_back(seccomp::plan_condition(c));
     source.rules.push_back(std::move(out));
   }
-  std::uint32_t unnamed = 0;
-  while (named.count(static_cast<int>(unnamed))) ++unnamed;
-  source.default_nr = unnamed;
+  source.default_nr = static_cast<std::uint32_t>(plan::lowest_unnamed_number(named));
   return source;
 }
 
